@@ -1,0 +1,62 @@
+# PRAHO: `make demo` runs it, `make test` tests it. Everything installs into
+# .venv from the committed uv.lock; uv itself is bootstrapped into .tools/.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install demo serve test test-postgres lint format worker messages check-deploy clean
+
+help:
+	@echo "make demo      install, migrate SQLite, load demo data, serve http://127.0.0.1:8700/"
+	@echo "make test      run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make worker    Celery worker (needs CELERY_BROKER_URL)"
+	@echo "make messages  update and compile the en/ro/bg translation catalogs"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo
+	$(MANAGE) runserver 127.0.0.1:8700
+
+serve: install
+	$(MANAGE) runserver 127.0.0.1:8700
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy praho
+	DJANGO_SETTINGS_MODULE=praho.settings.test $(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || (echo "Set CELERY_BROKER_URL (redis://... or amqp://...)"; exit 1)
+	$(VENV)/bin/celery -A praho worker --loglevel=INFO
+
+messages: install
+	$(MANAGE) makemessages --all --ignore=.venv --ignore=.tools --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
+
+clean:
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .mypy_cache .ruff_cache

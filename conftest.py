@@ -1,0 +1,88 @@
+"""Named actors shared by every app's tests.
+
+alice_admin .. sam_sales: one staff user per role, each with a TOTP second factor.
+nora_nomfa: staff (admin role) without a second factor.
+carol: a customer's user with a verified email; dave: another customer's user.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from praho.accounts.roles import Role
+from praho.accounts.tests.factories import UserFactory, add_totp
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Used TOTP codes and rate limits live in the cache; start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+def _staff(email: str, role: str, *, totp: bool = True):
+    user = UserFactory(email=email, is_staff=True, roles=[role])
+    if totp:
+        add_totp(user)
+    return user
+
+
+@pytest.fixture
+def alice_admin(db):
+    return _staff("alice@staff.test", Role.ADMIN)
+
+
+@pytest.fixture
+def mike_manager(db):
+    return _staff("mike@staff.test", Role.MANAGER)
+
+
+@pytest.fixture
+def bill_billing(db):
+    return _staff("bill@staff.test", Role.BILLING)
+
+
+@pytest.fixture
+def sue_support(db):
+    return _staff("sue@staff.test", Role.SUPPORT)
+
+
+@pytest.fixture
+def sam_sales(db):
+    return _staff("sam@staff.test", Role.SALES)
+
+
+@pytest.fixture
+def nora_nomfa(db):
+    return _staff("nora@staff.test", Role.ADMIN, totp=False)
+
+
+@pytest.fixture
+def carol(db):
+    return UserFactory(email="carol@customer.test")
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(email="dave@other-customer.test")
+
+
+@pytest.fixture
+def staff_client(client):
+    """Log a staff user in as if they had passed the second-factor step."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

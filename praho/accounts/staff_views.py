@@ -1,0 +1,70 @@
+"""Staff pages for staff members, their roles and login lockouts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from praho.accounts import selectors, services
+from praho.accounts.forms import AddStaffForm, LiftLockForm, StaffRolesForm
+from praho.accounts.models import User
+from praho.accounts.roles import Role
+from praho.core.http import AuthenticatedHttpRequest
+
+
+def _apply_roles(request: AuthenticatedHttpRequest, form: StaffRolesForm, user: User) -> bool:
+    try:
+        services.set_staff_roles(actor=request.user, user=user, roles=form.cleaned_data["roles"])
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return False
+    return True
+
+
+@permission_required("accounts.manage_roles", raise_exception=True)
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = AddStaffForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _apply_roles(request, form, form.cleaned_data["email"])
+    ):
+        messages.success(request, _("%(user)s is now staff.") % {"user": form.cleaned_data["email"]})
+        return redirect("accounts:staff-users")
+    context = {"members": selectors.staff_members(), "form": form}
+    return render(request, "accounts/staff_list.html", context)
+
+
+@permission_required("accounts.manage_roles", raise_exception=True)
+def staff_roles(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=user_id, is_staff=True)
+    current = list(member.groups.filter(name__in=Role.values).values_list("name", flat=True))
+    form = StaffRolesForm(request.POST or None, initial={"roles": current})
+    if request.method == "POST" and form.is_valid() and _apply_roles(request, form, member):
+        messages.success(request, _("Roles of %(user)s were saved.") % {"user": member})
+        return redirect("accounts:staff-users")
+    return render(request, "accounts/staff_roles.html", {"member": member, "form": form})
+
+
+@permission_required("accounts.manage_lockouts", raise_exception=True)
+def lockout_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "accounts/lockouts.html", {"locks": selectors.active_locks()})
+
+
+@require_POST
+@permission_required("accounts.manage_lockouts", raise_exception=True)
+def lockout_lift(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = LiftLockForm(request.POST)
+    if form.is_valid():
+        kind, value = form.cleaned_data["kind"], form.cleaned_data["value"]
+        services.lift_lockout(actor=request.user, **{kind: value})
+        messages.success(request, _("The lock on %(value)s was lifted.") % {"value": value})
+    else:
+        messages.error(request, _("Choose a lock to lift."))
+    return redirect("accounts:lockouts")

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from praho.accounts import staff_views, views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("app/profile/", views.profile, name="profile"),
+    path("i18n/language/", views.set_language, name="set-language"),
+    path("staff/users/", staff_views.staff_list, name="staff-users"),
+    path("staff/users/<int:user_id>/roles/", staff_views.staff_roles, name="staff-roles"),
+    path("staff/lockouts/", staff_views.lockout_list, name="lockouts"),
+    path("staff/lockouts/lift/", staff_views.lockout_lift, name="lockout-lift"),
+]

@@ -1,0 +1,77 @@
+"""The one call every feature uses to write to the audit trail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from praho.audit.models import GENESIS_HASH, AuditEvent
+from praho.core import request_id
+
+# Any constant works; it names the lock that serialises appends to the chain.
+_CHAIN_LOCK_KEY = 7_164_523_901
+
+
+def _lock_chain() -> None:
+    """Serialise appends so two writers never link to the same predecessor.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite allows one writer
+    at a time already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _plain_json(data: dict[str, Any] | None) -> dict[str, Any]:
+    # Store exactly what was hashed: Decimals, dates and UUIDs become strings.
+    return json.loads(json.dumps(data or {}, default=str))
+
+
+def record_event(
+    action: str,
+    *,
+    actor: Any = None,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail, linked to the previous one.
+
+    `actor` is the user who acted (None for the system or an anonymous
+    visitor). `target` is the object acted on; alternatively pass its type,
+    id and description. IP address, user agent and request ID come from the
+    request being served. Runs inside the caller's transaction when there is
+    one, so a rolled-back action leaves no event.
+    """
+    context = request_id.current()
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(target.pk)
+        object_repr = object_repr or str(target)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEvent.objects.order_by("-id").only("hash").first()
+        event = AuditEvent(
+            created_at=timezone.now(),
+            actor=actor if authenticated else None,
+            actor_repr=str(actor)[:254] if authenticated else "",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=object_repr[:255],
+            data=_plain_json(data),
+            ip_address=context.ip_address,
+            user_agent=context.user_agent,
+            request_id=context.request_id,
+            prev_hash=last.hash if last else GENESIS_HASH,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event

@@ -1,0 +1,56 @@
+"""The request ID and client facts of the request being served.
+
+Kept in context variables so logging and the audit trail can read them from
+anywhere (services, signals, tasks) without passing the request around.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+# Honour an incoming X-Request-ID only when it looks like an ID, so a client
+# cannot inject log lines or oversized values.
+_WELL_FORMED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str = ""
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+_current: ContextVar[RequestContext] = ContextVar("praho_request", default=RequestContext())  # noqa: B039 - frozen dataclass
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accept_request_id(incoming: str | None) -> str:
+    """The incoming ID when well-formed, otherwise a fresh one."""
+    if incoming and _WELL_FORMED.match(incoming):
+        return incoming
+    return new_request_id()
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def activate(context: RequestContext) -> object:
+    return _current.set(context)
+
+
+def deactivate(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]
+
+
+class RequestIDLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _current.get().request_id or "-"
+        return True
