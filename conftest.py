@@ -86,3 +86,28 @@ def staff_client(client):
         return client
 
     return login
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local Redis used by tests that need a real broker or cache.
+
+    PRAHO_TEST_REDIS_URL names it (default redis://127.0.0.1:6379/15). When it
+    does not answer the test is skipped, unless PRAHO_REQUIRE_SERVICES=1 (set by
+    CI), where a missing service must fail the run instead of hiding it.
+    """
+    import os
+
+    import redis
+
+    url = os.environ.get("PRAHO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+    except redis.RedisError as exc:
+        reason = f"Redis at {url} is not reachable ({type(exc).__name__}: {exc}); set PRAHO_TEST_REDIS_URL"
+        if os.environ.get("PRAHO_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason}. PRAHO_REQUIRE_SERVICES=1 requires it.")
+        pytest.skip(reason)
+    return url

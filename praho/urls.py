@@ -1,21 +1,39 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework_simplejwt.views import TokenRefreshView
 
-from praho.accounts.api import MeView, TokenObtainView
+from praho.accounts.api import MeView, TokenObtainView, TokenRefreshView
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me/", MeView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="core/api_swagger.html"),
+        name="api-docs",
+    ),
+    path(
+        "redoc/",
+        # Redoc builds its styles at run time (styled-components) and cannot render
+        # without inline styles, and runs its search in a worker made from a blob;
+        # scripts stay restricted to our own host.
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="core/api_redoc.html")
+        ),
+        name="api-redoc",
+    ),
 ]
+
+# Unknown API routes and crashes answer in the API's error shape; pages keep Django's.
+handler404 = "praho.core.api.not_found"
+handler500 = "praho.core.api.server_error"
 
 urlpatterns = [
     path("", include("praho.core.urls")),

@@ -7,19 +7,22 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import signals as auth_signals
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from praho.accounts.lockout import lockout_message
 from praho.accounts.mfa import has_second_factor
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.audit.services import record_event
+from praho.core.api import ErrorResponseSerializer
 
 
 class LockedOut(exceptions.APIException):
@@ -27,8 +30,17 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-class TokenObtainSerializer(TokenObtainPairSerializer):
+def _locked_out(request: Request) -> bool:
+    """axes flags the request object it was handed: the DRF request when Django's
+    authenticate() ran, the underlying HttpRequest when we reported a wrong code
+    (attributes of the latter are visible through the former)."""
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+class TokenObtainSerializer(jwt_serializers.TokenObtainSerializer):
     """Email and password, plus the current TOTP code when the user has a second factor."""
+
+    token_class = RefreshToken
 
     otp = serializers.CharField(
         required=False,
@@ -39,14 +51,12 @@ class TokenObtainSerializer(TokenObtainPairSerializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        request = self.context["request"]
+        request: Request = self.context["request"]
         try:
-            data = super().validate(attrs)
+            # Checks the password (through axes) without issuing tokens yet.
+            super().validate(attrs)
         except exceptions.AuthenticationFailed:
-            # axes marks the underlying request when the attempt hit a lock.
-            if getattr(request, "axes_locked_out", False) or getattr(
-                request._request, "axes_locked_out", False
-            ):
+            if _locked_out(request):
                 raise LockedOut(lockout_message()) from None
             raise
         user = self.user
@@ -57,8 +67,12 @@ class TokenObtainSerializer(TokenObtainPairSerializer):
                 _("Confirm your email address before using the API."), "email_unverified"
             )
         self._check_second_factor(user, attrs.get("otp", ""), request)
+        # A token is a login: forget earlier failures (AXES_RESET_ON_SUCCESS), as
+        # a browser login does through the user_logged_in signal.
+        AxesProxyHandler.user_logged_in(sender=type(self), request=request._request, user=user)
+        refresh = self.get_token(user)
         record_event("api.token_obtained", actor=user, target=user)
-        return data
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}  # type: ignore[attr-defined]
 
     def _check_second_factor(self, user: User, code: str, request: Request) -> None:
         if not has_second_factor(user):
@@ -74,23 +88,68 @@ class TokenObtainSerializer(TokenObtainPairSerializer):
                 _("API tokens need an authenticator app (TOTP); passkeys cannot be used here."),
                 "totp_required",
             )
+        code = code.strip()
         if not code:
             raise serializers.ValidationError(
                 {"otp": [_("Enter the current code of your authenticator app.")]}, "required"
             )
-        if not TOTP(authenticator).validate_code(code.strip()):
-            # Counts towards the lockout like a wrong password.
+        if not TOTP(authenticator).validate_code(code):
+            # Counts towards the lockout like a wrong password; axes flags the
+            # HttpRequest and AxesMiddleware answers 429 once the limit is reached.
             auth_signals.user_login_failed.send(
                 sender=__name__,
                 credentials={"email": user.email},
                 request=request._request,
                 reason="otp",
             )
+            if _locked_out(request):
+                raise LockedOut(lockout_message())
             raise serializers.ValidationError({"otp": [_("The code is wrong or expired.")]}, "invalid")
 
 
-class TokenObtainView(TokenObtainPairView):
+class TokenPairSerializer(serializers.Serializer[Any]):
+    access = serializers.CharField(read_only=True, help_text=_("Valid for 5 minutes."))
+    refresh = serializers.CharField(read_only=True, help_text=_("Valid for 1 day; usable once."))
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """simplejwt's, except that a token of a deleted user is refused instead of a 500."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise exceptions.AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from None
+
+
+_ERRORS = {
+    400: OpenApiResponse(ErrorResponseSerializer, description="Validation error (fields)."),
+    401: OpenApiResponse(ErrorResponseSerializer, description="Wrong credentials or token."),
+}
+
+
+@extend_schema(
+    tags=["auth"],
+    responses={
+        200: TokenPairSerializer,
+        **_ERRORS,
+        403: OpenApiResponse(ErrorResponseSerializer, description="second_factor_required or totp_required."),
+        429: OpenApiResponse(ErrorResponseSerializer, description="locked_out after repeated failures."),
+    },
+)
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    """An access and a refresh token for email, password and (with two-factor login) the TOTP code."""
+
     serializer_class = TokenObtainSerializer
+
+
+@extend_schema(tags=["auth"], responses={200: TokenPairSerializer, **_ERRORS})
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A new pair for a refresh token; the refresh token sent is blacklisted."""
+
+    serializer_class = TokenRefreshSerializer
 
 
 class MeSerializer(serializers.ModelSerializer[User]):
@@ -120,8 +179,18 @@ class MeSerializer(serializers.ModelSerializer[User]):
         return has_second_factor(user)
 
 
+_ME_DENIED = {
+    401: _ERRORS[401],
+    403: OpenApiResponse(ErrorResponseSerializer, description="Staff without a second factor."),
+}
+
+
 @extend_schema(tags=["accounts"])
-class MeView(generics.RetrieveUpdateAPIView):
+@extend_schema_view(
+    get=extend_schema(responses={200: MeSerializer, **_ME_DENIED}),
+    patch=extend_schema(responses={200: MeSerializer, 400: _ERRORS[400], **_ME_DENIED}),
+)
+class MeView(generics.RetrieveUpdateAPIView[User]):
     """The authenticated user; PATCH changes name, language and time zone."""
 
     serializer_class = MeSerializer

@@ -7,6 +7,7 @@ from typing import Any
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
@@ -25,21 +26,38 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         record_event("auth.logout", actor=user, target=user)
 
 
+def _lock_began(request: Any) -> bool:
+    """Whether this attempt is the one that reached the failure limit.
+
+    django-axes records every attempt, also those refused during a lock, and
+    announces the lock on each; its handler (connected before ours) leaves the
+    attempt's failure count on the request.
+    """
+    return getattr(request, "axes_failures_since_start", None) == settings.AXES_FAILURE_LIMIT
+
+
+def _refused_by_lock(request: Any) -> bool:
+    return bool(getattr(request, "axes_locked_out", False)) and not _lock_began(request)
+
+
 @receiver(auth_signals.user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     email = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
     user = get_user_model().objects.filter(email__iexact=email).first() if email else None
+    reason = kwargs.get("reason") or ("locked" if _refused_by_lock(request) else "credentials")
     record_event(
         "auth.login_failed",
         target=user,
         object_type="accounts.user",
         object_repr=email,
-        data={"email": email, "reason": kwargs.get("reason", "credentials")},
+        data={"email": email, "reason": reason},
     )
 
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any) -> None:
+    if not _lock_began(request):
+        return  # an attempt during the lock; audited as auth.login_failed (reason "locked")
     record_event(
         "auth.locked_out",
         object_type="accounts.user",

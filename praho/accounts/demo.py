@@ -27,7 +27,8 @@ CUSTOMERS = [
 
 def _user(email: str, first: str, last: str, *, language: str, with_password: bool, staff: bool) -> User:
     user, created = User.objects.get_or_create(
-        email=email, defaults={"first_name": first, "last_name": last, "language": language, "is_staff": staff}
+        email=email,
+        defaults={"first_name": first, "last_name": last, "language": language, "is_staff": staff},
     )
     if with_password:
         user.set_password(DEMO_PASSWORD)

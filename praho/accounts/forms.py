@@ -40,6 +40,13 @@ class AddStaffForm(StaffRolesForm):
                 _("No active account uses this email address. The person must sign up first."),
                 code="unknown",
             )
+        if user.is_staff:
+            # Adding would silently replace their roles; that is what the edit page is for.
+            raise forms.ValidationError(
+                _("%(email)s is already staff. Change their roles from the list above."),
+                code="already_staff",
+                params={"email": user.email},
+            )
         return user
 
     def clean(self) -> dict[str, Any]:

@@ -34,6 +34,11 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+def default_language() -> str:
+    """The site's default language (DJANGO_LANGUAGE_CODE), read when a user is created."""
+    return str(settings.LANGUAGE_CODE)
+
+
 TIMEZONE_CHOICES = [
     ("Europe/Bucharest", "Europe/Bucharest"),
     ("Europe/Sofia", "Europe/Sofia"),
@@ -60,7 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language
     )
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Bucharest"

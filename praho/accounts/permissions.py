@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -12,10 +13,12 @@ class IsAuthenticatedWithSecondFactorForStaff(BasePermission):
     """The API's default: logged in, and staff only with a second factor.
 
     Tokens are never issued to staff without one; this also covers session
-    authentication from the browser.
+    authentication from the browser. Anonymous requests never reach the
+    message below: DRF answers them with 401 not_authenticated.
     """
 
-    message = "Authentication credentials were not provided or staff lack a second factor."
+    message = _("Staff must set up two-factor authentication before using the API.")
+    code = "second_factor_required"
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

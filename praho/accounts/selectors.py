@@ -43,10 +43,13 @@ def active_locks() -> list[Lock]:
         recent = recent.filter(attempt_time__gte=timezone.now() - cool_off)
     locks: list[Lock] = []
     for kind in ("username", "ip_address"):
+        named = recent.exclude(**{f"{kind}__isnull": True})
+        if kind == "username":
+            # Not for the address: Django turns "" into NULL for an IP field, and
+            # `NOT (ip = NULL)` is never true, which hid every address lock.
+            named = named.exclude(username="")
         rows = (
-            recent.exclude(**{f"{kind}__isnull": True})
-            .exclude(**{kind: ""})
-            .values(kind)
+            named.values(kind)
             .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
             .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
             .order_by("-last")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from axes.utils import reset as axes_reset
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -43,6 +44,14 @@ def set_staff_roles(*, actor: User, user: User, roles: Iterable[str]) -> list[st
     if wanted and not user.is_active:
         raise ValidationError(
             {"user": _("An inactive account cannot be given staff roles.")}, code="inactive"
+        )
+    if (
+        wanted
+        and not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    ):
+        raise ValidationError(
+            {"user": _("The account's email address is not confirmed yet; it cannot be given staff roles.")},
+            code="unverified",
         )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

@@ -22,6 +22,8 @@ def _apply_roles(request: AuthenticatedHttpRequest, form: StaffRolesForm, user: 
         services.set_staff_roles(actor=request.user, user=user, roles=form.cleaned_data["roles"])
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
+            # The service speaks of "user"; the add form names the user by "email".
+            field = "email" if field == "user" and "email" in form.fields else field
             form.add_error(field if field in form.fields else None, errors)
         return False
     return True
@@ -29,7 +31,7 @@ def _apply_roles(request: AuthenticatedHttpRequest, form: StaffRolesForm, user: 
 
 @permission_required("accounts.manage_roles", raise_exception=True)
 def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = AddStaffForm(request.POST or None)
+    form = AddStaffForm(request.POST if request.method == "POST" else None)
     if (
         request.method == "POST"
         and form.is_valid()
@@ -45,7 +47,7 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def staff_roles(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id, is_staff=True)
     current = list(member.groups.filter(name__in=Role.values).values_list("name", flat=True))
-    form = StaffRolesForm(request.POST or None, initial={"roles": current})
+    form = StaffRolesForm(request.POST if request.method == "POST" else None, initial={"roles": current})
     if request.method == "POST" and form.is_valid() and _apply_roles(request, form, member):
         messages.success(request, _("Roles of %(user)s were saved.") % {"user": member})
         return redirect("accounts:staff-users")

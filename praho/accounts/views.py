@@ -18,7 +18,7 @@ from praho.core.http import AuthenticatedHttpRequest
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "first_name": user.first_name,
             "last_name": user.last_name,

@@ -7,7 +7,8 @@ Every error leaves the API in one shape::
                "request_id": "..."}}
 
 "fields" is present only for validation errors; nested serializers keep their
-nesting ({"address": {"county": ["..."]}}).
+nesting ({"address": {"county": ["..."]}}). Unknown routes under /api/ and
+unhandled errors there answer in the same shape (`not_found`, `server_error`).
 """
 
 from __future__ import annotations
@@ -16,18 +17,41 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from django.views import defaults
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from praho.core import request_id
 
+API_PREFIX = "/api/"
+
 
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """Every API error: the HTTP status, a stable code for programs and a message for people."""
+
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    # The metaclass moves declared fields out of the class, so this does not
+    # shadow Serializer.fields at run time; only the type checker sees a clash.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Messages per field; only for validation errors (status 400).",
+    )
+    request_id = serializers.CharField(help_text="Also in the X-Request-ID response header.")
+
+
+class ErrorResponseSerializer(serializers.Serializer[Any]):
+    error = ErrorSerializer()
 
 
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -41,13 +65,33 @@ def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.Validati
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
-def _first_code(detail: Any) -> str:
-    if isinstance(detail, dict):
-        for value in detail.values():
-            return _first_code(value)
-    if isinstance(detail, list) and detail:
-        return _first_code(detail[0])
-    return getattr(detail, "code", None) or "invalid"
+def _first(detail: Any) -> Any:
+    """The first leaf of a nested detail (list or dict of ErrorDetail)."""
+    while isinstance(detail, dict | list) and detail:
+        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
+    return detail
+
+
+def _code_and_message(exc: exceptions.APIException) -> tuple[str, str]:
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:
+        # simplejwt: {"detail": "...", "code": "token_not_valid", "messages": [...]}
+        code = detail.get("code") or getattr(detail["detail"], "code", None)
+        return str(code or exc.default_code), str(detail["detail"])
+    leaf = _first(detail)
+    return str(getattr(leaf, "code", None) or exc.default_code), str(leaf)
+
+
+def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": message,
+            **extra,
+            "request_id": request_id.current().request_id,
+        }
+    }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -60,24 +104,35 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return None  # a bug: Django logs it and `server_error` answers 500
 
-    error: dict[str, Any] = {
-        "status": response.status_code,
-        "request_id": request_id.current().request_id,
-    }
     if isinstance(exc, exceptions.ValidationError):
-        error["code"] = "invalid"
-        error["message"] = _("Some fields are not valid.")
-        error["fields"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-    elif isinstance(exc, exceptions.APIException):
-        detail = exc.detail
-        error["code"] = _first_code(detail) if not isinstance(detail, str) else exc.default_code
-        if isinstance(detail, dict) and "detail" in detail:
-            error["message"] = str(detail["detail"])
-            error["code"] = getattr(detail["detail"], "code", error["code"]) or error["code"]
-        else:
-            error["message"] = str(detail)
-        error["code"] = getattr(detail, "code", None) or error["code"]
-    response.data = {"error": error}
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body(
+            response.status_code, "invalid", _("Some fields are not valid."), fields=fields
+        )
+    else:
+        assert isinstance(exc, exceptions.APIException)  # drf_exception_handler handles no others
+        code, message = _code_and_message(exc)
+        response.data = error_body(response.status_code, code, message)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the API's shape under /api/, Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(error_body(404, "not_found", _("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the API's shape under /api/, Django's page elsewhere.
+
+    The exception has been logged (with the request ID) before this runs.
+    """
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            error_body(500, "server_error", _("A server error occurred.")),
+            status=500,
+        )
+    return defaults.server_error(request)

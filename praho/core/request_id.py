@@ -13,8 +13,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 # Honour an incoming X-Request-ID only when it looks like an ID, so a client
-# cannot inject log lines or oversized values.
-_WELL_FORMED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+# cannot inject log lines or oversized values. Matched with fullmatch(): "$"
+# would also accept a trailing newline.
+_WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def new_request_id() -> str:
 
 def accept_request_id(incoming: str | None) -> str:
     """The incoming ID when well-formed, otherwise a fresh one."""
-    if incoming and _WELL_FORMED.match(incoming):
+    if incoming and _WELL_FORMED.fullmatch(incoming):
         return incoming
     return new_request_id()
 
@@ -51,6 +52,15 @@ def deactivate(token: object) -> None:
 
 
 class RequestIDLogFilter(logging.Filter):
+    """Adds `request_id` to every record ("-" outside a request).
+
+    Django logs 4xx and 5xx responses ("Not Found: /x") after the whole
+    middleware chain has returned, when the context is already reset; those
+    records carry the request itself, which RequestIDMiddleware has labelled.
+    """
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get().request_id or "-"
+        record.request_id = (
+            _current.get().request_id or getattr(getattr(record, "request", None), "request_id", "") or "-"
+        )
         return True

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from praho.core import selectors
+from praho.core.http import AuthenticatedHttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,11 +15,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("staff-dashboard" if request.user.is_staff else "customer-dashboard")
 
 
-def staff_dashboard(request: HttpRequest) -> HttpResponse:
+def staff_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The staff gate (StaffSecondFactorMiddleware) already admitted the user.
     return render(request, "core/staff_dashboard.html", {"summary": selectors.staff_summary(request.user)})
 
 
 @login_required
-def customer_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/customer_dashboard.html")
+def customer_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(
+        request, "core/customer_dashboard.html", {"summary": selectors.customer_summary(request.user)}
+    )

@@ -93,11 +93,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast (and let /health/ready/ answer) when the server does not respond.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache that does not answer must not hold requests for long.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -136,6 +148,12 @@ ACCOUNT_ADAPTER = "praho.accounts.adapters.AccountAdapter"
 # answer first with a different message.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# allauth's code-guess limit is its "login_failed" limit, switched off above;
+# these forms count wrong codes in django-axes instead (praho/accounts/mfa.py).
+MFA_FORMS = {
+    "authenticate": "praho.accounts.mfa.CountedAuthenticateForm",
+    "reauthenticate": "praho.accounts.mfa.CountedReauthenticateForm",
+}
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "PRAHO")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
@@ -177,6 +195,7 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "TOKEN_OBTAIN_SERIALIZER": "praho.accounts.api.TokenObtainSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "praho.accounts.api.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRAHO API",

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('is_staff', models.BooleanField(default=False, help_text='Staff work in the staff area and must use a second factor.', verbose_name='staff')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ro', 'Romanian'), ('bg', 'Bulgarian')], default='ro', max_length=8, verbose_name='language')),
+                ('language', models.CharField(choices=[('en', 'English'), ('ro', 'Romanian'), ('bg', 'Bulgarian')], default=praho.accounts.models.default_language, max_length=8, verbose_name='language')),
                 ('timezone', models.CharField(choices=[('Europe/Bucharest', 'Europe/Bucharest'), ('Europe/Sofia', 'Europe/Sofia'), ('Europe/London', 'Europe/London'), ('Europe/Berlin', 'Europe/Berlin'), ('UTC', 'UTC')], default='Europe/Bucharest', max_length=64, verbose_name='time zone')),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),

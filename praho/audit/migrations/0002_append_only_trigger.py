@@ -27,7 +27,8 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 def _on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            # No params: psycopg would read the "%" in RAISE as a placeholder.
+            schema_editor.execute(sql, params=None)
 
     return run
 

@@ -1,0 +1,50 @@
+"""The shared `redis_url` fixture: skip without Redis, fail when CI requires it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+NEEDS_REDIS = "praho/core/tests/test_health.py::test_ready_is_ok_with_a_reachable_redis_broker"
+
+
+@pytest.fixture
+def unreachable_redis_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/15"
+
+
+def run_pytest(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", NEEDS_REDIS, "-p", "no:cacheprovider", "-rsf"],
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_test_needing_redis_is_skipped_with_the_reason_when_redis_is_down(unreachable_redis_url):
+    result = run_pytest(PRAHO_TEST_REDIS_URL=unreachable_redis_url, PRAHO_REQUIRE_SERVICES="0")
+
+    assert result.returncode == 0, result.stdout
+    assert "1 skipped" in result.stdout
+    assert f"Redis at {unreachable_redis_url} is not reachable" in result.stdout
+
+
+def test_a_test_needing_redis_fails_when_ci_requires_services(unreachable_redis_url):
+    result = run_pytest(PRAHO_TEST_REDIS_URL=unreachable_redis_url, PRAHO_REQUIRE_SERVICES="1")
+
+    assert result.returncode == 1, result.stdout
+    assert "1 error" in result.stdout
+    assert "PRAHO_REQUIRE_SERVICES=1 requires it." in result.stdout
