@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from praho.audit.integrity import verify_chain
+
+
+class Command(BaseCommand):
+    help = "Verify the audit trail's hash chain; exit non-zero naming the first broken event."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = verify_chain()
+        if not report.intact:
+            raise CommandError(
+                f"Audit trail BROKEN at event #{report.broken_id} "
+                f"({report.broken_at:%Y-%m-%d %H:%M:%S%z}, {report.broken_action}): {report.reason}. "
+                f"{report.checked} events before it are intact."
+            )
+        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {report.checked} events verified."))
