@@ -10,12 +10,12 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install demo serve test test-postgres lint format worker messages check-deploy clean
+.PHONY: help install demo serve test lint format worker messages clean
 
 help:
 	@echo "make demo      install, migrate SQLite, load demo data, serve http://127.0.0.1:8700/"
 	@echo "make test      run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
-	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check, catalogs complete"
 	@echo "make worker    Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make messages  update and compile the en/ro/bg translation catalogs"
 
@@ -41,10 +41,11 @@ test: install
 	$(VENV)/bin/pytest
 
 lint: install
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check --output-format concise .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy praho
 	DJANGO_SETTINGS_MODULE=praho.settings.test $(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=praho.settings.test $(MANAGE) messages_check
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -55,7 +56,7 @@ worker: install
 	$(VENV)/bin/celery -A praho worker --loglevel=INFO
 
 messages: install
-	$(MANAGE) makemessages --all --ignore=.venv --ignore=.tools --no-obsolete
+	$(MANAGE) makemessages -l en -l ro -l bg --ignore=.venv --ignore=.tools --ignore=staticfiles --ignore=bench --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
 
 clean:
