@@ -27,7 +27,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _default_language_and_time_zone():
-    """Requests activate the user's language and time zone for the thread; start each test from the defaults."""
+    """Requests activate the user's language and time zone for the thread; start from the defaults."""
     from django.conf import settings
     from django.utils import timezone, translation
 
