@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "praho.core",
     "praho.audit",
     "praho.accounts",
+    "praho.customers",
 ]
 
 MIDDLEWARE = [
