@@ -124,3 +124,29 @@ def redis_url() -> str:
             pytest.fail(f"{reason}. PRAHO_REQUIRE_SERVICES=1 requires it.")
         pytest.skip(reason)
     return url
+
+
+COMPANY = {
+    "kind": "company",
+    "country": "RO",
+    "vat_payer": True,
+    "address": {"street": "Str. Lungă 10", "city": "Cluj-Napoca", "county": "RO-CJ", "country": "RO"},
+}
+
+
+@pytest.fixture
+def carol_customer(carol, alice_admin):
+    """Carol's company; carol is its owner."""
+    from praho.customers.services import create_customer
+
+    return create_customer(
+        actor=alice_admin, name="Carol Hosting SRL", tax_id="RO18547290", owner=carol, **COMPANY
+    )
+
+
+@pytest.fixture
+def dave_customer(dave, alice_admin):
+    """Another customer; dave is its owner and has nothing to do with carol's."""
+    from praho.customers.services import create_customer
+
+    return create_customer(actor=alice_admin, name="Dave Web SRL", tax_id="RO14399840", owner=dave, **COMPANY)

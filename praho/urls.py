@@ -13,6 +13,7 @@ api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("", include("praho.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -39,6 +40,7 @@ urlpatterns = [
     path("", include("praho.core.urls")),
     path("", include("praho.accounts.urls")),
     path("staff/audit/", include("praho.audit.urls")),
+    path("", include("praho.customers.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
 ]

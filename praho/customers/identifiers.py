@@ -31,6 +31,7 @@ from stdnum.ro import cui as ro_cui
 from stdnum.ro import onrc as ro_onrc
 
 from praho.core.countries import VAT_PREFIX, is_eu
+from praho.core.formatting import format_tax_id
 
 COMPANY, INDIVIDUAL = "company", "individual"
 
@@ -127,10 +128,11 @@ def normalize_tax_id(*, kind: str, country: str, value: str, field: str = "tax_i
 
 
 def display_tax_id(normalized: str, *, country: str, vat_payer: bool) -> str:
-    """As printed: "RO 12345678" for Romanian VAT payers, the bare CUI otherwise."""
-    if country.upper() == "RO" and normalized.startswith("RO"):
-        return f"RO {normalized[2:]}" if vat_payer else normalized[2:]
-    return normalized
+    """As printed: "RO 12345678" for Romanian VAT payers, the bare CUI otherwise.
+
+    The rule lives in praho.core.formatting (the templates' ``tax_id`` filter uses it too).
+    """
+    return format_tax_id(normalized, country=country, vat_payer=vat_payer)
 
 
 def normalize_iban(value: str, *, field: str = "iban") -> str:

@@ -3,9 +3,14 @@ addresses and the users who act for them."""
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,6 +57,9 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, db_index=True)
+    # Lower-cased, accent-free name, trade name, tax id, email and phone, kept by
+    # save(); one trigram index on PostgreSQL serves the staff search box.
+    search_text = models.TextField(editable=False, default="")
 
     objects = CustomerQuerySet.as_manager()
 
@@ -69,6 +77,26 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = searchable_text(
+            self.name, self.trade_name, self.tax_id, self.email, self.phone.lstrip("+")
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def searchable_text(*parts: str) -> str:
+    """Lower case without diacritics, so "ș" in a query matches "s" in a name and vice versa."""
+    text = " ".join(part for part in parts if part)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 class TaxProfile(models.Model):
@@ -146,3 +174,38 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.customer} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An emailed link that lets someone join a customer with a role.
+
+    Only a hash of the token is stored, so a database leak gives no working links.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.customer} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @staticmethod
+    def default_expiry() -> Any:
+        return timezone.now() + timedelta(days=settings.CUSTOMER_INVITATION_DAYS)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -16,7 +17,15 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import EU_MEMBER_STATES
 from praho.customers import identifiers
-from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
+from praho.customers.models import (
+    Address,
+    Customer,
+    CustomerKind,
+    Membership,
+    MembershipRole,
+    TaxProfile,
+    ViesStatus,
+)
 
 PROFILE_FIELDS = (
     "vat_payer",
@@ -109,73 +118,185 @@ def _clean_address(address: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
+IDENTITY_FIELDS = (
+    "kind",
+    "name",
+    "trade_name",
+    "country",
+    "tax_id",
+    "trade_register_number",
+    "iban",
+    "email",
+    "phone",
+)
+
+
+def _clean_identity(errors: _Errors, values: dict[str, Any]) -> dict[str, str]:
+    """Checked and normalised identity fields; errors are collected, not raised."""
+    kind = values.get("kind") or ""
+    if kind not in CustomerKind.values:
+        errors.by_field["kind"] = [ValidationError(_("Choose company or individual."), code="invalid_choice")]
+    name = (values.get("name") or "").strip()
+    if not name:
+        errors.by_field["name"] = [ValidationError(_("This field is required."), code="required")]
+    country = errors.check(lambda: _check_country(values.get("country") or "")) or ""
+    tax_id = ""
+    if country and kind in CustomerKind.values:
+        tax_id = (
+            errors.check(
+                lambda: identifiers.normalize_tax_id(
+                    kind=kind, country=country, value=values.get("tax_id") or ""
+                )
+            )
+            or ""
+        )
+    register = (values.get("trade_register_number") or "").strip()
+    if register and country == "RO":
+        register = errors.check(lambda: identifiers.normalize_trade_register(register)) or ""
+    return {
+        "kind": kind,
+        "name": name,
+        "trade_name": (values.get("trade_name") or "").strip(),
+        "country": country,
+        "tax_id": tax_id,
+        "trade_register_number": register,
+        "iban": errors.check(lambda: identifiers.normalize_iban(values.get("iban") or "")) or "",
+        "email": errors.check(lambda: _clean_email(values.get("email") or "")) or "",
+        "phone": errors.check(lambda: identifiers.normalize_phone(values.get("phone") or "")) or "",
+    }
+
+
+def _clean_email(value: str) -> str:
+    value = value.strip().lower()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(
+                {"email": ValidationError(_("Enter a valid email address."), code="invalid")}
+            ) from None
+    return value
+
+
 def create_customer(
     *,
     actor: User,
-    kind: str,
-    name: str,
-    country: str,
-    tax_id: str = "",
-    trade_name: str = "",
-    trade_register_number: str = "",
-    iban: str = "",
-    email: str = "",
-    phone: str = "",
     address: dict[str, str] | None = None,
-    **profile: Any,
+    owner: User | None = None,
+    **values: Any,
 ) -> Customer:
     """Create a company or an individual with its first tax profile and address.
 
-    Every identifier is checked (checksums by python-stdnum); a tax identifier
-    already used by another customer is refused. All errors are reported at
-    once, keyed by field, and nothing is saved unless everything is valid.
+    `values` holds the identity fields (IDENTITY_FIELDS) and the profile
+    fields (PROFILE_FIELDS). Every identifier is checked (checksums by
+    python-stdnum); a tax identifier already used by another customer is
+    refused. All errors are reported at once, keyed by field ("address.county"
+    for the address), and nothing is saved unless everything is valid.
     """
+    unknown = set(values) - set(IDENTITY_FIELDS) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
+    profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
     errors = _Errors()
-    if kind not in CustomerKind.values:
-        errors.by_field["kind"] = [ValidationError(_("Choose company or individual."), code="invalid_choice")]
-    if not (name or "").strip():
-        errors.by_field["name"] = [ValidationError(_("This field is required."), code="required")]
-    country = errors.check(lambda: _check_country(country)) or ""
-    normalized_tax_id = ""
-    if country and kind in CustomerKind.values:
-        normalized_tax_id = (
-            errors.check(lambda: identifiers.normalize_tax_id(kind=kind, country=country, value=tax_id)) or ""
-        )
-    register = ""
-    if trade_register_number and country == "RO":
-        register = errors.check(lambda: identifiers.normalize_trade_register(trade_register_number)) or ""
-    elif trade_register_number:
-        register = trade_register_number.strip()
-    clean_iban = errors.check(lambda: identifiers.normalize_iban(iban)) or ""
-    clean_phone = errors.check(lambda: identifiers.normalize_phone(phone)) or ""
+    identity = _clean_identity(errors, values)
     clean_address = errors.check(lambda: _clean_address(address), prefix="address.") if address else None
     errors.raise_if_any()
 
     with transaction.atomic():
-        _check_unique_tax_id(normalized_tax_id)
-        customer = Customer(
-            kind=kind,
-            name=name.strip(),
-            trade_name=(trade_name or "").strip(),
-            country=country,
-            tax_id=normalized_tax_id,
-            trade_register_number=register,
-            iban=clean_iban,
-            email=(email or "").strip().lower(),
-            phone=clean_phone,
-        )
+        _check_unique_tax_id(identity["tax_id"])
+        customer = Customer(**identity)
         customer.full_clean(validate_constraints=False)
         customer.save()
-        _add_profile_version(customer, actor=actor, values=_profile_defaults(country) | profile)
+        _add_profile_version(customer, actor=actor, values=_profile_defaults(identity["country"]) | profile)
         if clean_address:
             Address.objects.create(customer=customer, is_billing=True, **clean_address)
         record_event(
             "customers.created",
             actor=actor,
             target=customer,
-            data={"kind": kind, "country": country, "tax_id": normalized_tax_id},
+            data={"kind": customer.kind, "country": customer.country, "tax_id": customer.tax_id},
         )
+        if owner is not None:
+            Membership.objects.create(customer=customer, user=owner, role=MembershipRole.OWNER)
+            record_event(
+                "customers.member_added",
+                actor=actor,
+                target=customer,
+                data={"user": owner.email, "role": MembershipRole.OWNER},
+            )
     return customer
+
+
+def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Customer:
+    """Change identity fields; the audit event lists each changed field with its old and new value."""
+    unknown = set(changes) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
+    errors = _Errors()
+    merged = {field: getattr(customer, field) for field in IDENTITY_FIELDS} | changes
+    identity = _clean_identity(errors, merged)
+    errors.raise_if_any()
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        changed = {f: [getattr(locked, f), v] for f, v in identity.items() if getattr(locked, f) != v}
+        if not changed:
+            return locked
+        if "tax_id" in changed:
+            _check_unique_tax_id(identity["tax_id"], exclude=locked)
+        for field, (_before, after) in changed.items():
+            setattr(locked, field, after)
+        if "tax_id" in changed or "country" in changed:
+            # A new VAT number has not been checked by VIES.
+            locked.vies_status, locked.vies_checked_at, locked.vies_reference = ViesStatus.UNCHECKED, None, ""
+            changed_fields = [*changed, "vies_status", "vies_checked_at", "vies_reference"]
+        else:
+            changed_fields = list(changed)
+        locked.save(update_fields=[*changed_fields, "updated_at"])
+        record_event("customers.changed", actor=actor, target=locked, data={"changes": changed})
+    return locked
+
+
+def save_address(
+    *, actor: User, customer: Customer, values: dict[str, str], address: Address | None = None
+) -> Address:
+    """Add an address, or change one; errors are keyed by the address field."""
+    cleaned = _clean_address(values)
+    with transaction.atomic():
+        if address is None:
+            address = Address.objects.create(
+                customer=customer, is_billing=not customer.addresses.exists(), **cleaned
+            )
+            record_event("customers.address_added", actor=actor, target=customer, data=cleaned)
+            return address
+        changed = {k: [getattr(address, k), v] for k, v in cleaned.items() if getattr(address, k) != v}
+        if changed:
+            for key, (_before, after) in changed.items():
+                setattr(address, key, after)
+            address.save(update_fields=list(changed))
+            record_event(
+                "customers.address_changed",
+                actor=actor,
+                target=customer,
+                data={"address": address.pk, "changes": changed},
+            )
+    return address
+
+
+def delete_address(*, actor: User, address: Address) -> None:
+    """Remove an address; the billing address goes only when another takes its place."""
+    with transaction.atomic():
+        if address.is_billing:
+            successor = address.customer.addresses.exclude(pk=address.pk).order_by("id").first()
+            if successor is None:
+                raise ValidationError(
+                    _("The billing address cannot be removed; change it instead."), code="billing_address"
+                )
+            successor.is_billing = True
+            successor.save(update_fields=["is_billing"])
+        address.delete()
+        record_event(
+            "customers.address_removed", actor=actor, target=address.customer, data={"address": str(address)}
+        )
 
 
 def _profile_defaults(country: str) -> dict[str, Any]:

@@ -290,3 +290,9 @@ LOGGING = {
 }
 
 PRAHO_SITE_NAME = env_str("PRAHO_SITE_NAME", "PRAHO")
+
+# Where PRAHO is reached, for links in email sent outside a request.
+PRAHO_BASE_URL = env_str("PRAHO_BASE_URL", "http://127.0.0.1:8700").rstrip("/")
+
+# Days an emailed invitation to join a customer stays usable.
+CUSTOMER_INVITATION_DAYS = env_int("CUSTOMER_INVITATION_DAYS", 7)

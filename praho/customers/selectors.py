@@ -1,0 +1,120 @@
+"""Read queries for customers. Isolation is decided here: every page and
+endpoint that a user reaches gets its customers from `customers_visible_to`."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from praho.accounts.models import User
+from praho.customers.models import Address, Customer, Membership, TaxProfile, searchable_text
+
+SEARCH_LIMIT = 20
+
+
+def customers_visible_to(user: User, *, include_deleted: bool = False) -> QuerySet[Customer]:
+    """Staff who may view customers see all of them; anyone else only the customers they belong to.
+
+    Deleted customers are hidden from everyone, unless an admin asks for them.
+    """
+    if user.is_staff and user.has_perm("customers.view_customer"):
+        customers = Customer.objects.all()
+        if not (include_deleted and user.has_perm("customers.restore_customer")):
+            customers = customers.active()
+        return customers
+    if user.is_staff:
+        return Customer.objects.none()
+    return Customer.objects.active().filter(memberships__user=user)
+
+
+def customer_for(user: User, customer_id: int | str, *, include_deleted: bool = False) -> Customer:
+    """The customer if the user may see it; 404 otherwise, so ids reveal nothing."""
+    try:
+        return customers_visible_to(user, include_deleted=include_deleted).get(pk=int(customer_id))
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _search_terms(query: str) -> list[str]:
+    """Words of the query, normalised like Customer.search_text.
+
+    "RO 18547290" and "18547290" both find the CUI; a phone typed the national
+    way ("0721 234 567") finds the stored E.164 "+40721234567" because each
+    digit group is matched on its own and a leading 0 is dropped.
+    """
+    terms = []
+    for word in searchable_text(query).split():
+        word = word.strip(".,;:()")
+        if word.isdigit():
+            word = word.lstrip("0") or "0"
+        if word:
+            terms.append(word)
+    return terms
+
+
+def search_customers(user: User, query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
+    """Customers whose name, trade name, tax id, email or phone contain every word of the query.
+
+    One query. On PostgreSQL the trigram index on search_text answers the
+    LIKE '%word%' conditions.
+    """
+    terms = _search_terms(query)
+    if not terms:
+        return []
+    condition = Q()
+    for term in terms:
+        condition &= Q(search_text__contains=term)
+    return list(customers_visible_to(user).filter(condition).order_by("name", "id")[:limit])
+
+
+def with_current_profile(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Attach each customer's newest tax profile as `current_profiles` (one extra query in all)."""
+    newest_version = (
+        TaxProfile.objects.filter(customer=OuterRef("customer")).order_by("-version").values("version")[:1]
+    )
+    return customers.prefetch_related(
+        Prefetch(
+            "tax_profiles",
+            queryset=TaxProfile.objects.filter(version=Subquery(newest_version)),
+            to_attr="current_profiles",
+        )
+    )
+
+
+def customer_list(
+    user: User,
+    *,
+    query: str = "",
+    kind: str = "",
+    country: str = "",
+    vies_status: str = "",
+    deleted: bool = False,
+) -> QuerySet[Customer]:
+    """The staff list and the API list: filters, search words, newest profile and billing address."""
+    customers = customers_visible_to(user, include_deleted=deleted)
+    if deleted:
+        customers = customers.filter(deleted_at__isnull=False)
+    if kind:
+        customers = customers.filter(kind=kind)
+    if country:
+        customers = customers.filter(country=country.upper())
+    if vies_status:
+        customers = customers.filter(vies_status=vies_status)
+    for term in _search_terms(query):
+        customers = customers.filter(search_text__contains=term)
+    return with_current_profile(customers).prefetch_related(
+        Prefetch("addresses", queryset=Address.objects.filter(is_billing=True), to_attr="billing_addresses")
+    )
+
+
+def memberships_of(customer: Customer) -> QuerySet[Membership]:
+    return customer.memberships.select_related("user").order_by("user__email")
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    """The customers a user acts for, for the customer switcher."""
+    return (
+        Membership.objects.filter(user=user, customer__deleted_at__isnull=True)
+        .select_related("customer")
+        .order_by("customer__name", "customer_id")
+    )
