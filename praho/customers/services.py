@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,10 +57,7 @@ class _Errors:
 
 
 def _customer_link(customer: Customer) -> str:
-    try:
-        return reverse("customers:detail", args=[customer.pk])
-    except NoReverseMatch:  # the staff pages come with a later step
-        return f"#customer-{customer.pk}"
+    return reverse("customers:detail", args=[customer.pk])
 
 
 def _check_country(country: str) -> str:
@@ -76,24 +73,29 @@ def _check_country(country: str) -> str:
     return country
 
 
-def _check_unique_tax_id(tax_id: str, *, exclude: Customer | None = None) -> None:
+def _check_unique_tax_id(tax_id: str, *, actor: User, exclude: Customer | None = None) -> None:
+    """Refuse a tax identifier another customer has (deleted ones included).
+
+    Staff are told which customer, with a link; a customer's user only that the
+    number is taken, since the other customer is none of their business.
+    """
     if not tax_id:
         return
     others = Customer.objects.filter(tax_id=tax_id)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     clash = others.first()
-    if clash is not None:
-        message = _('This tax identifier already belongs to customer "%(name)s" (%(link)s).')
-        raise ValidationError(
-            {
-                "tax_id": ValidationError(
-                    message % {"name": clash.name, "link": _customer_link(clash)},
-                    code="duplicate",
-                    params={"customer_id": clash.pk},
-                )
-            }
-        )
+    if clash is None:
+        return
+    if actor.is_staff:
+        message = _('This tax identifier already belongs to customer "%(name)s" (%(link)s).') % {
+            "name": clash.name,
+            "link": _customer_link(clash),
+        }
+        params = {"customer_id": clash.pk}
+    else:
+        message, params = _("This tax identifier is already registered for another customer."), {}
+    raise ValidationError({"tax_id": ValidationError(message, code="duplicate", params=params)})
 
 
 def _clean_address(address: dict[str, str]) -> dict[str, str]:
@@ -203,7 +205,7 @@ def create_customer(
     errors.raise_if_any()
 
     with transaction.atomic():
-        _check_unique_tax_id(identity["tax_id"])
+        _check_unique_tax_id(identity["tax_id"], actor=actor)
         customer = Customer(**identity)
         customer.full_clean(validate_constraints=False)
         customer.save()
@@ -242,7 +244,7 @@ def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Custo
         if not changed:
             return locked
         if "tax_id" in changed:
-            _check_unique_tax_id(identity["tax_id"], exclude=locked)
+            _check_unique_tax_id(identity["tax_id"], actor=actor, exclude=locked)
         for field, (_before, after) in changed.items():
             setattr(locked, field, after)
         if "tax_id" in changed or "country" in changed:

@@ -7,8 +7,11 @@ from praho.customers.services import (
     change_tax_profile,
     create_customer,
     current_profile,
+    delete_address,
     delete_customer,
     restore_customer,
+    save_address,
+    update_customer,
 )
 
 ROMANIAN_COMPANY = {
@@ -112,7 +115,7 @@ def test_a_tax_id_already_used_is_refused_with_or_without_the_prefix_with_a_link
 
     assert errors == {
         "tax_id": [
-            f'This tax identifier already belongs to customer "Exemplu Hosting SRL" (#customer-{first.pk}).'
+            f'This tax identifier already belongs to customer "Exemplu Hosting SRL" (/staff/customers/{first.pk}/).'
         ]
     }
     assert Customer.objects.count() == 1
@@ -186,3 +189,112 @@ def test_deleting_hides_the_customer_and_restoring_brings_it_back_both_audited(a
         "customers.deleted",
         "customers.restored",
     ]
+
+
+def test_updating_records_only_the_changed_fields_in_the_audit_event(alice_admin):
+    customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
+
+    update_customer(actor=alice_admin, customer=customer, trade_name="ExHost", phone="+40 721 234 567")
+
+    customer.refresh_from_db()
+    assert (customer.trade_name, customer.phone) == ("ExHost", "+40721234567")
+    event = AuditEvent.objects.get(action="customers.changed")
+    assert event.data == {"changes": {"trade_name": ["", "ExHost"]}}
+
+
+def test_an_update_that_changes_nothing_writes_no_event(alice_admin):
+    customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
+
+    update_customer(actor=alice_admin, customer=customer, name="Exemplu Hosting SRL", tax_id="18547290")
+
+    assert not AuditEvent.objects.filter(action="customers.changed").exists()
+
+
+def test_a_new_vat_number_resets_the_vies_result(alice_admin):
+    customer = create_customer(
+        actor=alice_admin, kind="company", name="Muster GmbH", country="DE", tax_id="DE136695976"
+    )
+    Customer.objects.filter(pk=customer.pk).update(vies_status="valid", vies_reference="WAPIAAAAW1")
+
+    update_customer(actor=alice_admin, customer=customer, tax_id="DE 129273398")
+
+    customer.refresh_from_db()
+    assert (customer.tax_id, customer.vies_status, customer.vies_reference) == (
+        "DE129273398",
+        "unchecked",
+        "",
+    )
+
+
+def test_an_invalid_update_is_refused_whole(alice_admin):
+    customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
+
+    with pytest.raises(ValidationError) as failure:
+        update_customer(actor=alice_admin, customer=customer, name="New name", email="not-an-email")
+
+    assert failure.value.message_dict == {"email": ["Enter a valid email address."]}
+    customer.refresh_from_db()
+    assert customer.name == "Exemplu Hosting SRL"
+
+
+def test_a_customer_user_taking_a_used_tax_id_is_not_told_whose_it_is(carol, carol_customer, dave_customer):
+    with pytest.raises(ValidationError) as failure:
+        update_customer(actor=carol, customer=carol_customer, tax_id=dave_customer.tax_id)
+
+    assert failure.value.message_dict == {
+        "tax_id": ["This tax identifier is already registered for another customer."]
+    }
+
+
+def test_addresses_are_added_changed_and_removed_with_audit(alice_admin):
+    customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
+    billing = customer.addresses.get()
+    office = save_address(
+        actor=alice_admin,
+        customer=customer,
+        values={"street": "Str. Horea 2", "city": "Cluj-Napoca", "county": "RO-CJ", "country": "ro"},
+    )
+    assert (office.is_billing, office.country) == (False, "RO")
+
+    save_address(
+        actor=alice_admin,
+        customer=customer,
+        address=office,
+        values={**_address_fields(office), "postal_code": "400001"},
+    )
+    delete_address(actor=alice_admin, address=billing)
+
+    office.refresh_from_db()
+    assert (office.postal_code, office.is_billing) == ("400001", True)
+    assert list(
+        AuditEvent.objects.filter(action__startswith="customers.address")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["customers.address_added", "customers.address_changed", "customers.address_removed"]
+
+
+def _address_fields(address):
+    return {k: getattr(address, k) for k in ("street", "city", "postal_code", "county", "country")}
+
+
+def test_the_only_address_cannot_be_removed(alice_admin):
+    customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
+
+    with pytest.raises(ValidationError):
+        delete_address(actor=alice_admin, address=customer.addresses.get())
+
+    assert customer.addresses.count() == 1
+
+
+def test_a_bad_county_for_a_new_address_is_named(alice_admin):
+    customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
+
+    with pytest.raises(ValidationError) as failure:
+        save_address(
+            actor=alice_admin,
+            customer=customer,
+            values={"street": "Str. X 1", "city": "Cluj-Napoca", "county": "CJ", "country": "RO"},
+        )
+
+    assert list(failure.value.message_dict) == ["county"]
+    assert customer.addresses.count() == 1
