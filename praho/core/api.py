@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, pagination, serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -54,15 +55,37 @@ class ErrorResponseSerializer(serializers.Serializer[Any]):
     error = ErrorSerializer()
 
 
+# Refusals by a business rule rather than the form of a field: when one is the
+# only error, the error's "code" names it so programs can react (last_owner...).
+RULE_CODES = frozenset({"last_owner", "duplicate", "member"})
+
+
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(exc, "error_dict"):
+    """Keep each message's code; services key nested fields "address.county", which nest here."""
+    if not hasattr(exc, "error_dict"):
         return exceptions.ValidationError(
-            {
-                field: [str(m) for err in errors for m in err.messages]
-                for field, errors in exc.error_dict.items()
-            }
+            {"non_field_errors": [ErrorDetail(m, code=e.code) for e in exc.error_list for m in e.messages]}
         )
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
+    fields: dict[str, Any] = {}
+    for key, errors in exc.error_dict.items():
+        *parents, leaf = key.split(".")
+        target = fields
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = [ErrorDetail(m, code=e.code) for e in errors for m in e.messages]
+    return exceptions.ValidationError(fields)
+
+
+def _rule_refusal(exc: DjangoValidationError) -> tuple[str, str] | None:
+    """(code, message) when the error is a single refusal by a business rule."""
+    leaves = (
+        [e for errors in exc.error_dict.values() for e in errors]
+        if hasattr(exc, "error_dict")
+        else exc.error_list
+    )
+    if len(leaves) == 1 and leaves[0].code in RULE_CODES:
+        return str(leaves[0].code), leaves[0].messages[0]
+    return None
 
 
 def _first(detail: Any) -> Any:
@@ -95,7 +118,9 @@ def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, 
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    refusal = None
     if isinstance(exc, DjangoValidationError):
+        refusal = _rule_refusal(exc)
         exc = _django_validation_to_drf(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -108,9 +133,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = error_body(
-            response.status_code, "invalid", _("Some fields are not valid."), fields=fields
-        )
+        code, message = refusal or ("invalid", _("Some fields are not valid."))
+        response.data = error_body(response.status_code, code, message, fields=fields)
     else:
         assert isinstance(exc, exceptions.APIException)  # drf_exception_handler handles no others
         code, message = _code_and_message(exc)

@@ -98,11 +98,11 @@ def _check_unique_tax_id(tax_id: str, *, actor: User, exclude: Customer | None =
     raise ValidationError({"tax_id": ValidationError(message, code="duplicate", params=params)})
 
 
+ADDRESS_FIELDS = ("street", "city", "postal_code", "county", "country")
+
+
 def _clean_address(address: dict[str, str]) -> dict[str, str]:
-    cleaned = {
-        key: (address.get(key) or "").strip()
-        for key in ("street", "city", "postal_code", "county", "country")
-    }
+    cleaned = {key: (address.get(key) or "").strip() for key in ADDRESS_FIELDS}
     cleaned["country"] = cleaned["country"].upper()
     errors = _Errors()
     for key in ("street", "city", "country"):
@@ -256,6 +256,35 @@ def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Custo
         locked.save(update_fields=[*changed_fields, "updated_at"])
         record_event("customers.changed", actor=actor, target=locked, data={"changes": changed})
     return locked
+
+
+def change_customer(
+    *, actor: User, customer: Customer, address: dict[str, str] | None = None, **values: Any
+) -> Customer:
+    """Identity fields, profile fields (a new version) and billing address at once.
+
+    All or nothing: a refusal of any part saves no part. Address errors are
+    keyed "address.<field>" as in create_customer.
+    """
+    identity = {field: values.pop(field) for field in IDENTITY_FIELDS if field in values}
+    profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
+    if values:
+        raise TypeError(f"Unknown customer fields: {sorted(values)}")
+    with transaction.atomic():
+        if identity:
+            customer = update_customer(actor=actor, customer=customer, **identity)
+        if profile:
+            change_tax_profile(actor=actor, customer=customer, **profile)
+        if address:
+            billing = customer.addresses.filter(is_billing=True).first()
+            before = {field: getattr(billing, field) for field in ADDRESS_FIELDS} if billing else {}
+            try:
+                save_address(actor=actor, customer=customer, values=before | address, address=billing)
+            except ValidationError as error:
+                raise ValidationError(
+                    {f"address.{key}": errors for key, errors in error.error_dict.items()}
+                ) from None
+    return customer
 
 
 def save_address(

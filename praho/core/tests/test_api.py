@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
+
+from praho.core.api import _django_validation_to_drf
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +189,26 @@ def test_the_request_id_in_the_error_is_the_one_the_client_sent(db):
 
     assert response["X-Request-ID"] == "client-chosen-id-42"
     assert error_of(response)["request_id"] == "client-chosen-id-42"
+
+
+def test_dotted_service_keys_nest_and_keep_their_codes():
+    error = ValidationError(
+        {
+            "address.county": [ValidationError("bad county", code="county")],
+            "tax_id": [ValidationError("bad cui", code="checksum")],
+        }
+    )
+
+    detail = _django_validation_to_drf(error).detail
+
+    assert detail == {"address": {"county": ["bad county"]}, "tax_id": ["bad cui"]}
+    assert (detail["address"]["county"][0].code, detail["tax_id"][0].code) == ("county", "checksum")
+
+
+def test_a_service_error_without_a_field_becomes_non_field_errors():
+    detail = _django_validation_to_drf(
+        ValidationError("The billing address cannot be removed.", code="billing_address")
+    ).detail
+
+    assert detail == {"non_field_errors": ["The billing address cannot be removed."]}
+    assert detail["non_field_errors"][0].code == "billing_address"

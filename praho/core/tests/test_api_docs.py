@@ -16,7 +16,15 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 EXTERNAL_URL = re.compile(rb"""(?:src|href|url)\s*[=(]\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(rb"<style\b|\sstyle=", re.IGNORECASE)
-API_PATHS = {"/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/me/"}
+API_PATHS = {
+    "/api/v1/auth/token/",
+    "/api/v1/auth/token/refresh/",
+    "/api/v1/me/",
+    "/api/v1/customers/",
+    "/api/v1/customers/{customer_id}/",
+    "/api/v1/customers/{customer_id}/users/",
+    "/api/v1/customers/{customer_id}/users/{membership_id}/",
+}
 
 
 def test_the_schema_is_an_openapi_3_document_as_json(client):
