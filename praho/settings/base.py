@@ -296,3 +296,14 @@ PRAHO_BASE_URL = env_str("PRAHO_BASE_URL", "http://127.0.0.1:8700").rstrip("/")
 
 # Days an emailed invitation to join a customer stays usable.
 CUSTOMER_INVITATION_DAYS = env_int("CUSTOMER_INVITATION_DAYS", 7)
+
+# --- External gateways (customers app): ANAF company lookup and VIES ---
+# Staff wait on these while filling in a form and can always type the data by
+# hand, so a slow service must fail within seconds rather than hold the page.
+ANAF_COMPANY_LOOKUP_URL = env_str("ANAF_COMPANY_LOOKUP_URL", "https://webservicesp.anaf.ro")
+VIES_API_URL = env_str("VIES_API_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api")
+GATEWAY_CONNECT_TIMEOUT_SECONDS = float(env_int("GATEWAY_CONNECT_TIMEOUT_SECONDS", 2))
+GATEWAY_TIMEOUT_SECONDS = float(env_int("GATEWAY_TIMEOUT_SECONDS", 5))
+# Our own VAT number ("RO12345678"), sent to VIES as the requester so that each
+# check returns a consultation number (proof for reverse charge). Empty: none.
+PRAHO_SELLER_VAT_NUMBER = env_str("PRAHO_SELLER_VAT_NUMBER", "")

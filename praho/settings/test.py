@@ -11,3 +11,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
+# No test reaches ANAF or VIES: one that forgets its fake gets a refused connection
+# (port 9) at once. The fake_anaf and fake_vies fixtures point these at local servers.
+ANAF_COMPANY_LOOKUP_URL = "http://127.0.0.1:9"
+VIES_API_URL = "http://127.0.0.1:9"
+PRAHO_SELLER_VAT_NUMBER = ""
