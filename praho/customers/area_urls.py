@@ -1,3 +1,27 @@
+"""The customer area, under /app/ (namespace "customers")."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from praho.customers import area_views
+
+urlpatterns = [
+    path("customer/", area_views.profile, name="area-profile"),
+    path("customer/edit/", area_views.edit, name="area-edit"),
+    path("customer/billing/", area_views.billing, name="area-billing"),
+    path("customer/addresses/", area_views.addresses, name="area-addresses"),
+    path("customer/addresses/add/", area_views.address_add, name="area-address-add"),
+    path("customer/addresses/<int:address_id>/edit/", area_views.address_edit, name="area-address-edit"),
+    path(
+        "customer/addresses/<int:address_id>/delete/", area_views.address_delete, name="area-address-delete"
+    ),
+    path("customer/users/", area_views.users, name="area-users"),
+    path("customer/users/<int:membership_id>/role/", area_views.user_role, name="area-user-role"),
+    path("customer/users/<int:membership_id>/remove/", area_views.user_remove, name="area-user-remove"),
+    path(
+        "customer/invitations/<int:invitation_id>/revoke/",
+        area_views.invitation_revoke,
+        name="area-invitation-revoke",
+    ),
+    path("customer/switch/", area_views.switch, name="area-switch"),
+    path("invitations/<str:token>/", area_views.invitation_accept, name="invitation-accept"),
+]

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from praho.accounts.models import User
-from praho.customers.models import Address, Customer, Membership, TaxProfile, searchable_text
+from praho.customers.models import (
+    Address,
+    Customer,
+    Invitation,
+    Membership,
+    TaxProfile,
+    searchable_text,
+)
 
 SEARCH_LIMIT = 20
 
@@ -117,4 +125,14 @@ def memberships_for_user(user: User) -> QuerySet[Membership]:
         Membership.objects.filter(user=user, customer__deleted_at__isnull=True)
         .select_related("customer")
         .order_by("customer__name", "customer_id")
+    )
+
+
+def pending_invitations(customer: Customer) -> QuerySet[Invitation]:
+    return (
+        customer.invitations.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("invited_by")
+        .order_by("email", "id")
     )

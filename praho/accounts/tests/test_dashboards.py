@@ -163,6 +163,7 @@ def test_the_customer_dashboard_takes_a_fixed_number_of_queries(
 ):
     client = staff_client(carol)
 
-    # 1 session, 2 user, 3 authenticator types, 4 confirmed email.
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 the user's memberships with their customers (layout),
+    # 4 authenticator types, 5 confirmed email.
+    with django_assert_num_queries(5):
         client.get("/app/")

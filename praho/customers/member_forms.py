@@ -1,0 +1,126 @@
+"""Forms of the customer area and of the users pages (staff and customer).
+
+They only parse input; the services check the rules and their errors are put
+back on the form's fields with `add_service_errors`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from praho.customers.models import Currency, MembershipRole
+
+_ROLE_HELP = _("What each role may do is listed under “Roles and permissions”.")
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, *, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a service's ValidationError next to the field it names, or above the form."""
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = aliases.get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.VIEWER, help_text=_ROLE_HELP
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
+
+
+class SwitchCustomerForm(forms.Form):
+    customer = forms.IntegerField(min_value=1)
+
+
+class CustomerDetailsForm(forms.Form):
+    """What a customer's owner may change about the customer.
+
+    Kind, country and tax identifier are the fiscal identity that invoices are
+    issued to; only staff change them (on the customer's request), so a typo
+    here cannot move invoices to another company.
+    """
+
+    name = forms.CharField(
+        label=_("Name"), max_length=255, help_text=_("Legal name of a company, full name of a person.")
+    )
+    trade_name = forms.CharField(label=_("Trade name"), max_length=255, required=False)
+    trade_register_number = forms.CharField(
+        label=_("Trade register number"),
+        max_length=32,
+        required=False,
+        help_text=_("For example J40/123/2020."),
+    )
+    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("For example +40721234567 or 0721 234 567."),
+    )
+
+    FIELDS = ("name", "trade_name", "trade_register_number", "iban", "email", "phone")
+
+
+class TaxProfileForm(forms.Form):
+    vat_payer = forms.BooleanField(label=_("VAT payer"), required=False)
+    vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
+    currency = forms.ChoiceField(label=_("Default currency"), choices=Currency.choices)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"),
+        min_value=0,
+        max_value=365,
+        help_text=_("Days from issue to due date."),
+    )
+    invoice_email = forms.EmailField(
+        label=_("Invoice email"),
+        required=False,
+        help_text=_("Invoices are sent here; leave empty to use the customer's email."),
+    )
+    document_language = forms.ChoiceField(label=_("Document language"), choices=settings.LANGUAGES)
+
+    FIELDS = (
+        "vat_payer",
+        "vat_on_cash_basis",
+        "currency",
+        "payment_terms_days",
+        "invoice_email",
+        "document_language",
+    )
+
+
+class AddressForm(forms.Form):
+    street = forms.CharField(label=_("Street"), max_length=255)
+    city = forms.CharField(
+        label=_("City"), max_length=128, help_text=_("In Bucharest: Sector 1 to Sector 6.")
+    )
+    postal_code = forms.CharField(label=_("Postal code"), max_length=16, required=False)
+    county = forms.CharField(
+        label=_("County"),
+        max_length=64,
+        required=False,
+        help_text=_("In Romania the county code, e.g. RO-CJ for Cluj or RO-B for Bucharest."),
+        # The template renders the Romanian counties as this datalist's options.
+        widget=forms.TextInput(attrs={"list": "romanian-counties", "autocomplete": "off"}),
+    )
+    country = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        initial="RO",
+        help_text=_("Two-letter code, e.g. RO."),
+        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 3}),
+    )
+
+    FIELDS = ("street", "city", "postal_code", "county", "country")
