@@ -52,7 +52,7 @@ def _search_terms(query: str) -> list[str]:
     """
     terms = []
     for word in searchable_text(query).split():
-        word = word.strip(".,;:()")
+        word = word.strip(".,;:()+")  # "+40 721..." is stored without the plus
         if word.isdigit():
             word = word.lstrip("0") or "0"
         if word:

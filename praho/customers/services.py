@@ -88,14 +88,12 @@ def _check_unique_tax_id(tax_id: str, *, actor: User, exclude: Customer | None =
     if clash is None:
         return
     if actor.is_staff:
-        message = _('This tax identifier already belongs to customer "%(name)s" (%(link)s).') % {
-            "name": clash.name,
-            "link": _customer_link(clash),
-        }
-        params = {"customer_id": clash.pk}
-    else:
-        message, params = _("This tax identifier is already registered for another customer."), {}
-    raise ValidationError({"tax_id": ValidationError(message, code="duplicate", params=params)})
+        # Django fills the placeholders from params, so a "%" in the name is harmless.
+        message = _('This tax identifier already belongs to customer "%(name)s" (%(link)s).')
+        params = {"name": clash.name, "link": _customer_link(clash), "customer_id": clash.pk}
+        raise ValidationError({"tax_id": ValidationError(message, code="duplicate", params=params)})
+    message = _("This tax identifier is already registered for another customer.")
+    raise ValidationError({"tax_id": ValidationError(message, code="duplicate")})
 
 
 ADDRESS_FIELDS = ("street", "city", "postal_code", "county", "country")

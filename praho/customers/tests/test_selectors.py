@@ -37,10 +37,41 @@ def constanta(alice_admin):
         "office@marehost",  # email fragment
         "0721 234 567",  # national phone, digit groups
         "721234567",
+        "+40721234567",  # E.164 as stored
     ],
 )
 def test_search_finds_by_each_identifying_field(alice_admin, constanta, query):
     assert search_customers(alice_admin, query) == [constanta]
+
+
+def test_a_percent_sign_in_the_other_customers_name_does_not_break_the_duplicate_error(alice_admin):
+    from django.core.exceptions import ValidationError
+
+    first = create_customer(
+        actor=alice_admin,
+        kind="company",
+        name="100% Hosting SRL",
+        country="RO",
+        tax_id="14399840",
+        address=ADDRESS,
+    )
+
+    with pytest.raises(ValidationError) as failure:
+        create_customer(
+            actor=alice_admin,
+            kind="company",
+            name="Other SRL",
+            country="RO",
+            tax_id="RO14399840",
+            address=ADDRESS,
+        )
+
+    assert failure.value.message_dict == {
+        "tax_id": [
+            f'This tax identifier already belongs to customer "100% Hosting SRL" '
+            f"(/staff/customers/{first.pk}/)."
+        ]
+    }
 
 
 def test_search_needs_every_word_and_ignores_empty_queries(alice_admin, constanta):

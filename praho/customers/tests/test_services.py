@@ -115,7 +115,8 @@ def test_a_tax_id_already_used_is_refused_with_or_without_the_prefix_with_a_link
 
     assert errors == {
         "tax_id": [
-            f'This tax identifier already belongs to customer "Exemplu Hosting SRL" (/staff/customers/{first.pk}/).'
+            f'This tax identifier already belongs to customer "Exemplu Hosting SRL" '
+            f"(/staff/customers/{first.pk}/)."
         ]
     }
     assert Customer.objects.count() == 1

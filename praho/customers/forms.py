@@ -1,0 +1,234 @@
+"""Forms of the staff customer pages.
+
+They only shape input (types, lengths, choices); the rules (checksums, a CUI
+for every Romanian company, counties and sectors) live in the services, whose
+errors the views put next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from praho.core.formatting import babel_locale
+from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
+from praho.customers.models import Currency, CustomerKind, ViesStatus
+
+# Codes Babel (CLDR) names that are not ISO 3166-1 countries: groupings,
+# pseudo-locales, "unknown region" and reserved codes.
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country by its name in the active language, Romania first (most customers are Romanian)."""
+    from babel import Locale
+
+    names = Locale.parse(babel_locale()).territories
+    countries = sorted(
+        (
+            (code, str(name))
+            for code, name in names.items()
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        ),
+        key=lambda item: item[1].casefold(),
+    )
+    romania = [item for item in countries if item[0] == "RO"]
+    return romania + [item for item in countries if item[0] != "RO"]
+
+
+def county_choices() -> list[tuple[str, str]]:
+    counties = sorted(ROMANIAN_COUNTIES.items(), key=lambda item: item[1])
+    return [("", gettext("— not in Romania —")), *((code, f"{name} ({code})") for code, name in counties)]
+
+
+def _text(label: Any, *, required: bool = False, max_length: int = 255, **attrs: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+class _IdentityForm(forms.Form):
+    """Identity fields shared by companies and individuals (services.IDENTITY_FIELDS without kind)."""
+
+    name = _text(_("Name"), required=True, autocomplete="organization")
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO")
+    tax_id = _text(_("Tax identifier"), max_length=32, autocomplete="off")
+    email = forms.CharField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=32,
+        help_text=_("Romanian numbers may be typed as 0721 234 567."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+
+class CompanyForm(_IdentityForm):
+    kind = CustomerKind.COMPANY
+    name = _text(_("Legal name"), required=True, autocomplete="organization")
+    trade_name = _text(_("Trade name"))
+    tax_id = _text(
+        _("Tax identifier (CUI or VAT number)"),
+        max_length=32,
+        autocomplete="off",
+        inputmode="text",
+    )
+    trade_register_number = _text(
+        _("Trade register number"), max_length=32, placeholder="J40/123/2020", autocomplete="off"
+    )
+    iban = _text(_("IBAN"), max_length=42, autocomplete="off")
+
+    field_order = [
+        "name",
+        "trade_name",
+        "country",
+        "tax_id",
+        "trade_register_number",
+        "iban",
+        "email",
+        "phone",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tax_id"].help_text = _(
+            "Romanian companies: the CUI, with or without RO. Other EU companies: the VAT number."
+        )
+
+
+class IndividualForm(_IdentityForm):
+    kind = CustomerKind.INDIVIDUAL
+    name = _text(_("Full name"), required=True, autocomplete="name")
+    tax_id = _text(_("CNP"), max_length=32, autocomplete="off", inputmode="numeric")
+
+    field_order = ["name", "country", "tax_id", "email", "phone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tax_id"].help_text = _("Optional. Romanian personal numeric code (13 digits).")
+
+
+class NewCompanyForm(CompanyForm):
+    """A new company also states its VAT status: the first version of its tax profile."""
+
+    vat_payer = forms.BooleanField(label=_("VAT payer"), required=False)
+    vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
+
+    field_order = [*CompanyForm.field_order[:5], "vat_payer", "vat_on_cash_basis", "iban", "email", "phone"]
+
+
+IDENTITY_FORMS: dict[str, type[_IdentityForm]] = {
+    CustomerKind.COMPANY: CompanyForm,
+    CustomerKind.INDIVIDUAL: IndividualForm,
+}
+NEW_CUSTOMER_FORMS: dict[str, type[_IdentityForm]] = {
+    CustomerKind.COMPANY: NewCompanyForm,
+    CustomerKind.INDIVIDUAL: IndividualForm,
+}
+
+
+class AddressForm(forms.Form):
+    """The billing address. Used with prefix "address", like the services' "address.<field>" errors."""
+
+    prefix = "address"
+
+    street = _text(_("Street and number"), required=True, autocomplete="street-address")
+    city = _text(
+        _("City"),
+        required=True,
+        max_length=128,
+        autocomplete="address-level2",
+        list="bucharest-sectors",
+    )
+    postal_code = _text(_("Postal code"), max_length=16, autocomplete="postal-code", inputmode="numeric")
+    county = forms.ChoiceField(
+        label=_("County"),
+        required=False,
+        choices=county_choices,
+        help_text=_("Required in Romania. In Bucharest (RO-B) the city is a sector: Sector 1 to Sector 6."),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO")
+
+    sectors = BUCHAREST_SECTORS
+
+
+class TaxProfileForm(forms.Form):
+    """A new version of the tax and billing profile (services.PROFILE_FIELDS)."""
+
+    vat_payer = forms.BooleanField(label=_("VAT payer"), required=False)
+    vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
+    currency = forms.ChoiceField(label=_("Default currency"), choices=Currency.choices)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), min_value=0, max_value=365, widget=forms.NumberInput()
+    )
+    invoice_email = forms.EmailField(
+        label=_("Invoice email"),
+        required=False,
+        help_text=_("Where invoices are sent, when not to the customer's email."),
+    )
+    document_language = forms.ChoiceField(label=_("Document language"), choices=settings.LANGUAGES)
+
+
+def _live(trigger: str) -> dict[str, Any]:
+    """htmx attributes: refresh the list's results from this control with the whole filter form.
+
+    The form itself names the target and pushes the URL; these attributes are inherited.
+    """
+    return {
+        "hx-get": reverse_lazy("customers:list"),
+        "hx-trigger": trigger,
+        "hx-include": "closest form",
+        "hx-sync": "closest form:replace",
+    }
+
+
+class CustomerFilterForm(forms.Form):
+    """The search box and filters of the staff customer list; results follow as one types."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Name, trade name, CUI or VAT number, email or phone."),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                **_live("input changed delay:150ms, search"),
+            }
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Any")), *CustomerKind.choices],
+        widget=forms.Select(attrs=_live("change")),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        required=False,
+        choices=lambda: [("", _("Any")), *country_choices()],
+        widget=forms.Select(attrs=_live("change")),
+    )
+    vies_status = forms.ChoiceField(
+        label=_("VIES"),
+        required=False,
+        choices=[("", _("Any")), *ViesStatus.choices],
+        widget=forms.Select(attrs=_live("change")),
+    )

@@ -1,0 +1,951 @@
+"""Staff customer pages (/staff/customers/): create (with the ANAF prefill), detail,
+edit, tax profile versions, VIES check, delete and restore, and who may do what."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html import unescape
+
+import pytest
+import time_machine
+
+from praho.accounts.tests import html_audit
+from praho.audit.models import AuditEvent
+from praho.customers.models import Address, Customer, TaxProfile
+from praho.customers.services import create_customer, current_profile
+from praho.customers.tests.fakes import HANG_UP, SLOW
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/staff/customers/"
+CREATE_URL = "/staff/customers/new/"
+ANAF_URL = "/staff/customers/new/anaf/"
+DELETED_URL = "/staff/customers/deleted/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def detail_url(customer: Customer) -> str:
+    return f"/staff/customers/{customer.pk}/"
+
+
+def company_post(**changes: str) -> dict[str, str]:
+    """The new-company form as a browser posts it: a Bucharest company, VAT payer."""
+    data = {
+        "kind": "company",
+        "name": "Exemplu Hosting SRL",
+        "trade_name": "Exemplu",
+        "country": "RO",
+        "tax_id": "RO 33034700",
+        "trade_register_number": "j40/123/2020",
+        "vat_payer": "on",
+        "iban": "RO49 AAAA 1B31 0075 9384 0000",
+        "email": "Contabilitate@Exemplu.test",
+        "phone": "0721 234 567",
+        "address-street": "Str. Exemplu 1",
+        "address-city": "Sector 3",
+        "address-postal_code": "030000",
+        "address-county": "RO-B",
+        "address-country": "RO",
+    }
+    data.update(changes)
+    return data
+
+
+def errors_of(response, form: str = "form") -> dict[str, list[str]]:
+    return {field: list(errors) for field, errors in response.context[form].errors.items()}
+
+
+def field_error_html(response, field_id: str) -> str:
+    """The error list the page shows under one input (form_field.html: <ul id="<id>_error">)."""
+    match = re.search(
+        rf'<ul class="field-errors" id="{field_id}_error">(.*?)</ul>', response.content.decode(), re.S
+    )
+    assert match, f"no error shown for {field_id}"
+    return match.group(1)
+
+
+@pytest.fixture
+def admin(staff_client, alice_admin):
+    return staff_client(alice_admin)
+
+
+@pytest.fixture
+def german_company(alice_admin):
+    return create_customer(
+        actor=alice_admin,
+        kind="company",
+        name="Beispiel GmbH",
+        country="DE",
+        tax_id="DE136695976",
+        address={"street": "Hauptstraße 1", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+    )
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def test_the_create_page_offers_company_and_individual(admin):
+    company = admin.get(CREATE_URL)
+    individual = admin.get(CREATE_URL, {"kind": "individual"})
+
+    assert company.status_code == 200
+    assert list(company.context["form"].fields) == [
+        "name",
+        "trade_name",
+        "country",
+        "tax_id",
+        "trade_register_number",
+        "vat_payer",
+        "vat_on_cash_basis",
+        "iban",
+        "email",
+        "phone",
+    ]
+    assert b'<a href="/staff/customers/new/?kind=company" aria-current="page">Company</a>' in company.content
+    assert b'formaction="/staff/customers/new/anaf/"' in company.content
+    assert list(individual.context["form"].fields) == ["name", "country", "tax_id", "email", "phone"]
+    assert b'<label for="id_tax_id">CNP</label>' in individual.content
+    assert b"formaction" not in individual.content
+    # Romanian counties by ISO 3166-2:RO code with their names; Bucharest's sectors as city choices.
+    assert b'<option value="RO-CT">Constan\xc8\x9ba (RO-CT)</option>' in company.content
+    assert b'<option value="RO-B">Bucure\xc8\x99ti (RO-B)</option>' in company.content
+    assert b'list="bucharest-sectors"' in company.content
+    assert re.findall(rb'<option value="(Sector \d)">', company.content) == [
+        f"Sector {n}".encode() for n in range(1, 7)
+    ]
+
+
+def test_staff_create_a_romanian_company_in_a_bucharest_sector(admin, alice_admin):
+    response = admin.post(CREATE_URL, company_post())
+
+    customer = Customer.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(customer)
+    assert (customer.kind, customer.name, customer.trade_name, customer.country) == (
+        "company",
+        "Exemplu Hosting SRL",
+        "Exemplu",
+        "RO",
+    )
+    assert (customer.tax_id, customer.trade_register_number, customer.iban) == (
+        "RO33034700",
+        "J40/123/2020",
+        "RO49AAAA1B31007593840000",
+    )
+    assert (customer.email, customer.phone) == ("contabilitate@exemplu.test", "+40721234567")
+    address = Address.objects.get(customer=customer)
+    assert (address.street, address.city, address.postal_code, address.county, address.country) == (
+        "Str. Exemplu 1",
+        "Sector 3",
+        "030000",
+        "RO-B",
+        "RO",
+    )
+    assert address.is_billing is True
+    profile = current_profile(customer)
+    assert (profile.version, profile.vat_payer, profile.vat_on_cash_basis, profile.created_by) == (
+        1,
+        True,
+        False,
+        alice_admin,
+    )
+    event = AuditEvent.objects.get(action="customers.created")
+    assert (event.actor, event.object_id) == (alice_admin, str(customer.pk))
+    page = admin.get(response["Location"])
+    assert [str(message) for message in page.context["messages"]] == [
+        "Customer Exemplu Hosting SRL was created."
+    ]
+    assert b'<dd class="mono">RO 33034700</dd>' in page.content
+    assert "Sector 3<br>" in page.content.decode()
+    assert "București, RO" in page.content.decode()
+
+
+def test_staff_create_a_company_from_another_eu_country(admin):
+    response = admin.post(
+        CREATE_URL,
+        {
+            "kind": "company",
+            "name": "Beispiel GmbH",
+            "country": "DE",
+            "tax_id": "136 695 976",
+            "email": "buchhaltung@beispiel.test",
+            "phone": "+49 30 1234567",
+            "address-street": "Hauptstraße 1",
+            "address-city": "Berlin",
+            "address-postal_code": "10115",
+            "address-county": "",
+            "address-country": "DE",
+        },
+    )
+
+    customer = Customer.objects.get()
+    assert response.status_code == 302
+    assert (customer.country, customer.tax_id, customer.phone) == ("DE", "DE136695976", "+49301234567")
+    assert (customer.vies_status, current_profile(customer).currency) == ("unchecked", "EUR")
+    assert list(Address.objects.values_list("city", "county", "country")) == [("Berlin", "", "DE")]
+
+
+def test_staff_create_an_individual_with_a_cnp(admin):
+    response = admin.post(
+        CREATE_URL,
+        {
+            "kind": "individual",
+            "name": "Ion Popescu",
+            "country": "RO",
+            "tax_id": "1800101221144",
+            "email": "ion@exemplu.test",
+            "phone": "",
+            "address-street": "Str. Florilor 2",
+            "address-city": "Cluj-Napoca",
+            "address-postal_code": "400001",
+            "address-county": "RO-CJ",
+            "address-country": "RO",
+        },
+    )
+
+    customer = Customer.objects.get()
+    assert response.status_code == 302
+    assert (customer.kind, customer.name, customer.tax_id, customer.trade_name) == (
+        "individual",
+        "Ion Popescu",
+        "1800101221144",
+        "",
+    )
+    assert current_profile(customer).vat_payer is False
+    page = admin.get(detail_url(customer))
+    assert b"<dt>CNP</dt>" in page.content
+    assert b'<dd class="mono">1800101221144</dd>' in page.content
+
+
+def test_every_invalid_field_is_shown_next_to_it_and_nothing_is_saved(admin):
+    response = admin.post(
+        CREATE_URL,
+        company_post(
+            tax_id="33034701",
+            trade_register_number="J99/1/2020",
+            iban="RO49 AAAA 1B31 0075 9384 0001",
+            email="not-an-email",
+            phone="12",
+            **{"address-city": "București"},
+        ),
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "tax_id": ["CUI is not valid: the check digit is wrong."],
+        "trade_register_number": [
+            "Trade register number is not valid: part of it is impossible (such as a date or a county code)."
+        ],
+        "iban": ["IBAN is not valid: the check digit is wrong."],
+        "email": ["Enter a valid email address."],
+        "phone": ["Enter a valid phone number, e.g. +40 721 234 567."],
+    }
+    assert errors_of(response, "address_form") == {
+        "city": ["In Bucharest the city is a sector: Sector 1 to Sector 6."]
+    }
+    assert field_error_html(response, "id_tax_id") == "<li>CUI is not valid: the check digit is wrong.</li>"
+    assert field_error_html(response, "id_address-city") == (
+        "<li>In Bucharest the city is a sector: Sector 1 to Sector 6.</li>"
+    )
+    assert b'aria-invalid="true" aria-describedby="id_tax_id_helptext id_tax_id_error"' in response.content
+    # What was typed stays in the form.
+    assert b'value="J99/1/2020"' in response.content
+    assert Customer.objects.count() == 0
+    assert TaxProfile.objects.count() == 0
+    assert Address.objects.count() == 0
+    assert AuditEvent.objects.filter(action="customers.created").count() == 0
+
+
+def test_a_romanian_address_needs_a_county_and_a_romanian_company_a_cui(admin):
+    response = admin.post(CREATE_URL, company_post(tax_id="", **{"address-county": ""}))
+
+    assert response.status_code == 200
+    assert errors_of(response) == {"tax_id": ["A Romanian company must have a CUI."]}
+    assert errors_of(response, "address_form") == {
+        "county": ["Choose a Romanian county (ISO 3166-2:RO code such as RO-CJ, or RO-B for Bucharest)."]
+    }
+    assert Customer.objects.count() == 0
+
+
+def test_required_fields_are_named_before_asking_the_services(admin):
+    response = admin.post(CREATE_URL, company_post(name="", **{"address-street": ""}))
+
+    assert errors_of(response) == {"name": ["This field is required."]}
+    assert errors_of(response, "address_form") == {"street": ["This field is required."]}
+    assert Customer.objects.count() == 0
+
+
+def test_a_duplicate_cui_names_the_other_customer_with_a_link(admin, carol_customer):
+    response = admin.post(CREATE_URL, company_post(tax_id="18547290"))
+
+    assert response.status_code == 200
+    link = f'<a href="/staff/customers/{carol_customer.pk}/">Carol Hosting SRL</a>'
+    assert field_error_html(response, "id_tax_id") == (
+        f"<li>This tax identifier already belongs to customer {link}.</li>"
+    )
+    assert Customer.objects.count() == 1
+
+
+def test_the_duplicate_link_escapes_the_other_customers_name(admin, alice_admin):
+    other = create_customer(
+        actor=alice_admin,
+        kind="company",
+        name='<script>alert("x")</script> 100% SRL',
+        country="RO",
+        tax_id="40000000",
+        address={"street": "Str. A 1", "city": "Arad", "county": "RO-AR", "country": "RO"},
+    )
+
+    response = admin.post(CREATE_URL, company_post(tax_id="RO40000000"))
+
+    html = field_error_html(response, "id_tax_id")
+    assert html == (
+        f'<li>This tax identifier already belongs to customer <a href="/staff/customers/{other.pk}/">'
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; 100% SRL</a>.</li>"
+    )
+    assert b"<script>alert" not in response.content
+
+
+# --- ANAF prefill -----------------------------------------------------------------------------
+
+
+def test_the_anaf_button_fills_in_the_company_from_its_cui(admin, fake_anaf):
+    fake_anaf.add(
+        33034700,
+        "EXEMPLU TECH SRL",
+        street="Str. Memorandumului",
+        number="28",
+        locality="Mun. Cluj-Napoca",
+        county="CLUJ",
+        county_auto="CJ",
+        postal_code="400114",
+        trade_register="J12/3456/2015",
+        vat_payer=True,
+        vat_on_cash_basis=True,
+    )
+    typed = company_post(name="", trade_name="Tech", tax_id="RO33034700", vat_payer="")
+    for key in ("address-street", "address-city", "address-postal_code", "address-county"):
+        typed[key] = ""
+    del typed["vat_payer"]
+
+    response = admin.post(ANAF_URL, typed, **HTMX)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "customers/staff/_create_form.html"
+    assert b"<html" not in response.content
+    assert response.content.decode().lstrip().startswith('<div id="customer-form-fields">')
+    form, address_form = response.context["form"], response.context["address_form"]
+    assert form.is_bound is False
+    assert {
+        name: form.initial[name] for name in ("name", "trade_name", "tax_id", "trade_register_number")
+    } == {
+        "name": "EXEMPLU TECH SRL",
+        "trade_name": "Tech",
+        "tax_id": "RO33034700",
+        "trade_register_number": "J12/3456/2015",
+    }
+    assert (form.initial["vat_payer"], form.initial["vat_on_cash_basis"]) == (True, True)
+    assert address_form.initial == {
+        "street": "Str. Memorandumului nr. 28",
+        "city": "Cluj-Napoca",
+        "postal_code": "400114",
+        "county": "RO-CJ",
+        "country": "RO",
+    }
+    html = response.content.decode()
+    assert 'value="EXEMPLU TECH SRL"' in html
+    assert '<option value="RO-CJ" selected>Cluj (RO-CJ)</option>' in html
+    assert '<input type="checkbox" name="vat_on_cash_basis" id="id_vat_on_cash_basis" checked>' in html
+    assert (
+        '<p class="anaf-result" role="status">Filled in from ANAF: EXEMPLU TECH SRL. '
+        "Check the data, then create the customer.</p>"
+    ) in html
+    assert 'class="field-errors"' not in html
+    assert fake_anaf.request_count == 1
+    assert Customer.objects.count() == 0
+
+
+def test_a_bucharest_company_from_anaf_gets_its_sector(admin, fake_anaf):
+    fake_anaf.add(
+        40000000,
+        "CAPITALA SRL",
+        street="Bd. Unirii",
+        number="1",
+        locality="Sector 3",
+        county="MUNICIPIUL BUCUREŞTI",
+        county_auto="B",
+        postal_code="030000",
+    )
+
+    response = admin.post(ANAF_URL, company_post(tax_id="40000000"), **HTMX)
+
+    assert (
+        response.context["address_form"].initial["county"],
+        response.context["address_form"].initial["city"],
+    ) == (
+        "RO-B",
+        "Sector 3",
+    )
+
+
+def test_what_anaf_leaves_blank_keeps_what_staff_typed(admin, fake_anaf):
+    record = fake_anaf.add(33034700, "EXEMPLU TECH SRL", trade_register="")
+    record["adresa_sediu_social"] = {}
+    record["adresa_domiciliu_fiscal"] = {}
+
+    response = admin.post(
+        ANAF_URL,
+        company_post(trade_register_number="J40/123/2020", **{"address-city": "Sector 3"}),
+        **HTMX,
+    )
+
+    assert response.context["form"].initial["trade_register_number"] == "J40/123/2020"
+    assert response.context["address_form"].initial == {
+        "street": "JUD. CLUJ, Mun. Cluj-Napoca, Str. Memorandumului, NR.28",
+        "city": "Sector 3",
+        "postal_code": "400114",
+        "county": "RO-B",
+        "country": "RO",
+    }
+
+
+def test_without_javascript_the_anaf_button_returns_the_whole_page(admin, fake_anaf):
+    fake_anaf.add(33034700, "EXEMPLU TECH SRL")
+
+    response = admin.post(ANAF_URL, company_post(name=""))
+
+    assert response.status_code == 200
+    assert "customers/staff/create.html" in [template.name for template in response.templates]
+    assert b'value="EXEMPLU TECH SRL"' in response.content
+    assert b'<form method="post" action="/staff/customers/new/"' in response.content
+
+
+@pytest.mark.parametrize(
+    ("cui", "message"),
+    [
+        ("18547290", "ANAF has no company with CUI 18547290; check the number or enter the data by hand."),
+        ("18547291", "CUI is not valid: the check digit is wrong."),
+    ],
+)
+def test_anaf_says_why_nothing_was_filled_in(admin, fake_anaf, cui, message):
+    response = admin.post(ANAF_URL, company_post(name="Typed By Hand SRL", tax_id=cui), **HTMX)
+
+    assert response.status_code == 200
+    assert f'<p class="field-errors anaf-result" role="alert">{message}</p>' in response.content.decode()
+    assert response.context["form"].initial["name"] == "Typed By Hand SRL"
+    assert fake_anaf.request_count == (1 if cui == "18547290" else 0)
+
+
+@pytest.mark.parametrize("mode", [HANG_UP, SLOW])
+def test_when_anaf_does_not_answer_staff_type_the_data_by_hand(admin, fake_anaf, mode):
+    fake_anaf.add(33034700, "EXEMPLU TECH SRL")
+    fake_anaf.go_down(mode)
+
+    response = admin.post(ANAF_URL, company_post(name="Exemplu By Hand SRL"), **HTMX)
+
+    message = "ANAF&#x27;s company lookup did not answer; enter the data by hand or try again later."
+    assert f'<p class="field-errors anaf-result" role="alert">{message}</p>' in response.content.decode()
+    assert response.context["form"].initial["name"] == "Exemplu By Hand SRL"
+    # Manual entry still works.
+    created = admin.post(CREATE_URL, company_post(name="Exemplu By Hand SRL"))
+    assert created.status_code == 302
+    assert Customer.objects.get().name == "Exemplu By Hand SRL"
+
+
+def test_support_may_not_ask_anaf(staff_client, sue_support, fake_anaf):
+    fake_anaf.add(33034700, "EXEMPLU TECH SRL")
+
+    response = staff_client(sue_support).post(ANAF_URL, company_post(), **HTMX)
+
+    assert response.status_code == 403
+    assert fake_anaf.request_count == 0
+
+
+def test_the_anaf_prefill_takes_only_posts(admin):
+    assert admin.get(ANAF_URL).status_code == 405
+
+
+# --- detail -----------------------------------------------------------------------------------
+
+
+def test_the_detail_page_shows_identity_address_profile_and_links_to_the_users(admin, carol_customer):
+    response = admin.get(detail_url(carol_customer))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Carol Hosting SRL</h1>" in html
+    assert '<dd class="mono">RO 18547290</dd>' in html
+    assert "Str. Lungă 10<br>" in html
+    assert "Cluj, RO" in html
+    assert [(entry["profile"].version, entry["first"]) for entry in response.context["history"]] == [
+        (1, True)
+    ]
+    assert f'<a href="/staff/customers/{carol_customer.pk}/users/">' in html
+
+
+def test_an_unknown_customer_is_not_found(admin):
+    assert admin.get("/staff/customers/999999/").status_code == 404
+
+
+# --- tax and billing profile --------------------------------------------------------------------
+
+
+def test_changing_the_profile_creates_version_2_and_the_history_shows_both(
+    admin, alice_admin, bill_billing, staff_client, carol_customer
+):
+    url = f"/staff/customers/{carol_customer.pk}/profile/"
+    billing = staff_client(bill_billing)
+    page = billing.get(url)
+
+    response = billing.post(
+        url,
+        {
+            "vat_payer": "",
+            "currency": "EUR",
+            "payment_terms_days": "30",
+            "invoice_email": "facturi@carol.test",
+            "document_language": "en",
+        },
+    )
+
+    assert page.status_code == 200
+    assert page.context["form"].initial == {
+        "vat_payer": True,
+        "vat_on_cash_basis": False,
+        "currency": "RON",
+        "payment_terms_days": 14,
+        "invoice_email": "",
+        "document_language": "ro",
+    }
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(carol_customer)
+    versions = list(TaxProfile.objects.filter(customer=carol_customer).order_by("version"))
+    assert [(p.version, p.vat_payer, p.currency, p.created_by) for p in versions] == [
+        (1, True, "RON", alice_admin),
+        (2, False, "EUR", bill_billing),
+    ]
+    event = AuditEvent.objects.get(action="customers.profile_changed")
+    assert (event.actor, event.data["version"]) == (bill_billing, 2)
+    detail = billing.get(detail_url(carol_customer))
+    assert [str(m) for m in detail.context["messages"]] == ["The profile was saved as version 2."]
+    history = detail.context["history"]
+    assert [(entry["profile"].version, entry["profile"].created_by.email) for entry in history] == [
+        (2, "bill@staff.test"),
+        (1, "alice@staff.test"),
+    ]
+    assert history[0]["changes"] == [
+        {"label": "VAT payer", "before": "yes", "after": "no"},
+        {"label": "Default currency", "before": "RON", "after": "EUR"},
+        {"label": "Payment terms (days)", "before": "14", "after": "30"},
+        {"label": "Invoice email", "before": "—", "after": "facturi@carol.test"},
+        {"label": "Document language", "before": "Romanian", "after": "English"},
+    ]
+    html = detail.content.decode()
+    assert "<li>VAT payer: yes → no</li>" in html
+    assert "<td>First version</td>" in html
+    assert "<td>bill@staff.test</td>" in html
+    assert "<td>alice@staff.test</td>" in html
+    # A VAT payer no longer: the CUI shows without the RO prefix.
+    assert '<dd class="mono">18547290</dd>' in html
+
+
+def test_saving_an_unchanged_profile_adds_no_version(admin, carol_customer):
+    url = f"/staff/customers/{carol_customer.pk}/profile/"
+    initial = admin.get(url).context["form"].initial
+
+    response = admin.post(url, {**initial, "vat_payer": "on"})
+
+    assert response.status_code == 302
+    assert TaxProfile.objects.filter(customer=carol_customer).count() == 1
+    page = admin.get(detail_url(carol_customer))
+    assert [str(m) for m in page.context["messages"]] == ["Nothing changed; the profile stays at version 1."]
+
+
+def test_a_bad_profile_value_is_shown_next_to_its_field(admin, carol_customer):
+    url = f"/staff/customers/{carol_customer.pk}/profile/"
+
+    response = admin.post(
+        url,
+        {"currency": "XYZ", "payment_terms_days": "-1", "invoice_email": "nope", "document_language": "ro"},
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "currency": ["Select a valid choice. XYZ is not one of the available choices."],
+        "payment_terms_days": ["Ensure this value is greater than or equal to 0."],
+        "invoice_email": ["Enter a valid email address."],
+    }
+    assert TaxProfile.objects.filter(customer=carol_customer).count() == 1
+
+
+# --- edit -------------------------------------------------------------------------------------
+
+
+def test_staff_edit_the_details_of_a_customer(admin, alice_admin, carol_customer):
+    url = f"/staff/customers/{carol_customer.pk}/edit/"
+    page = admin.get(url)
+
+    response = admin.post(
+        url,
+        {
+            "part": "identity",
+            "name": "Carol Hosting SRL",
+            "trade_name": "Carol Cloud",
+            "country": "RO",
+            "tax_id": "RO18547290",
+            "trade_register_number": "",
+            "iban": "",
+            "email": "office@carol.test",
+            "phone": "0721 234 567",
+        },
+    )
+
+    assert page.context["form"].initial["tax_id"] == "RO18547290"
+    assert response.status_code == 302
+    carol_customer.refresh_from_db()
+    assert (carol_customer.trade_name, carol_customer.email, carol_customer.phone) == (
+        "Carol Cloud",
+        "office@carol.test",
+        "+40721234567",
+    )
+    event = AuditEvent.objects.get(action="customers.changed")
+    assert event.data["changes"] == {
+        "trade_name": ["", "Carol Cloud"],
+        "email": ["", "office@carol.test"],
+        "phone": ["", "+40721234567"],
+    }
+
+
+def test_editing_to_a_taken_cui_shows_the_link_and_changes_nothing(admin, carol_customer, dave_customer):
+    url = f"/staff/customers/{carol_customer.pk}/edit/"
+
+    response = admin.post(
+        url,
+        {"part": "identity", "name": "Carol Hosting SRL", "country": "RO", "tax_id": "14399840"},
+    )
+
+    assert response.status_code == 200
+    assert field_error_html(response, "id_tax_id") == (
+        "<li>This tax identifier already belongs to customer "
+        f'<a href="/staff/customers/{dave_customer.pk}/">Dave Web SRL</a>.</li>'
+    )
+    carol_customer.refresh_from_db()
+    assert carol_customer.tax_id == "RO18547290"
+
+
+def test_staff_change_the_billing_address(admin, carol_customer):
+    url = f"/staff/customers/{carol_customer.pk}/edit/"
+
+    bad = admin.post(
+        url,
+        {
+            "part": "address",
+            "address-street": "Bd. Unirii 1",
+            "address-city": "Bucharest",
+            "address-county": "RO-B",
+            "address-country": "RO",
+        },
+    )
+    good = admin.post(
+        url,
+        {
+            "part": "address",
+            "address-street": "Bd. Unirii 1",
+            "address-city": "Sector 4",
+            "address-postal_code": "040000",
+            "address-county": "RO-B",
+            "address-country": "RO",
+        },
+    )
+
+    assert errors_of(bad, "address_form") == {
+        "city": ["In Bucharest the city is a sector: Sector 1 to Sector 6."]
+    }
+    assert good.status_code == 302
+    assert list(carol_customer.addresses.values_list("street", "city", "county", "is_billing")) == [
+        ("Bd. Unirii 1", "Sector 4", "RO-B", True)
+    ]
+
+
+# --- VIES -------------------------------------------------------------------------------------
+
+
+def test_staff_check_an_eu_vat_number_with_vies(admin, alice_admin, german_company, fake_vies):
+    fake_vies.register("DE136695976", "Beispiel GmbH", "Hauptstraße 1, Berlin")
+    page = admin.get(detail_url(german_company))
+
+    with time_machine.travel("2026-03-10 12:34:56Z", tick=False):
+        response = admin.post(f"/staff/customers/{german_company.pk}/vies/")
+
+    assert b'hx-post="/staff/customers/%d/vies/"' % german_company.pk in page.content
+    assert response.status_code == 302
+    german_company.refresh_from_db()
+    assert (german_company.vies_status, german_company.vies_reference) == ("valid", "WAPIAAAA00000001")
+    assert german_company.vies_checked_at == datetime(2026, 3, 10, 12, 34, 56, tzinfo=UTC)
+    assert fake_vies.received[0].json() == {
+        "countryCode": "DE",
+        "vatNumber": "136695976",
+        "requesterMemberStateCode": "RO",
+        "requesterNumber": "18547290",
+    }
+    event = AuditEvent.objects.get(action="customers.vies_checked")
+    assert (event.actor, event.data["status"], event.data["reference"]) == (
+        alice_admin,
+        "valid",
+        "WAPIAAAA00000001",
+    )
+    detail = admin.get(detail_url(german_company))
+    assert [str(m) for m in detail.context["messages"]] == ["VIES answered: Valid."]
+    html = detail.content.decode()
+    assert '<span class="badge badge-ok">Valid</span>' in html
+    assert '<dd class="mono">WAPIAAAA00000001</dd>' in html
+    # Shown in Bucharest time.
+    assert '<time datetime="2026-03-10T14:34:56+02:00">10 Mar 2026 14:34</time>' in html
+
+
+def test_the_vies_button_answers_htmx_with_the_section_only(admin, german_company, fake_vies):
+    response = admin.post(f"/staff/customers/{german_company.pk}/vies/", **HTMX)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "customers/staff/_vies.html"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="vies"')
+    assert "<html" not in html
+    assert '<span class="badge badge-warn">Invalid</span>' in html
+    assert '<dd class="mono">WAPIAAAA00000001</dd>' in html
+
+
+def test_when_vies_does_not_answer_the_status_stays_and_staff_are_told(admin, german_company, fake_vies):
+    fake_vies.go_down(HANG_UP)
+
+    response = admin.post(f"/staff/customers/{german_company.pk}/vies/", **HTMX)
+
+    assert response.status_code == 200
+    assert (
+        '<p class="field-errors" role="alert">'
+        "VIES did not answer, so the VAT number could not be checked; try again later.</p>"
+    ) in response.content.decode()
+    german_company.refresh_from_db()
+    assert (german_company.vies_status, german_company.vies_checked_at, german_company.vies_reference) == (
+        "unchecked",
+        None,
+        "",
+    )
+    assert AuditEvent.objects.filter(action="customers.vies_checked").count() == 0
+
+
+def test_a_romanian_customer_is_not_checked_in_vies(admin, carol_customer, fake_vies):
+    page = admin.get(detail_url(carol_customer))
+
+    response = admin.post(f"/staff/customers/{carol_customer.pk}/vies/")
+
+    assert b"/vies/" not in page.content
+    assert response.status_code == 302
+    detail = admin.get(detail_url(carol_customer))
+    assert [str(m) for m in detail.context["messages"]] == [
+        "Only a company from another EU member state with a VAT number can be checked in VIES."
+    ]
+    assert fake_vies.request_count == 0
+
+
+# --- delete and restore -----------------------------------------------------------------------
+
+
+def test_a_manager_deletes_a_customer_and_an_admin_restores_it(
+    staff_client, mike_manager, alice_admin, carol_customer, client
+):
+    manager = staff_client(mike_manager)
+    confirm = manager.get(f"/staff/customers/{carol_customer.pk}/delete/")
+
+    deleted = manager.post(f"/staff/customers/{carol_customer.pk}/delete/")
+
+    assert confirm.status_code == 200
+    assert deleted.status_code == 302
+    assert deleted["Location"] == LIST_URL
+    carol_customer.refresh_from_db()
+    assert carol_customer.is_deleted is True
+    event = AuditEvent.objects.get(action="customers.deleted")
+    assert (event.actor, event.object_id) == (mike_manager, str(carol_customer.pk))
+    # Hidden from the manager now; an admin sees it with a banner and a restore button.
+    assert manager.get(detail_url(carol_customer)).status_code == 404
+    assert manager.get(DELETED_URL).status_code == 403
+    client.logout()
+    admin = staff_client(alice_admin)
+    listing = admin.get(DELETED_URL)
+    assert [customer.name for customer in listing.context["page_obj"]] == ["Carol Hosting SRL"]
+    assert f'action="/staff/customers/{carol_customer.pk}/restore/"' in listing.content.decode()
+    banner = admin.get(detail_url(carol_customer))
+    assert banner.status_code == 200
+    assert b'<div class="banner banner-danger" role="alert">' in banner.content
+    assert f'action="/staff/customers/{carol_customer.pk}/restore/"' in banner.content.decode()
+
+    restored = admin.post(f"/staff/customers/{carol_customer.pk}/restore/")
+
+    assert restored.status_code == 302
+    assert restored["Location"] == detail_url(carol_customer)
+    carol_customer.refresh_from_db()
+    assert carol_customer.deleted_at is None
+    event = AuditEvent.objects.get(action="customers.restored")
+    assert (event.actor, event.object_id) == (alice_admin, str(carol_customer.pk))
+    assert admin.get(DELETED_URL).context["page_obj"].paginator.count == 0
+
+
+def test_a_deleted_customer_cannot_be_deleted_again_or_edited(admin, alice_admin, carol_customer):
+    from praho.customers.services import delete_customer
+
+    delete_customer(actor=alice_admin, customer=carol_customer)
+
+    assert admin.post(f"/staff/customers/{carol_customer.pk}/delete/").status_code == 404
+    assert admin.get(f"/staff/customers/{carol_customer.pk}/edit/").status_code == 404
+    assert admin.get(f"/staff/customers/{carol_customer.pk}/profile/").status_code == 404
+    assert AuditEvent.objects.filter(action="customers.deleted").count() == 1
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+def test_support_may_look_but_not_create(staff_client, sue_support, carol_customer):
+    support = staff_client(sue_support)
+
+    assert support.get(LIST_URL).status_code == 200
+    assert support.get(detail_url(carol_customer)).status_code == 200
+    assert support.get(CREATE_URL).status_code == 403
+    assert support.post(CREATE_URL, company_post()).status_code == 403
+    assert Customer.objects.count() == 1
+    page = support.get(detail_url(carol_customer))
+    assert b"/edit/" not in page.content
+    assert b"/delete/" not in page.content
+    assert b"New customer" not in support.get(LIST_URL).content
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("edit/", "post"),
+        ("profile/", "post"),
+        ("vies/", "post"),
+        ("delete/", "post"),
+        ("restore/", "post"),
+    ],
+)
+def test_support_may_not_change_anything(staff_client, sue_support, carol_customer, path, method):
+    support = staff_client(sue_support)
+    before = (Customer.objects.values().get(), list(TaxProfile.objects.values()), AuditEvent.objects.count())
+
+    response = getattr(support, method)(
+        f"/staff/customers/{carol_customer.pk}/{path}",
+        {"part": "identity", "name": "Hijacked", "country": "RO", "tax_id": "14399840", "currency": "EUR"},
+    )
+
+    assert response.status_code == 403
+    assert (
+        Customer.objects.values().get(),
+        list(TaxProfile.objects.values()),
+        AuditEvent.objects.count(),
+    ) == before
+
+
+def test_billing_may_not_delete_and_a_manager_may_not_restore(
+    staff_client, bill_billing, mike_manager, alice_admin, carol_customer, dave_customer, client
+):
+    from praho.customers.services import delete_customer
+
+    delete_customer(actor=alice_admin, customer=dave_customer)
+
+    assert staff_client(bill_billing).post(f"/staff/customers/{carol_customer.pk}/delete/").status_code == 403
+    client.logout()
+    assert staff_client(mike_manager).post(f"/staff/customers/{dave_customer.pk}/restore/").status_code == 403
+    carol_customer.refresh_from_db()
+    dave_customer.refresh_from_db()
+    assert (carol_customer.is_deleted, dave_customer.is_deleted) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("", "get"),
+        ("edit/", "get"),
+        ("edit/", "post"),
+        ("profile/", "post"),
+        ("vies/", "post"),
+        ("delete/", "post"),
+        ("restore/", "post"),
+    ],
+)
+def test_a_customer_user_finds_no_staff_page_of_any_customer(
+    client, dave, carol_customer, dave_customer, path, method
+):
+    client.force_login(dave)
+    before = (list(Customer.objects.values()), AuditEvent.objects.count())
+
+    response = getattr(client, method)(f"/staff/customers/{carol_customer.pk}/{path}", {"name": "Hijacked"})
+
+    assert response.status_code == 404
+    assert (list(Customer.objects.values()), AuditEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("url", [LIST_URL, CREATE_URL, DELETED_URL, "/staff/customers/search/?q=carol"])
+def test_a_customer_user_finds_no_staff_customer_list(client, carol, carol_customer, url):
+    client.force_login(carol)
+
+    assert client.get(url).status_code == 404
+
+
+def test_the_staff_menu_links_to_customers_for_staff_who_may_view_them(staff_client, sue_support, client):
+    from praho.accounts.tests.factories import UserFactory, add_totp
+
+    with_link = staff_client(sue_support).get("/staff/")
+    client.logout()
+    nobody = UserFactory(email="norole@staff.test", is_staff=True)
+    add_totp(nobody)
+    without_link = staff_client(nobody).get("/staff/")
+
+    assert b'<a href="/staff/customers/" >Customers</a>' in with_link.content
+    assert b'id="quick-search"' in with_link.content
+    assert b'href="/staff/customers/"' not in without_link.content
+    assert b'id="quick-search"' not in without_link.content
+
+
+def test_the_pages_load_their_script_and_styles_from_static_files(admin, carol_customer):
+    html = unescape(admin.get(detail_url(carol_customer)).content.decode())
+
+    assert '<script src="/static/customers/customers.js" defer></script>' in html
+    assert '<link rel="stylesheet" href="/static/customers/customers.css">' in html
+    assert "<script>" not in html
+    assert " style=" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "invalid"),
+    [
+        ("", None, []),
+        ("search/?q=carol", None, []),
+        ("new/", None, []),
+        ("new/?kind=individual", None, []),
+        (
+            "new/",
+            company_post(tax_id="1", email="x", **{"address-county": ""}),
+            ["tax_id", "email", "address-county"],
+        ),
+        ("{id}/", None, []),
+        ("{id}/edit/", None, []),
+        ("{id}/edit/", {"part": "identity", "name": "", "country": "RO", "tax_id": "2"}, ["name"]),
+        ("{id}/profile/", None, []),
+        ("{id}/delete/", None, []),
+        ("deleted/", None, []),
+    ],
+)
+def test_the_pages_are_accessible_without_inline_scripts(admin, carol_customer, path, data, invalid):
+    url = LIST_URL + path.format(id=carol_customer.pk)
+
+    response = admin.post(url, data) if data else admin.get(url)
+
+    assert response.status_code == 200
+    page = html_audit.read(response.content)
+    assert (page.inline_scripts, page.external_urls, page.h1_count) == ([], [], 1)
+    assert page.unlabelled_controls() == []
+    assert page.dangling_describedby() == []
+    assert page.duplicate_ids() == []
+    assert page.invalid_controls_without_error_text() == []
+    assert [control["name"] for control in page.invalid_controls] == invalid
