@@ -64,7 +64,7 @@ def _duplicate_tax_id_error(request: AuthenticatedHttpRequest, error: Validation
         visible = selectors.customers_visible_to(request.user, include_deleted=True)
         other = visible.filter(pk=customer_id).only("pk", "name").first()
     if other is None:
-        return ValidationError(error.message, code=error.code)
+        return ValidationError(error.message, code=error.code, params=error.params)
     link = format_html('<a href="{}">{}</a>', reverse("customers:detail", args=[other.pk]), other.name)
     return ValidationError(
         format_html(_("This tax identifier already belongs to customer {link}."), link=link),
@@ -125,7 +125,7 @@ def customer_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100].strip()
     results: list[Customer] = []
     if any(char.isalnum() for char in query):
-        results = list(selectors.customer_list(request.user, query=query)[:SEARCH_LIMIT])
+        results = selectors.search_customers(request.user, query)
     context = {"query": query, "results": results, "limit": SEARCH_LIMIT}
     template = "_search_results.html" if _is_htmx(request) else "search.html"
     return render(request, TEMPLATES + template, context)
