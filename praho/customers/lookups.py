@@ -113,9 +113,16 @@ def check_vies(*, actor: User, customer: Customer) -> Customer:
     return customer
 
 
-def _check_vies_applies(customer: Customer) -> None:
+def vies_applies(customer: Customer) -> bool:
+    """Only a company of another EU member state with a VAT number can be checked."""
     country = customer.country.upper()
-    if customer.kind == CustomerKind.COMPANY and customer.tax_id and is_eu(country) and country != "RO":
+    return (
+        customer.kind == CustomerKind.COMPANY and bool(customer.tax_id) and is_eu(country) and country != "RO"
+    )
+
+
+def _check_vies_applies(customer: Customer) -> None:
+    if vies_applies(customer):
         return
     message = _("Only a company from another EU member state with a VAT number can be checked in VIES.")
     raise ValidationError({"tax_id": ValidationError(message, code="vies_not_applicable")})

@@ -24,7 +24,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from praho.core.countries import is_eu
 from praho.core.http import AuthenticatedHttpRequest
 from praho.customers import lookups, selectors, services
 from praho.customers.forms import (
@@ -243,14 +242,6 @@ def _profile_history(profiles: Iterable[TaxProfile]) -> list[dict[str, Any]]:
     return history[::-1]
 
 
-def vies_applies(customer: Customer) -> bool:
-    """Only a company of another EU member state with a VAT number can be checked (lookups.check_vies)."""
-    country = customer.country.upper()
-    return (
-        customer.kind == CustomerKind.COMPANY and bool(customer.tax_id) and is_eu(country) and country != "RO"
-    )
-
-
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request: AuthenticatedHttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_for(request.user, customer_id, include_deleted=True)
@@ -264,7 +255,7 @@ def customer_detail(request: AuthenticatedHttpRequest, customer_id: int) -> Http
         "addresses": [
             (address, ROMANIAN_COUNTIES.get(address.county, address.county)) for address in addresses
         ],
-        "vies_applies": vies_applies(customer),
+        "vies_applies": lookups.vies_applies(customer),
     }
     return render(request, TEMPLATES + "detail.html", context)
 
@@ -343,7 +334,11 @@ def vies_check(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRespo
     except GatewayError as error:
         problem = str(error)
     if _is_htmx(request):
-        context = {"customer": customer, "vies_applies": vies_applies(customer), "vies_problem": problem}
+        context = {
+            "customer": customer,
+            "vies_applies": lookups.vies_applies(customer),
+            "vies_problem": problem,
+        }
         return render(request, TEMPLATES + "_vies.html", context)
     if problem:
         messages.error(request, problem)
