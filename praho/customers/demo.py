@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -488,7 +488,7 @@ def demo_customers(seed: int = SEED) -> list[DemoCustomer]:
         company.later_profile["vat_payer"] = True  # registered for VAT later
     for company in payers[1:4]:
         company.later_profile["payment_terms_days"] = 45
-    companies[-1] = DemoCustomer(companies[-1].values, companies[-1].address, deleted=True)
+    companies[-1] = replace(companies[-1], deleted=True)
 
     people_places = [("RO-B", sector) for sector in range(1, 7)] + [(c, 0) for c in RO_PLACES]
     draw.rng.shuffle(people_places)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from praho.core.formatting import babel_locale
+from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Currency, CustomerKind, ViesStatus
 
@@ -61,7 +62,7 @@ class _IdentityForm(forms.Form):
     """Identity fields shared by companies and individuals (services.IDENTITY_FIELDS without kind)."""
 
     name = _text(_("Name"), required=True, autocomplete="organization")
-    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO")
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO", widget=LongSelect)
     tax_id = _text(_("Tax identifier"), max_length=32, autocomplete="off")
     email = forms.CharField(
         label=_("Email"),
@@ -162,7 +163,7 @@ class AddressForm(forms.Form):
         choices=county_choices,
         help_text=_("Required in Romania. In Bucharest (RO-B) the city is a sector: Sector 1 to Sector 6."),
     )
-    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO")
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO", widget=LongSelect)
 
     sectors = BUCHAREST_SECTORS
 
@@ -224,7 +225,7 @@ class CustomerFilterForm(forms.Form):
         label=_("Country"),
         required=False,
         choices=lambda: [("", _("Any")), *country_choices()],
-        widget=forms.Select(attrs=_live("change")),
+        widget=LongSelect(attrs=_live("change")),
     )
     vies_status = forms.ChoiceField(
         label=_("VIES"),

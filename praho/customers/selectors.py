@@ -3,7 +3,7 @@ endpoint that a user reaches gets its customers from `customers_visible_to`."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from praho.customers.models import (
 )
 
 SEARCH_LIMIT = 20
+MIN_SEARCH_LENGTH = 3
 
 
 def customers_visible_to(user: User, *, include_deleted: bool = False) -> QuerySet[Customer]:
@@ -46,28 +47,44 @@ def customer_for(user: User, customer_id: int | str, *, include_deleted: bool = 
 def _search_terms(query: str) -> list[str]:
     """Words of the query, normalised like Customer.search_text.
 
-    "RO 18547290" and "18547290" both find the CUI; a phone typed the national
-    way ("0721 234 567") finds the stored E.164 "+40721234567" because each
-    digit group is matched on its own and a leading 0 is dropped.
+    Consecutive digit groups are one number, so a phone typed the national way
+    ("0721 234 567") becomes "721234567", which the stored E.164 form
+    ("+40721234567", kept without the plus) contains; "RO 18547290" and
+    "18547290" both find the CUI.
     """
-    terms = []
-    for word in searchable_text(query).split():
-        word = word.strip(".,;:()+")  # "+40 721..." is stored without the plus
+    terms: list[str] = []
+    digits = ""
+    for word in [*searchable_text(query).split(), ""]:
+        word = word.strip(".,;:()+-/")
         if word.isdigit():
-            word = word.lstrip("0") or "0"
+            digits += word
+            continue
+        if digits:
+            terms.append(digits.lstrip("0") or "0")
+            digits = ""
         if word:
             terms.append(word)
     return terms
 
 
+def searchable(query: str) -> bool:
+    """Whether a query is specific enough to search: one word of MIN_SEARCH_LENGTH characters.
+
+    PostgreSQL's trigram index needs three characters; shorter words alone
+    would scan every customer.
+    """
+    return any(len(term) >= MIN_SEARCH_LENGTH for term in _search_terms(query))
+
+
 def search_customers(user: User, query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
     """Customers whose name, trade name, tax id, email or phone contain every word of the query.
 
-    Three queries: the customers, their newest profiles and billing addresses.
-    On PostgreSQL the trigram index on search_text answers the LIKE '%word%'
-    conditions.
+    Names starting with the first word come first, then by name. Three
+    queries: the customers, their newest profiles and billing addresses. On
+    PostgreSQL the trigram index on search_text answers the LIKE '%word%'
+    conditions. A query that is not `searchable` finds nothing.
     """
-    if not _search_terms(query):
+    if not searchable(query):
         return []
     return list(customer_list(user, query=query)[:limit])
 
@@ -105,8 +122,14 @@ def customer_list(
         customers = customers.filter(country=country.upper())
     if vies_status:
         customers = customers.filter(vies_status=vies_status)
-    for term in _search_terms(query):
+    terms = _search_terms(query)
+    for term in terms:
         customers = customers.filter(search_text__contains=term)
+    if terms:
+        # Ordering by an expression also keeps PostgreSQL on the trigram index
+        # rather than walking the (name, id) index hoping to meet matches early.
+        starts_with_first = Case(When(search_text__startswith=terms[0], then=0), default=1)
+        customers = customers.order_by(starts_with_first, "name", "id")
     return with_current_profile(customers).prefetch_related(
         Prefetch("addresses", queryset=Address.objects.filter(is_billing=True), to_attr="billing_addresses")
     )

@@ -122,10 +122,13 @@ def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def customer_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Instant search: up to SEARCH_LIMIT customers matching every word typed."""
     query = request.GET.get("q", "")[:100].strip()
-    results: list[Customer] = []
-    if any(char.isalnum() for char in query):
-        results = selectors.search_customers(request.user, query)
-    context = {"query": query, "results": results, "limit": SEARCH_LIMIT}
+    context = {
+        "query": query,
+        "results": selectors.search_customers(request.user, query),
+        "limit": SEARCH_LIMIT,
+        "too_short": bool(query) and not selectors.searchable(query),
+        "min_length": selectors.MIN_SEARCH_LENGTH,
+    }
     template = "_search_results.html" if _is_htmx(request) else "search.html"
     return render(request, TEMPLATES + template, context)
 

@@ -131,3 +131,22 @@ def test_customer_list_prefetches_the_newest_profile_and_the_billing_address(
         [customer] = list(customer_list(alice_admin, country="ro", kind="company"))
         assert [p.version for p in customer.current_profiles] == [2]
         assert [a.city for a in customer.billing_addresses] == ["Cluj-Napoca"]
+
+
+def test_a_query_without_a_word_of_three_characters_finds_nothing(alice_admin, constanta):
+    assert search_customers(alice_admin, "st") == []
+    assert search_customers(alice_admin, "st mar") == [constanta]
+
+
+def test_names_starting_with_the_first_word_come_first(alice_admin):
+    later = create_customer(actor=alice_admin, kind="individual", name="Ana Popescu", country="DE")
+    first = create_customer(actor=alice_admin, kind="individual", name="Popescu Ion", country="DE")
+
+    assert search_customers(alice_admin, "popescu") == [first, later]
+
+
+def test_the_search_box_asks_for_three_characters(alice_admin, staff_client):
+    response = staff_client(alice_admin).get("/staff/customers/search/?q=ab", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert "Type at least 3 characters." in response.content.decode()
