@@ -26,14 +26,12 @@ from django.views.decorators.http import require_POST
 from praho.core.http import AuthenticatedHttpRequest
 from praho.customers import memberships, services
 from praho.customers.current import current_area, remember_customer, switch_customer
-from praho.customers.identifiers import ROMANIAN_COUNTIES
+from praho.customers.forms import AddressForm, TaxProfileForm
 from praho.customers.member_forms import (
-    AddressForm,
     CustomerDetailsForm,
     InviteForm,
     RoleForm,
     SwitchCustomerForm,
-    TaxProfileForm,
     add_service_errors,
 )
 from praho.customers.models import Address, Customer, Invitation, Membership, MembershipRole
@@ -170,7 +168,6 @@ def _address_form(
         "customer": membership.customer,
         "form": form,
         "address": address,
-        "counties": sorted(ROMANIAN_COUNTIES.items(), key=lambda item: item[1]),
     }
     return render(request, "customers/area/address_form.html", context)
 

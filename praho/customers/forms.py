@@ -144,9 +144,7 @@ NEW_CUSTOMER_FORMS: dict[str, type[_IdentityForm]] = {
 
 
 class AddressForm(forms.Form):
-    """The billing address. Used with prefix "address", like the services' "address.<field>" errors."""
-
-    prefix = "address"
+    """A postal address; in Romania the county is an ISO 3166-2:RO code and a Bucharest city a sector."""
 
     street = _text(_("Street and number"), required=True, autocomplete="street-address")
     city = _text(
@@ -167,6 +165,14 @@ class AddressForm(forms.Form):
 
     sectors = BUCHAREST_SECTORS
 
+    FIELDS = ("street", "city", "postal_code", "county", "country")
+
+
+class BillingAddressForm(AddressForm):
+    """The address beside the customer's details: prefixed like the services' "address.<field>" errors."""
+
+    prefix = "address"
+
 
 class TaxProfileForm(forms.Form):
     """A new version of the tax and billing profile (services.PROFILE_FIELDS)."""
@@ -183,6 +189,15 @@ class TaxProfileForm(forms.Form):
         help_text=_("Where invoices are sent, when not to the customer's email."),
     )
     document_language = forms.ChoiceField(label=_("Document language"), choices=settings.LANGUAGES)
+
+    FIELDS = (
+        "vat_payer",
+        "vat_on_cash_basis",
+        "currency",
+        "payment_terms_days",
+        "invoice_email",
+        "document_language",
+    )
 
 
 def _live(trigger: str) -> dict[str, Any]:

@@ -7,11 +7,10 @@ back on the form's fields with `add_service_errors`.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from praho.customers.models import Currency, MembershipRole
+from praho.customers.models import MembershipRole
 
 _ROLE_HELP = _("What each role may do is listed under “Roles and permissions”.")
 
@@ -72,55 +71,3 @@ class CustomerDetailsForm(forms.Form):
     )
 
     FIELDS = ("name", "trade_name", "trade_register_number", "iban", "email", "phone")
-
-
-class TaxProfileForm(forms.Form):
-    vat_payer = forms.BooleanField(label=_("VAT payer"), required=False)
-    vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
-    currency = forms.ChoiceField(label=_("Default currency"), choices=Currency.choices)
-    payment_terms_days = forms.IntegerField(
-        label=_("Payment terms (days)"),
-        min_value=0,
-        max_value=365,
-        help_text=_("Days from issue to due date."),
-    )
-    invoice_email = forms.EmailField(
-        label=_("Invoice email"),
-        required=False,
-        help_text=_("Invoices are sent here; leave empty to use the customer's email."),
-    )
-    document_language = forms.ChoiceField(label=_("Document language"), choices=settings.LANGUAGES)
-
-    FIELDS = (
-        "vat_payer",
-        "vat_on_cash_basis",
-        "currency",
-        "payment_terms_days",
-        "invoice_email",
-        "document_language",
-    )
-
-
-class AddressForm(forms.Form):
-    street = forms.CharField(label=_("Street"), max_length=255)
-    city = forms.CharField(
-        label=_("City"), max_length=128, help_text=_("In Bucharest: Sector 1 to Sector 6.")
-    )
-    postal_code = forms.CharField(label=_("Postal code"), max_length=16, required=False)
-    county = forms.CharField(
-        label=_("County"),
-        max_length=64,
-        required=False,
-        help_text=_("In Romania the county code, e.g. RO-CJ for Cluj or RO-B for Bucharest."),
-        # The template renders the Romanian counties as this datalist's options.
-        widget=forms.TextInput(attrs={"list": "romanian-counties", "autocomplete": "off"}),
-    )
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        initial="RO",
-        help_text=_("Two-letter code, e.g. RO."),
-        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 3}),
-    )
-
-    FIELDS = ("street", "city", "postal_code", "county", "country")

@@ -29,7 +29,7 @@ from praho.customers import lookups, selectors, services
 from praho.customers.forms import (
     IDENTITY_FORMS,
     NEW_CUSTOMER_FORMS,
-    AddressForm,
+    BillingAddressForm,
     CustomerFilterForm,
     TaxProfileForm,
 )
@@ -159,7 +159,7 @@ def _create_context(kind: str, form: forms.Form, address_form: forms.Form, **ext
 def customer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     kind = _kind(request)
     data = request.POST if request.method == "POST" else None
-    form, address_form = NEW_CUSTOMER_FORMS[kind](data), AddressForm(data)
+    form, address_form = NEW_CUSTOMER_FORMS[kind](data), BillingAddressForm(data)
     if request.method == "POST" and form.is_valid() and address_form.is_valid():
         try:
             customer = services.create_customer(
@@ -192,7 +192,7 @@ def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
     kind = CustomerKind.COMPANY
     form_class = NEW_CUSTOMER_FORMS[kind]
     values = _posted_values(form_class(), request.POST)
-    address = _posted_values(AddressForm(), request.POST)
+    address = _posted_values(BillingAddressForm(), request.POST)
     anaf: dict[str, Any] = {}
     try:
         company = lookups.company_from_anaf(request.POST.get("tax_id", ""))
@@ -212,7 +212,9 @@ def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
             country="RO",
         )
         anaf = {"company": company}
-    context = _create_context(kind, form_class(initial=values), AddressForm(initial=address), anaf=anaf)
+    context = _create_context(
+        kind, form_class(initial=values), BillingAddressForm(initial=address), anaf=anaf
+    )
     template = "_create_form.html" if _is_htmx(request) else "create.html"
     return render(request, TEMPLATES + template, context)
 
@@ -273,10 +275,12 @@ def customer_edit(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRe
     form_class = IDENTITY_FORMS[customer.kind]
     address = customer.addresses.filter(is_billing=True).first()
     identity_initial = {name: getattr(customer, name) for name in form_class.base_fields}
-    address_initial = {name: getattr(address, name) for name in AddressForm.base_fields} if address else {}
+    address_initial = (
+        {name: getattr(address, name) for name in BillingAddressForm.base_fields} if address else {}
+    )
     part = request.POST.get("part") if request.method == "POST" else None
     form = form_class(request.POST if part == "identity" else None, initial=identity_initial)
-    address_form = AddressForm(request.POST if part == "address" else None, initial=address_initial)
+    address_form = BillingAddressForm(request.POST if part == "address" else None, initial=address_initial)
     try:
         if part == "identity" and form.is_valid():
             services.update_customer(actor=request.user, customer=customer, **form.cleaned_data)

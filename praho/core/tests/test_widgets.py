@@ -6,7 +6,9 @@ CHOICES = [("", "Any"), ("RO", "România"), ("XK", "Kosovo <&>")]
 
 
 class _Form(forms.Form):
-    country = forms.ChoiceField(choices=CHOICES, widget=LongSelect(attrs={"data-x": "1"}), help_text="Pick one.")
+    country = forms.ChoiceField(
+        choices=CHOICES, widget=LongSelect(attrs={"data-x": "1"}), help_text="Pick one."
+    )
 
 
 def test_a_long_select_marks_the_chosen_option_and_escapes_labels():
