@@ -37,7 +37,7 @@ Choices made here:
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta, get_relative_name
@@ -45,9 +45,10 @@ from babel.numbers import format_currency
 from django.conf import settings
 from django.utils import timezone, translation
 
+from praho.core.money import round_money
+
 BABEL_LOCALES = {"ro": "ro_RO", "en": "en_GB", "bg": "bg_BG"}
 
-_CENT = Decimal("0.01")
 # Grouped, two decimals, then the ISO code ("¤¤"); separators and minus sign come from the locale.
 _MONEY_PATTERN = "#,##0.00\u00a0¤¤"
 
@@ -59,12 +60,6 @@ def babel_locale(language: str | None = None) -> str:
     if primary in BABEL_LOCALES:
         return BABEL_LOCALES[primary]
     return BABEL_LOCALES[settings.LANGUAGE_CODE.split("-")[0].lower()]
-
-
-def round_money(amount: Decimal) -> Decimal:
-    """Two decimals, half-up (half away from zero); a result of zero is never negative."""
-    rounded = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
-    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def format_money(amount: Decimal, currency: str, language: str | None = None) -> str:

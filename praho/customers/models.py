@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from praho.core.money import Currency
+
 
 class CustomerKind(models.TextChoices):
     COMPANY = "company", _("Company")
@@ -23,12 +25,6 @@ class ViesStatus(models.TextChoices):
     UNCHECKED = "unchecked", _("Not checked")
     VALID = "valid", _("Valid")
     INVALID = "invalid", _("Invalid")
-
-
-class Currency(models.TextChoices):
-    RON = "RON", "RON"
-    EUR = "EUR", "EUR"
-    USD = "USD", "USD"
 
 
 class CustomerQuerySet(models.QuerySet["Customer"]):

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "praho.audit",
     "praho.accounts",
     "praho.customers",
+    "praho.billing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Billing data, one module per concept; everything is importable from here."""
