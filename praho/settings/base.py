@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -262,7 +263,16 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 270
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # BNR publishes its rates on banking days at about 13:00 Bucharest time (by 14:00
+    # at the latest). CELERY_TIMEZONE is UTC, so 11:30 and 13:30 UTC are 13:30 and 15:30
+    # in winter, 14:30 and 16:30 in summer. The second run catches a late publication and
+    # changes nothing when the first one found it (the task is idempotent).
+    "billing.fetch_bnr_rates": {
+        "task": "billing.fetch_bnr_rates",
+        "schedule": crontab(minute="30", hour="11,13", day_of_week="mon-fri"),
+    },
+}
 
 # --- Logging: every line carries the request ID ---
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -308,3 +318,14 @@ GATEWAY_TIMEOUT_SECONDS = float(env_int("GATEWAY_TIMEOUT_SECONDS", 5))
 # Our own VAT number ("RO12345678"), sent to VIES as the requester so that each
 # check returns a consultation number (proof for reverse charge). Empty: none.
 PRAHO_SELLER_VAT_NUMBER = env_str("PRAHO_SELLER_VAT_NUMBER", "")
+
+# --- BNR exchange rates (billing): fetched by the billing.fetch_bnr_rates task ---
+# The last banking day's reference rates, and the last ten banking days' (which the
+# task reads, so a missed run is filled in by the next one).
+BNR_FEED_URL = env_str("BNR_FEED_URL", "https://www.bnr.ro/nbrfxrates.xml")
+BNR_FEED_10DAYS_URL = env_str("BNR_FEED_10DAYS_URL", "https://www.bnr.ro/nbrfxrates10days.xml")
+
+# --- Billing: payments ---
+# Apply a payment's overpayment (customer credit) to the customer's other open invoices
+# in the same currency at once, oldest due first. Off: staff apply credit by hand.
+BILLING_AUTO_APPLY_CREDIT = env_bool("BILLING_AUTO_APPLY_CREDIT", False)

@@ -16,3 +16,6 @@ LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 ANAF_COMPANY_LOOKUP_URL = "http://127.0.0.1:9"
 VIES_API_URL = "http://127.0.0.1:9"
 PRAHO_SELLER_VAT_NUMBER = ""
+# No test reaches BNR either: the fake_bnr fixture (praho/billing/tests) serves saved feeds.
+BNR_FEED_URL = "http://127.0.0.1:9/nbrfxrates.xml"
+BNR_FEED_10DAYS_URL = "http://127.0.0.1:9/nbrfxrates10days.xml"

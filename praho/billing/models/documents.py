@@ -17,7 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from praho.core.money import Currency
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+
+def _money(verbose_name: Any, **options: Any) -> models.DecimalField[Any, Any]:
+    """An amount in the document's currency: 14 digits, 2 decimals."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
 class DocumentType(models.TextChoices):
@@ -78,6 +81,9 @@ class Document(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
     )
+    series = models.ForeignKey(
+        "billing.DocumentSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     number = models.CharField(_("number"), max_length=32, blank=True)
     sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     customer = models.ForeignKey(
@@ -102,11 +108,11 @@ class Document(models.Model):
     )
     buyer = models.JSONField(_("buyer as issued"), default=dict, blank=True)
     mentions = models.JSONField(_("legal mentions"), default=list, blank=True)
-    net_total = models.DecimalField(_("total without VAT"), default=0, **MONEY)
-    vat_total = models.DecimalField(_("VAT"), default=0, **MONEY)
-    total = models.DecimalField(_("total"), default=0, **MONEY)
+    net_total = _money(_("total without VAT"), default=0)
+    vat_total = _money(_("VAT"), default=0)
+    total = _money(_("total"), default=0)
     exchange_rate = models.DecimalField(_("BNR rate"), max_digits=10, decimal_places=4, null=True, blank=True)
-    vat_total_ron = models.DecimalField(_("VAT in RON"), null=True, blank=True, **MONEY)
+    vat_total_ron = _money(_("VAT in RON"), null=True, blank=True)
     converted_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="converted_to"
     )
@@ -125,6 +131,8 @@ class Document(models.Model):
     # What the trigger and save() protect once an invoice or credit note is issued.
     FISCAL_FIELDS = (
         "document_type",
+        "status",
+        "series",
         "number",
         "sequence",
         "customer",
@@ -151,7 +159,7 @@ class Document(models.Model):
         ordering = ("-issue_date", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["document_type", "number"], condition=~models.Q(number=""), name="billing_unique_number"
+                fields=["series", "number"], condition=~models.Q(number=""), name="billing_unique_number"
             ),
         ]
         indexes = [
@@ -169,7 +177,7 @@ class Document(models.Model):
 
     def _refuse_fiscal_changes(self, update_fields: Any) -> None:
         """ORM guard: the fiscal fields of a stored, issued invoice or credit note stay as they are."""
-        columns = {name: self._meta.get_field(name).attname for name in self.FISCAL_FIELDS}
+        columns = {name: _column(self, name) for name in self.FISCAL_FIELDS}
         stored = type(self).objects.locked().filter(pk=self.pk).values(*columns.values()).first()
         if stored is None:
             return
@@ -201,6 +209,12 @@ class Document(models.Model):
         return self.is_fiscal and self.status != DocumentStatus.DRAFT
 
 
+def _column(document: Document, name: str) -> str:
+    field = document._meta.get_field(name)
+    assert isinstance(field, models.Field)  # FISCAL_FIELDS names concrete fields only
+    return field.attname
+
+
 class DocumentLine(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"))
@@ -210,11 +224,13 @@ class DocumentLine(models.Model):
         _("unit"), max_length=3, default="H87", help_text=_("UN/ECE Rec. 20: H87 piece, MON month, ANN year.")
     )
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
-    discount = models.DecimalField(_("discount"), default=0, **MONEY)
-    net_amount = models.DecimalField(_("net amount"), **MONEY)
+    discount = _money(_("discount"), default=0)
+    net_amount = _money(_("net amount"))
     vat_category = models.CharField(_("VAT category"), max_length=2)
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
     vat_override_reason = models.CharField(_("reason for the VAT override"), max_length=255, blank=True)
+    vat_exemption_reason_code = models.CharField(_("VAT exemption reason code"), max_length=32, blank=True)
+    vat_exemption_reason = models.CharField(_("VAT exemption reason"), max_length=255, blank=True)
     credited_line = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_lines"
     )

@@ -1,0 +1,273 @@
+"""Recording payments and applying customer credit.
+
+A payment pays one issued invoice, in the invoice's currency, fully or in part; money
+beyond what the invoice still owes becomes the customer's credit, which staff apply to
+other invoices (or PRAHO does at once when BILLING_AUTO_APPLY_CREDIT is on). What is
+paid, owed and available is always read from the ledger (praho.billing.ledger).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from praho.audit.services import record_event
+from praho.billing import ledger
+from praho.billing.models import (
+    AccountKind,
+    Document,
+    DocumentStatus,
+    DocumentType,
+    LedgerTransaction,
+    Payment,
+    PaymentMethod,
+)
+from praho.core.money import Currency, round_money
+from praho.customers.models import Customer
+
+REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
+EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 128
+
+
+def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
+    if isinstance(value, float):
+        raise TypeError("Money is a Decimal, not a float.")
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        errors["amount"] = ValidationError(_("Enter an amount, e.g. 121.00."), code="invalid")
+        return None
+    if amount != round_money(amount):
+        errors["amount"] = ValidationError(_("Use at most 2 decimals."), code="decimals")
+        return None
+    if amount <= 0:
+        errors["amount"] = ValidationError(_("The amount must be greater than zero."), code="not_positive")
+        return None
+    return amount
+
+
+def _check_invoice(invoice: Document, currency: str, errors: dict[str, ValidationError]) -> None:
+    if invoice.document_type != DocumentType.INVOICE:
+        errors["invoice"] = ValidationError(
+            _("Payments are recorded on invoices; a proforma is converted into an invoice first."),
+            code="not_invoice",
+        )
+    elif invoice.status != DocumentStatus.ISSUED:
+        errors["invoice"] = ValidationError(
+            _("Issue the invoice before recording a payment."), code="not_issued"
+        )
+    if currency not in Currency.values:
+        errors["currency"] = ValidationError(
+            _("Unknown currency %(currency)s; use one of %(choices)s.")
+            % {"currency": currency, "choices": ", ".join(Currency.values)},
+            code="invalid_currency",
+        )
+    elif currency != invoice.currency:
+        errors["currency"] = ValidationError(
+            _("The payment must be in the invoice's currency (%(currency)s).")
+            % {"currency": invoice.currency},
+            code="currency_mismatch",
+        )
+
+
+def _validate(
+    *,
+    invoice: Document,
+    amount: Any,
+    currency: str,
+    method: str,
+    reference: str,
+    received_on: date,
+    external_id: str,
+) -> Decimal:
+    if isinstance(received_on, datetime) or not isinstance(received_on, date):
+        raise TypeError("A payment's date is a date in Europe/Bucharest, not a time.")
+    errors: dict[str, ValidationError] = {}
+    clean_amount = _amount(amount, errors)
+    _check_invoice(invoice, currency, errors)
+    if method not in PaymentMethod.values:
+        errors["method"] = ValidationError(
+            _("Unknown payment method %(method)s; use one of %(choices)s.")
+            % {"method": method, "choices": ", ".join(PaymentMethod.values)},
+            code="invalid_method",
+        )
+    if len(reference) > REFERENCE_MAX_LENGTH:
+        errors["reference"] = ValidationError(
+            _("Use at most %(count)s characters.") % {"count": REFERENCE_MAX_LENGTH}, code="max_length"
+        )
+    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+        errors["external_id"] = ValidationError(
+            _("Use at most %(count)s characters.") % {"count": EXTERNAL_ID_MAX_LENGTH}, code="max_length"
+        )
+    if received_on > ledger.fiscal_today():
+        errors["received_on"] = ValidationError(
+            _("A payment cannot be received in the future."), code="future"
+        )
+    if errors:
+        raise ValidationError(errors)
+    assert clean_amount is not None  # every refusal above raised
+    return clean_amount
+
+
+def _already_recorded(
+    external_id: str, *, invoice: Document, amount: Decimal, currency: str
+) -> Payment | None:
+    """The payment a gateway reported before under this id; refused if it now reports another one."""
+    existing = Payment.objects.filter(external_id=external_id).first()
+    if existing is None:
+        return None
+    if (existing.document_id, existing.amount, existing.currency) != (invoice.pk, amount, currency):
+        raise ValidationError(
+            {
+                "external_id": ValidationError(
+                    _("Payment %(external_id)s was already recorded with another invoice or amount.")
+                    % {"external_id": external_id},
+                    code="external_id_reused",
+                )
+            }
+        )
+    return existing
+
+
+def record_payment(
+    *,
+    actor: Any,
+    invoice: Document,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    reference: str,
+    received_on: date,
+    external_id: str = "",
+) -> Payment:
+    """Record money received for an issued invoice and post it to the ledger.
+
+    The payment is in the invoice's currency, for any positive amount: up to what the
+    invoice still owes it pays the invoice, the rest becomes customer credit (applied to
+    the customer's other open invoices at once when BILLING_AUTO_APPLY_CREDIT is on).
+    A gateway's `external_id` makes the call idempotent: reporting the same payment again
+    returns the payment recorded the first time and changes nothing.
+    """
+    clean_amount = _validate(
+        invoice=invoice,
+        amount=amount,
+        currency=currency,
+        method=method,
+        reference=reference,
+        received_on=received_on,
+        external_id=external_id,
+    )
+    with transaction.atomic():
+        if external_id:
+            existing = _already_recorded(external_id, invoice=invoice, amount=clean_amount, currency=currency)
+            if existing is not None:
+                return existing
+        payment = Payment(
+            customer_id=invoice.customer_id,
+            document=invoice,
+            amount=clean_amount,
+            currency=currency,
+            method=method,
+            reference=reference,
+            received_on=received_on,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            external_id=external_id,
+        )
+        try:
+            with transaction.atomic():
+                payment.save(force_insert=True)
+        except IntegrityError:
+            # The same gateway payment, reported twice at once: the first one stands.
+            existing = _already_recorded(external_id, invoice=invoice, amount=clean_amount, currency=currency)
+            if existing is None:
+                raise
+            return existing
+        txn = ledger.post_payment(payment, actor=actor)
+        overpaid = -ledger.transaction_amount(txn, AccountKind.CUSTOMER_CREDIT)
+        record_event(
+            "billing.payment_recorded",
+            actor=actor,
+            target=payment,
+            data={
+                "invoice": invoice.number,
+                "invoice_id": invoice.pk,
+                "amount": str(clean_amount),
+                "currency": currency,
+                "method": method,
+                "reference": reference,
+                "received_on": received_on.isoformat(),
+                "external_id": external_id,
+                "to_customer_credit": str(overpaid),
+            },
+        )
+        if overpaid > 0 and settings.BILLING_AUTO_APPLY_CREDIT:
+            _apply_overpayment(actor=actor, payment=payment, amount=overpaid)
+    return payment
+
+
+def _apply_overpayment(*, actor: Any, payment: Payment, amount: Decimal) -> None:
+    """Spend a payment's overpayment on the customer's open invoices, oldest due first."""
+    customer = payment.customer
+    for invoice in ledger.open_invoices(customer, payment.currency):
+        if amount <= 0:
+            break
+        portion = min(amount, invoice.ledger_outstanding)  # type: ignore[attr-defined]
+        ledger.apply_credit(
+            actor=actor,
+            customer=customer,
+            invoice=invoice,
+            amount=portion,
+            idempotency_key=f"payment:{payment.pk}:invoice:{invoice.pk}",
+            occurred_on=payment.received_on,
+        )
+        _audit_credit_applied(actor, invoice=invoice, amount=portion, payment=payment)
+        amount -= portion
+
+
+def _audit_credit_applied(actor: Any, *, invoice: Document, amount: Decimal, payment: Payment | None) -> None:
+    record_event(
+        "billing.credit_applied",
+        actor=actor,
+        target=invoice,
+        data={
+            "customer_id": invoice.customer_id,
+            "amount": str(amount),
+            "currency": invoice.currency,
+            "automatic": payment is not None,
+            "payment_id": payment.pk if payment is not None else None,
+        },
+    )
+
+
+def apply_customer_credit(
+    *, actor: Any, customer: Customer, invoice: Document, amount: Decimal | None = None
+) -> LedgerTransaction:
+    """Pay (part of) an invoice from the customer's credit in the invoice's currency.
+
+    Without `amount`, as much as possible: the smaller of the credit available and what
+    the invoice still owes. Never more than either.
+    """
+    with transaction.atomic():
+        ledger.lock_customer(customer.pk)
+        if amount is None:
+            ledger.check_credit_target(customer, invoice)
+            available = ledger.customer_credit_available(customer, invoice.currency)
+            amount = min(available, ledger.document_outstanding(invoice))
+            if amount <= 0:
+                message = (
+                    _("The customer has no credit in %(currency)s.") % {"currency": invoice.currency}
+                    if available <= 0
+                    else _("Invoice %(invoice)s has nothing left to pay.") % {"invoice": invoice}
+                )
+                raise ValidationError({"amount": ValidationError(message, code="nothing_to_apply")})
+        txn = ledger.apply_credit(actor=actor, customer=customer, invoice=invoice, amount=amount)
+        _audit_credit_applied(actor, invoice=invoice, amount=amount, payment=None)
+    return txn
