@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,14 +21,14 @@ from praho.audit.services import record_event
 from praho.billing import ledger, numbering, totals, vat
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
-from praho.core.money import CENT, Currency, round_money
+from praho.core.money import Currency
 from praho.customers.models import Customer, CustomerKind
 from praho.customers.services import current_profile
 
 PROFORMA_VALID_DAYS = 15
 
 
-class _Errors:
+class FieldErrors:
     """Collects errors keyed by field ("lines.0.quantity") so one request reports them all."""
 
     def __init__(self) -> None:
@@ -53,7 +52,7 @@ def current_seller() -> SellerProfile:
     return seller
 
 
-def _decimal(errors: _Errors, field: str, value: Any, *, places: int) -> Decimal | None:
+def parse_decimal(errors: FieldErrors, field: str, value: Any, *, places: int) -> Decimal | None:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError, TypeError):
@@ -68,23 +67,25 @@ def _decimal(errors: _Errors, field: str, value: Any, *, places: int) -> Decimal
 
 
 def _clean_line(
-    errors: _Errors, index: int, line: dict[str, Any], *, treatment: vat.VatTreatment, on: date
+    errors: FieldErrors, index: int, line: dict[str, Any], *, treatment: vat.VatTreatment, on: date
 ) -> dict[str, Any]:
     prefix = f"lines.{index}."
     description = str(line.get("description") or "").strip()
     if not description:
         errors.add(prefix + "description", _("This field is required."), "required")
-    quantity = _decimal(errors, prefix + "quantity", line.get("quantity", ""), places=4)
+    quantity = parse_decimal(errors, prefix + "quantity", line.get("quantity", ""), places=4)
     if quantity is not None and quantity <= 0:
         errors.add(
             prefix + "quantity",
             _("The quantity must be greater than zero; to take something back, issue a credit note."),
             "not_positive",
         )
-    unit_price = _decimal(errors, prefix + "unit_price", line.get("unit_price", ""), places=4)
+    unit_price = parse_decimal(errors, prefix + "unit_price", line.get("unit_price", ""), places=4)
     if unit_price is not None and unit_price < 0:
         errors.add(prefix + "unit_price", _("The unit price cannot be negative."), "negative")
-    discount = _decimal(errors, prefix + "discount", line.get("discount") or "0", places=2) or Decimal("0")
+    discount = parse_decimal(errors, prefix + "discount", line.get("discount") or "0", places=2) or Decimal(
+        "0"
+    )
     unit_code = str(line.get("unit_code") or "H87").upper()
     if unit_code not in UNIT_CODES:
         errors.add(
@@ -120,7 +121,7 @@ def _is_override(line: dict[str, Any]) -> bool:
 
 
 def _line_treatment(
-    errors: _Errors, prefix: str, line: dict[str, Any], *, computed: vat.VatTreatment, on: date
+    errors: FieldErrors, prefix: str, line: dict[str, Any], *, computed: vat.VatTreatment, on: date
 ) -> vat.VatTreatment:
     """The computed treatment, or the one billing staff chose instead (checked, with a reason)."""
     if not _is_override(line):
@@ -151,7 +152,7 @@ def _treatment(customer: Customer, seller: SellerProfile, on: date) -> vat.VatTr
 
 
 def _clean_header(
-    errors: _Errors, customer: Customer, values: dict[str, Any]
+    errors: FieldErrors, customer: Customer, values: dict[str, Any]
 ) -> tuple[str, date, date | None, date]:
     profile = current_profile(customer)
     currency = str(values.get("currency") or profile.currency).upper()
@@ -165,7 +166,7 @@ def _clean_header(
     return currency, issue_date, tax_point_date, due_date
 
 
-def _write_lines(document: Document, lines: list[dict[str, Any]]) -> None:
+def write_lines(document: Document, lines: list[dict[str, Any]]) -> None:
     computed = totals.compute_totals(
         totals.LineInput(
             line["quantity"], line["unit_price"], line["vat_category"], line["vat_rate"], line["discount"]
@@ -198,7 +199,7 @@ def create_document(
         raise ValidationError(
             {"document_type": ValidationError(_("Choose proforma or invoice."), code="invalid")}
         )
-    errors = _Errors()
+    errors = FieldErrors()
     currency, issue_date, tax_point_date, due_date = _clean_header(errors, customer, values)
     seller = current_seller()
     treatment = _treatment(customer, seller, tax_point_date or issue_date)
@@ -221,7 +222,7 @@ def create_document(
             notes=str(values.get("notes") or ""),
             created_by=actor,
         )
-        _write_lines(document, cleaned)
+        write_lines(document, cleaned)
         document.save(update_fields=["net_total", "vat_total", "total"])
         overrides = [line for line in cleaned if line["vat_override_reason"]]
         record_event(
@@ -247,8 +248,8 @@ def update_draft(
     """Change a draft (or a proforma not yet converted or cancelled); issued invoices never change."""
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
-        _refuse_unless_editable(document)
-        errors = _Errors()
+        refuse_unless_editable(document)
+        errors = FieldErrors()
         merged = {
             "currency": document.currency,
             "issue_date": document.issue_date,
@@ -271,7 +272,7 @@ def update_draft(
         if "notes" in values:
             document.notes = str(values["notes"] or "")
         if cleaned is not None:
-            _write_lines(document, cleaned)
+            write_lines(document, cleaned)
         document.save()
         record_event(
             f"billing.{document.document_type}_changed",
@@ -282,7 +283,7 @@ def update_draft(
     return document
 
 
-def _refuse_unless_editable(document: Document) -> None:
+def refuse_unless_editable(document: Document) -> None:
     if document.is_locked:
         raise ValidationError(
             _("Document %(number)s is issued and cannot be changed; correct it with a credit note.")
@@ -379,8 +380,8 @@ def _mentions(document: Document, seller: SellerProfile) -> list[str]:
     computed = _treatment(document.customer, seller, on)
     treatments = []
     for line in document.lines.all():
-        values = _line_values(line)
-        errors = _Errors()
+        values = line_values(line)
+        errors = FieldErrors()
         treatments.append(
             _line_treatment(errors, "", values if line.vat_override_reason else {}, computed=computed, on=on)
         )
@@ -400,51 +401,7 @@ def _set_ron_vat(document: Document) -> None:
     document.vat_total_ron = fx.to_ron(document.vat_total, document.currency, on)
 
 
-def cancel_proforma(*, actor: User, proforma: Document) -> Document:
-    """A proforma is not a fiscal document: it can be cancelled until it is converted."""
-    with transaction.atomic():
-        proforma = Document.objects.select_for_update().get(pk=proforma.pk)
-        if proforma.document_type != DocumentType.PROFORMA:
-            raise ValidationError(
-                _("Only a proforma can be cancelled; an invoice is corrected with a credit note."),
-                code="not_proforma",
-            )
-        _refuse_unless_editable(proforma)
-        proforma.status = DocumentStatus.CANCELLED
-        proforma.save(update_fields=["status"])
-        record_event(
-            "billing.proforma_cancelled", actor=actor, target=proforma, data={"number": proforma.number}
-        )
-    return proforma
-
-
-def convert_proforma(*, actor: User, proforma: Document, issue_date: date | None = None) -> Document:
-    """Issue the invoice for a proforma: same lines and VAT, linked back; the proforma is closed."""
-    with transaction.atomic():
-        proforma = Document.objects.select_for_update().get(pk=proforma.pk)
-        if proforma.document_type != DocumentType.PROFORMA:
-            raise ValidationError(_("Only a proforma can be converted."), code="not_proforma")
-        _refuse_unless_editable(proforma)
-        issue_date = issue_date or timezone.localdate()
-        invoice = Document.objects.create(
-            document_type=DocumentType.INVOICE,
-            customer=proforma.customer,
-            currency=proforma.currency,
-            issue_date=issue_date,
-            due_date=max(proforma.due_date, issue_date),
-            converted_from=proforma,
-            notes=proforma.notes,
-            created_by=actor,
-        )
-        _write_lines(invoice, [_line_values(line) for line in proforma.lines.all()])
-        invoice.save(update_fields=["net_total", "vat_total", "total"])
-        proforma.status = DocumentStatus.CONVERTED
-        proforma.save(update_fields=["status"])
-        record_event("billing.proforma_converted", actor=actor, target=proforma, data={"invoice": invoice.pk})
-        return issue_document(actor=actor, document=invoice)
-
-
-def _line_values(line: DocumentLine) -> dict[str, Any]:
+def line_values(line: DocumentLine) -> dict[str, Any]:
     fields = (
         "description",
         "quantity",
@@ -456,80 +413,3 @@ def _line_values(line: DocumentLine) -> dict[str, Any]:
         "vat_override_reason",
     )
     return {field: getattr(line, field) for field in fields}
-
-
-def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] | None = None) -> Document:
-    """Issue a credit note (storno) for a whole invoice or chosen lines and quantities.
-
-    Amounts on the credit note are positive, as on a UBL CreditNote; it refers
-    to the invoice's number and date. No line is ever credited beyond what was
-    invoiced, counting earlier credit notes.
-    """
-    with transaction.atomic():
-        invoice = Document.objects.select_for_update().get(pk=invoice.pk)
-        if invoice.document_type != DocumentType.INVOICE or invoice.status == DocumentStatus.DRAFT:
-            raise ValidationError(_("Only an issued invoice can be credited."), code="not_issued")
-        originals = {line.pk: line for line in invoice.lines.all()}
-        wanted = lines or [{"line": pk} for pk in originals]
-        errors = _Errors()
-        chosen = [_credited(errors, index, item, originals) for index, item in enumerate(wanted)]
-        errors.raise_if_any()
-        note = Document.objects.create(
-            document_type=DocumentType.CREDIT_NOTE,
-            customer=invoice.customer,
-            currency=invoice.currency,
-            issue_date=timezone.localdate(),
-            due_date=timezone.localdate(),
-            credited_document=invoice,
-            created_by=actor,
-        )
-        _write_lines(note, chosen)
-        _refuse_over_crediting(invoice, note)
-        note.save(update_fields=["net_total", "vat_total", "total"])
-        return issue_document(actor=actor, document=note)
-
-
-def _credited(
-    errors: _Errors, index: int, item: dict[str, Any], originals: dict[int, DocumentLine]
-) -> dict[str, Any]:
-    prefix = f"lines.{index}."
-    try:
-        line = originals[int(item.get("line"))]  # type: ignore[arg-type]
-    except (KeyError, TypeError, ValueError):
-        errors.add(prefix + "line", _("This invoice has no such line."), "invalid")
-        return {}
-    already = DocumentLine.objects.filter(credited_line=line).exclude(
-        document__status=DocumentStatus.DRAFT
-    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
-    remaining = line.quantity - already
-    quantity = _decimal(errors, prefix + "quantity", item.get("quantity", remaining), places=4)
-    if quantity is not None and not Decimal("0") < quantity <= remaining:
-        errors.add(
-            prefix + "quantity",
-            _("Between 0 and %(remaining)s of this line can still be credited.")
-            % {"remaining": f"{remaining.normalize():f}"},
-            "over_credit",
-        )
-    if quantity is None:
-        return {}
-    discount = round_money(line.discount * quantity / line.quantity)
-    return _line_values(line) | {"quantity": quantity, "discount": discount, "credited_line_id": line.pk}
-
-
-def _refuse_over_crediting(invoice: Document, note: Document) -> None:
-    """The credited lines never exceed the invoiced quantities (checked per line); the totals
-    may differ by the cent per VAT rate that rounding VAT per document (BR-CO-17) gives, no more."""
-    credited = Document.objects.filter(credited_document=invoice).exclude(
-        status=DocumentStatus.DRAFT
-    ).aggregate(total=Sum("total"))["total"] or Decimal("0")
-    rates = invoice.lines.values("vat_category", "vat_rate").distinct().count()
-    if credited + note.total > invoice.total + CENT * rates:
-        raise ValidationError(
-            {
-                "lines": ValidationError(
-                    _("Crediting %(amount)s would exceed what was invoiced (%(left)s left to credit).")
-                    % {"amount": note.total, "left": invoice.total - credited},
-                    code="over_credit",
-                )
-            }
-        )

@@ -6,14 +6,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
-from praho.billing.documents import (
-    cancel_proforma,
-    convert_proforma,
-    create_document,
-    credit_note,
-    issue_document,
-    update_draft,
-)
+from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
+from praho.billing.documents import create_document, issue_document, update_draft
 from praho.billing.models import Document, DocumentLine
 from praho.customers.services import create_customer
 

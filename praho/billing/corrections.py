@@ -1,0 +1,151 @@
+"""Corrections and conversions: cancelling or converting a proforma, crediting an invoice.
+
+An issued invoice is never edited, deleted or cancelled: it is corrected by a
+credit note (storno) that refers to it and is itself issued and frozen.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from praho.accounts.models import User
+from praho.audit.services import record_event
+from praho.billing.documents import (
+    FieldErrors,
+    issue_document,
+    line_values,
+    parse_decimal,
+    refuse_unless_editable,
+    write_lines,
+)
+from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
+from praho.core.money import CENT, round_money
+
+
+def cancel_proforma(*, actor: User, proforma: Document) -> Document:
+    """A proforma is not a fiscal document: it can be cancelled until it is converted."""
+    with transaction.atomic():
+        proforma = Document.objects.select_for_update().get(pk=proforma.pk)
+        if proforma.document_type != DocumentType.PROFORMA:
+            raise ValidationError(
+                _("Only a proforma can be cancelled; an invoice is corrected with a credit note."),
+                code="not_proforma",
+            )
+        refuse_unless_editable(proforma)
+        proforma.status = DocumentStatus.CANCELLED
+        proforma.save(update_fields=["status"])
+        record_event(
+            "billing.proforma_cancelled", actor=actor, target=proforma, data={"number": proforma.number}
+        )
+    return proforma
+
+
+def convert_proforma(*, actor: User, proforma: Document, issue_date: date | None = None) -> Document:
+    """Issue the invoice for a proforma: same lines and VAT, linked back; the proforma is closed."""
+    with transaction.atomic():
+        proforma = Document.objects.select_for_update().get(pk=proforma.pk)
+        if proforma.document_type != DocumentType.PROFORMA:
+            raise ValidationError(_("Only a proforma can be converted."), code="not_proforma")
+        refuse_unless_editable(proforma)
+        issue_date = issue_date or timezone.localdate()
+        invoice = Document.objects.create(
+            document_type=DocumentType.INVOICE,
+            customer=proforma.customer,
+            currency=proforma.currency,
+            issue_date=issue_date,
+            due_date=max(proforma.due_date, issue_date),
+            converted_from=proforma,
+            notes=proforma.notes,
+            created_by=actor,
+        )
+        write_lines(invoice, [line_values(line) for line in proforma.lines.all()])
+        invoice.save(update_fields=["net_total", "vat_total", "total"])
+        proforma.status = DocumentStatus.CONVERTED
+        proforma.save(update_fields=["status"])
+        record_event("billing.proforma_converted", actor=actor, target=proforma, data={"invoice": invoice.pk})
+        return issue_document(actor=actor, document=invoice)
+
+
+def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] | None = None) -> Document:
+    """Issue a credit note (storno) for a whole invoice or chosen lines and quantities.
+
+    Amounts on the credit note are positive, as on a UBL CreditNote; it refers
+    to the invoice's number and date. No line is ever credited beyond what was
+    invoiced, counting earlier credit notes.
+    """
+    with transaction.atomic():
+        invoice = Document.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.document_type != DocumentType.INVOICE or invoice.status == DocumentStatus.DRAFT:
+            raise ValidationError(_("Only an issued invoice can be credited."), code="not_issued")
+        originals = {line.pk: line for line in invoice.lines.all()}
+        wanted = lines or [{"line": pk} for pk in originals]
+        errors = FieldErrors()
+        chosen = [_credited(errors, index, item, originals) for index, item in enumerate(wanted)]
+        errors.raise_if_any()
+        note = Document.objects.create(
+            document_type=DocumentType.CREDIT_NOTE,
+            customer=invoice.customer,
+            currency=invoice.currency,
+            issue_date=timezone.localdate(),
+            due_date=timezone.localdate(),
+            credited_document=invoice,
+            created_by=actor,
+        )
+        write_lines(note, chosen)
+        _refuse_over_crediting(invoice, note)
+        note.save(update_fields=["net_total", "vat_total", "total"])
+        return issue_document(actor=actor, document=note)
+
+
+def _credited(
+    errors: FieldErrors, index: int, item: dict[str, Any], originals: dict[int, DocumentLine]
+) -> dict[str, Any]:
+    prefix = f"lines.{index}."
+    try:
+        line = originals[int(item.get("line"))]  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        errors.add(prefix + "line", _("This invoice has no such line."), "invalid")
+        return {}
+    already = DocumentLine.objects.filter(credited_line=line).exclude(
+        document__status=DocumentStatus.DRAFT
+    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+    remaining = line.quantity - already
+    quantity = parse_decimal(errors, prefix + "quantity", item.get("quantity", remaining), places=4)
+    if quantity is not None and not Decimal("0") < quantity <= remaining:
+        errors.add(
+            prefix + "quantity",
+            _("Between 0 and %(remaining)s of this line can still be credited.")
+            % {"remaining": f"{remaining.normalize():f}"},
+            "over_credit",
+        )
+    if quantity is None:
+        return {}
+    discount = round_money(line.discount * quantity / line.quantity)
+    return line_values(line) | {"quantity": quantity, "discount": discount, "credited_line_id": line.pk}
+
+
+def _refuse_over_crediting(invoice: Document, note: Document) -> None:
+    """The credited lines never exceed the invoiced quantities (checked per line); the totals
+    may differ by the cent per VAT rate that rounding VAT per document (BR-CO-17) gives, no more."""
+    credited = Document.objects.filter(credited_document=invoice).exclude(
+        status=DocumentStatus.DRAFT
+    ).aggregate(total=Sum("total"))["total"] or Decimal("0")
+    rates = invoice.lines.values("vat_category", "vat_rate").distinct().count()
+    if credited + note.total > invoice.total + CENT * rates:
+        raise ValidationError(
+            {
+                "lines": ValidationError(
+                    _("Crediting %(amount)s would exceed what was invoiced (%(left)s left to credit).")
+                    % {"amount": note.total, "left": invoice.total - credited},
+                    code="over_credit",
+                )
+            }
+        )
