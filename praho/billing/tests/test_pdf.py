@@ -449,7 +449,7 @@ def test_a_bulgarian_document_prints_in_cyrillic_with_dejavu_glyphs(alice_admin,
     # Labels come from the translations; the parties, numbers and dates from the data and CLDR.
     assert page.by_class["party-name"] == ["PRAHO Hosting SRL", "Балкан Хост ЕООД"]
     buyer_address = "ул. Шипка 34\n1504 София\nБългария"  # noqa: RUF001
-    seller_address = "Str. Ștefan cel Mare 7\n400001 Cluj-Napoca, Cluj county\nРумъния"  # noqa: RUF001
+    seller_address = "Str. Ștefan cel Mare 7\n400001 Cluj-Napoca, окръг Cluj\nРумъния"  # noqa: RUF001
     issued, due = "15.01.2026\u202fг.", "29.01.2026\u202fг."  # noqa: RUF001
     assert [row[1] for row in page.rows["kv buyer"]] == ["BG175074752", buyer_address]
     assert [row[1] for row in page.rows["kv seller"]][2] == seller_address
