@@ -354,9 +354,8 @@ def issue_document(*, actor: User, document: Document) -> Document:
         document.customer_profile = current_profile(document.customer)
         document.mentions = _mentions(document, seller)
         _set_ron_vat(document)
-        issued = numbering.next_number(
-            series=numbering.default_series(document.document_type), on=document.issue_date
-        )
+        document.series = numbering.default_series(document.document_type)
+        issued = numbering.next_number(series=document.series, on=document.issue_date)
         document.number, document.sequence = issued.formatted, issued.sequence
         document.issued_at = timezone.now()
         document.status = DocumentStatus.ISSUED

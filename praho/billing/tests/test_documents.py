@@ -54,8 +54,15 @@ def test_issuing_numbers_snapshots_and_freezes_the_invoice(
 
     issued = issue_document(actor=bill_billing, document=invoice)
 
-    assert (issued.status, issued.number, issued.seller, issued.customer_profile.version) == (
+    assert (
+        issued.status,
+        issued.series.code,
+        issued.number,
+        issued.seller,
+        issued.customer_profile.version,
+    ) == (
         "issued",
+        "PRH",
         "PRH-2026-000001",
         billing_ready,
         1,
