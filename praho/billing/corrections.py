@@ -13,13 +13,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing.documents import (
-    FieldErrors,
     issue_document,
     line_values,
     parse_decimal,
@@ -28,6 +26,7 @@ from praho.billing.documents import (
 )
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.core.money import CENT, round_money
+from praho.core.validation import FieldErrors, fiscal_today
 
 
 def cancel_proforma(*, actor: User, proforma: Document) -> Document:
@@ -55,7 +54,7 @@ def convert_proforma(*, actor: User, proforma: Document, issue_date: date | None
         if proforma.document_type != DocumentType.PROFORMA:
             raise ValidationError(_("Only a proforma can be converted."), code="not_proforma")
         refuse_unless_editable(proforma)
-        issue_date = issue_date or timezone.localdate()
+        issue_date = issue_date or fiscal_today()
         invoice = Document.objects.create(
             document_type=DocumentType.INVOICE,
             customer=proforma.customer,
@@ -94,8 +93,8 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
             document_type=DocumentType.CREDIT_NOTE,
             customer=invoice.customer,
             currency=invoice.currency,
-            issue_date=timezone.localdate(),
-            due_date=timezone.localdate(),
+            issue_date=fiscal_today(),
+            due_date=fiscal_today(),
             credited_document=invoice,
             created_by=actor,
         )

@@ -22,24 +22,11 @@ from praho.billing import ledger, numbering, totals, vat
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
+from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Customer, CustomerKind
 from praho.customers.services import current_profile
 
 PROFORMA_VALID_DAYS = 15
-
-
-class FieldErrors:
-    """Collects errors keyed by field ("lines.0.quantity") so one request reports them all."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[ValidationError]] = {}
-
-    def add(self, field: str, message: str, code: str) -> None:
-        self.by_field.setdefault(field, []).append(ValidationError(message, code=code))
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
 
 
 def current_seller() -> SellerProfile:
@@ -158,7 +145,7 @@ def _clean_header(
     currency = str(values.get("currency") or profile.currency).upper()
     if currency not in Currency.values:
         errors.add("currency", _("Choose RON, EUR or USD."), "invalid_choice")
-    issue_date = values.get("issue_date") or timezone.localdate()
+    issue_date = values.get("issue_date") or fiscal_today()
     tax_point_date = values.get("tax_point_date")
     due_date = values.get("due_date") or issue_date + timedelta(days=profile.payment_terms_days)
     if due_date < issue_date:

@@ -27,7 +27,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
@@ -35,6 +34,7 @@ from praho.billing.gateways import bnr
 from praho.billing.models.fx import FOREIGN_CURRENCIES, ExchangeRate, RateSource, rate_text
 from praho.core.formatting import format_date
 from praho.core.money import Currency, round_money
+from praho.core.validation import fiscal_today
 
 MANUAL_MAX_DECIMAL_PLACES = 4
 # Rates are stored with 12 digits, 6 of them decimals.
@@ -164,7 +164,7 @@ def _clean_manual(*, currency: str, on: date, rate: Decimal | str) -> Decimal:
             code="invalid_choice",
             params={"choices": ", ".join(FOREIGN_CURRENCIES)},
         )
-    if on > timezone.localdate():
+    if on > fiscal_today():
         errors["on"] = ValidationError(_("A rate cannot be entered for a day in the future."), code="future")
     clean_rate, rate_error = _clean_rate(rate)
     if rate_error is not None:

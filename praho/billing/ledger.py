@@ -41,13 +41,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -63,10 +61,10 @@ from praho.billing.models import (
     TransactionKind,
 )
 from praho.core.money import round_money
+from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
 
 ZERO = Decimal("0.00")
-FISCAL_TIME_ZONE = ZoneInfo("Europe/Bucharest")
 
 
 class _Cents(DecimalField):
@@ -132,10 +130,6 @@ class DocumentAmounts:
     credited: Decimal  # credit notes, as far as they reduced what was owed
     paid: Decimal  # payments and customer credit applied
     outstanding: Decimal
-
-
-def fiscal_today() -> date:
-    return timezone.localdate(timezone=FISCAL_TIME_ZONE)
 
 
 # --- Pure posting rules ---------------------------------------------------------------

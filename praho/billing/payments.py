@@ -29,6 +29,7 @@ from praho.billing.models import (
     PaymentMethod,
 )
 from praho.core.money import Currency, round_money
+from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
 
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
@@ -107,7 +108,7 @@ def _validate(
         errors["external_id"] = ValidationError(
             _("Use at most %(count)s characters.") % {"count": EXTERNAL_ID_MAX_LENGTH}, code="max_length"
         )
-    if received_on > ledger.fiscal_today():
+    if received_on > fiscal_today():
         errors["received_on"] = ValidationError(
             _("A payment cannot be received in the future."), code="future"
         )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import is_eu
+from praho.core.validation import fiscal_today
 from praho.customers import identifiers
 from praho.customers.gateways import anaf, vies
 from praho.customers.gateways.anaf import AnafCompany
@@ -51,7 +52,7 @@ def company_from_anaf(cui: str) -> AnafCompany:
     """
     tax_id = identifiers.normalize_tax_id(kind=CustomerKind.COMPANY, country="RO", value=cui)
     digits = tax_id.removeprefix("RO")
-    on = anaf.fiscal_today()
+    on = fiscal_today()
     key = f"customers:anaf:{_CACHE_VERSION}:{digits}:{on.isoformat()}"
     cached = cache.get(key)
     if isinstance(cached, AnafCompany):

@@ -3,7 +3,6 @@ transaction and leaves an audit event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import EU_MEMBER_STATES
+from praho.core.validation import FieldErrors
 from praho.customers import identifiers
 from praho.customers.models import (
     Address,
@@ -35,25 +35,6 @@ PROFILE_FIELDS = (
     "invoice_email",
     "document_language",
 )
-
-
-class _Errors:
-    """Collects every field's error so one submission reports them all."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[ValidationError]] = {}
-
-    def check(self, call: Callable[[], Any], *, prefix: str = "") -> Any:
-        try:
-            return call()
-        except ValidationError as error:
-            for field, errors in error.error_dict.items():
-                self.by_field.setdefault(prefix + field, []).extend(errors)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
 
 
 def _customer_link(customer: Customer) -> str:
@@ -102,7 +83,7 @@ ADDRESS_FIELDS = ("street", "city", "postal_code", "county", "country")
 def _clean_address(address: dict[str, str]) -> dict[str, str]:
     cleaned = {key: (address.get(key) or "").strip() for key in ADDRESS_FIELDS}
     cleaned["country"] = cleaned["country"].upper()
-    errors = _Errors()
+    errors = FieldErrors()
     for key in ("street", "city", "country"):
         if not cleaned[key]:
             errors.by_field.setdefault(key, []).append(
@@ -131,7 +112,7 @@ IDENTITY_FIELDS = (
 )
 
 
-def _clean_identity(errors: _Errors, values: dict[str, Any]) -> dict[str, str]:
+def _clean_identity(errors: FieldErrors, values: dict[str, Any]) -> dict[str, str]:
     """Checked and normalised identity fields; errors are collected, not raised."""
     kind = values.get("kind") or ""
     if kind not in CustomerKind.values:
@@ -197,7 +178,7 @@ def create_customer(
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
     profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
-    errors = _Errors()
+    errors = FieldErrors()
     identity = _clean_identity(errors, values)
     clean_address = errors.check(lambda: _clean_address(address), prefix="address.") if address else None
     errors.raise_if_any()
@@ -232,7 +213,7 @@ def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Custo
     unknown = set(changes) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
-    errors = _Errors()
+    errors = FieldErrors()
     merged = {field: getattr(customer, field) for field in IDENTITY_FIELDS} | changes
     identity = _clean_identity(errors, merged)
     errors.raise_if_any()

@@ -17,20 +17,18 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from praho.core.validation import fiscal_today
 from praho.customers.gateways import USER_AGENT, GatewayError, GatewayUnavailableError, timeout
 from praho.customers.identifiers import BUCHAREST, ROMANIAN_COUNTIES
 
 logger = logging.getLogger(__name__)
 
 PATH = "/api/PlatitorTvaRest/v9/tva"
-FISCAL_TIME_ZONE = ZoneInfo("Europe/Bucharest")
 
 # ANAF still writes s and t with a cedilla; Romanian (and e-Factura) uses the comma below.
 _COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")
@@ -70,10 +68,6 @@ class AnafCompany:
     @property
     def country(self) -> str:
         return "RO"
-
-
-def fiscal_today() -> date:
-    return timezone.localdate(timezone=FISCAL_TIME_ZONE)
 
 
 def lookup_company(cui: str, *, on: date | None = None) -> AnafCompany:
