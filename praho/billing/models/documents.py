@@ -157,6 +157,11 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ("-issue_date", "-id")
+        permissions = [
+            ("issue_document", _("Can issue invoices and convert proformas")),
+            ("credit_document", _("Can issue credit notes")),
+            ("email_document", _("Can email documents to customers")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "number"], condition=~models.Q(number=""), name="billing_unique_number"
