@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("praho.customers.api_urls")),
+    path("", include("praho.billing.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -41,6 +42,7 @@ urlpatterns = [
     path("", include("praho.accounts.urls")),
     path("staff/audit/", include("praho.audit.urls")),
     path("", include("praho.customers.urls")),
+    path("", include("praho.billing.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
 ]

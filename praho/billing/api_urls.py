@@ -1,0 +1,5 @@
+"""api_urls"""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""area_urls"""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,113 @@
+"""Read queries for billing. Isolation is decided here: every page and endpoint
+that shows a document or a payment gets it from `documents_visible_to` or
+`payments_visible_to`, so an id the user may not see is a 404 everywhere.
+
+Staff with billing.view_document see every document; a customer's user sees
+the documents of the customers where their role has the BILLING capability
+(owner, billing); other roles see none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from praho.accounts.models import User
+from praho.billing.ledger import with_ledger_amounts
+from praho.billing.models import Document, DocumentStatus, DocumentType, Payment
+from praho.core.validation import fiscal_today
+from praho.customers.models import Customer
+from praho.customers.roles import ROLE_CAPABILITIES, Capability
+
+BILLING_ROLES = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.BILLING in caps]
+
+
+def billing_customers_of(user: User) -> QuerySet[Customer]:
+    """The active customers whose documents a customer's user may see."""
+    return Customer.objects.active().filter(memberships__user=user, memberships__role__in=BILLING_ROLES)
+
+
+def _visible(user: User, permission: str) -> Q | None:
+    """None: everything; otherwise the filter on customer_id a user is limited to."""
+    if user.is_staff:
+        return None if user.has_perm(permission) else Q(pk__in=[])
+    return Q(customer__in=billing_customers_of(user))
+
+
+def documents_visible_to(user: User) -> QuerySet[Document]:
+    documents = Document.objects.select_related("customer")
+    limit = _visible(user, "billing.view_document")
+    return documents if limit is None else documents.filter(limit)
+
+
+def document_for(user: User, document_id: int | str, document_type: str | None = None) -> Document:
+    """The document if the user may see it (and it is of `document_type`); 404 otherwise."""
+    documents = documents_visible_to(user)
+    if document_type is not None:
+        documents = documents.filter(document_type=document_type)
+    try:
+        return documents.get(pk=int(document_id))
+    except (Document.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def payments_visible_to(user: User) -> QuerySet[Payment]:
+    payments = Payment.objects.select_related("customer", "document")
+    limit = _visible(user, "billing.view_payment")
+    return payments if limit is None else payments.filter(limit)
+
+
+def payment_for(user: User, payment_id: int | str) -> Payment:
+    try:
+        return payments_visible_to(user).get(pk=int(payment_id))
+    except (Payment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# Filters shared by the staff lists, the customer area and the API.
+PAYMENT_STATES = ("unpaid", "partially_paid", "paid", "overdue")
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    status: str = ""  # a DocumentStatus value, or one of PAYMENT_STATES (invoices)
+    customer_id: int | None = None
+    currency: str = ""
+    issued_from: date | None = None
+    issued_to: date | None = None
+    overdue: bool = False
+
+
+def filter_documents(
+    documents: QuerySet[Document], filters: DocumentFilters, *, today: date | None = None
+) -> QuerySet[Document]:
+    """Apply the filters; payment states and `overdue` compare the ledger's outstanding amount."""
+    today = today or fiscal_today()
+    if filters.customer_id is not None:
+        documents = documents.filter(customer_id=filters.customer_id)
+    if filters.currency:
+        documents = documents.filter(currency=filters.currency)
+    if filters.issued_from:
+        documents = documents.filter(issue_date__gte=filters.issued_from)
+    if filters.issued_to:
+        documents = documents.filter(issue_date__lte=filters.issued_to)
+    if filters.status in DocumentStatus.values:
+        documents = documents.filter(status=filters.status)
+    needs_ledger = filters.overdue or filters.status in PAYMENT_STATES
+    if not needs_ledger:
+        return documents
+    documents = with_ledger_amounts(
+        documents.filter(document_type=DocumentType.INVOICE, status=DocumentStatus.ISSUED)
+    )
+    if filters.status == "paid":
+        documents = documents.filter(ledger_outstanding__lte=0)
+    elif filters.status == "unpaid":
+        documents = documents.filter(ledger_outstanding__gt=0, ledger_paid=0)
+    elif filters.status == "partially_paid":
+        documents = documents.filter(ledger_outstanding__gt=0, ledger_paid__gt=0)
+    if filters.overdue or filters.status == "overdue":
+        documents = documents.filter(ledger_outstanding__gt=0, due_date__lt=today)
+    return documents

@@ -1,0 +1,5 @@
+"""staff_urls"""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
