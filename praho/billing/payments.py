@@ -4,6 +4,10 @@ A payment pays one issued invoice, in the invoice's currency, fully or in part; 
 beyond what the invoice still owes becomes the customer's credit, which staff apply to
 other invoices (or PRAHO does at once when BILLING_AUTO_APPLY_CREDIT is on). What is
 paid, owed and available is always read from the ledger (praho.billing.ledger).
+
+A payment on a proforma (Romanian practice: the customer pays the proforma, the invoice
+follows) converts it into an invoice in the same transaction and pays that, unless
+BILLING_CONVERT_PAID_PROFORMAS is off; see record_payment.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
 from praho.billing import ledger
+from praho.billing.corrections import convert_proforma
 from praho.billing.models import (
     AccountKind,
     Document,
@@ -55,10 +60,47 @@ def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
     return amount
 
 
+def _proforma_error(proforma: Document) -> ValidationError | None:
+    """Why a payment cannot be recorded on this proforma (None: it can, see record_payment)."""
+    if proforma.status == DocumentStatus.CANCELLED:
+        return ValidationError(
+            _("Proforma %(proforma)s was cancelled and cannot be paid; issue a new proforma or an invoice.")
+            % {"proforma": proforma},
+            code="proforma_cancelled",
+        )
+    converting = settings.BILLING_CONVERT_PAID_PROFORMAS
+    if proforma.status == DocumentStatus.CONVERTED:
+        if converting:
+            return None  # the payment goes to the proforma's invoice
+        invoice = _converted_invoice(proforma)
+        return ValidationError(
+            _("Proforma %(proforma)s was converted into invoice %(invoice)s; record the payment on it.")
+            % {"proforma": proforma, "invoice": invoice if invoice is not None else "-"},
+            code="proforma_converted",
+        )
+    if not converting:
+        return ValidationError(
+            _("Payments are recorded on invoices: convert proforma %(proforma)s into an invoice first.")
+            % {"proforma": proforma},
+            code="convert_first",
+        )
+    if proforma.status != DocumentStatus.ISSUED:
+        return ValidationError(_("Issue the proforma before recording a payment."), code="not_issued")
+    return None
+
+
+def _converted_invoice(proforma: Document) -> Document | None:
+    return Document.objects.filter(converted_from=proforma, document_type=DocumentType.INVOICE).first()
+
+
 def _check_invoice(invoice: Document, currency: str, errors: dict[str, ValidationError]) -> None:
-    if invoice.document_type != DocumentType.INVOICE:
+    if invoice.document_type == DocumentType.PROFORMA:
+        refusal = _proforma_error(invoice)
+        if refusal is not None:
+            errors["invoice"] = refusal
+    elif invoice.document_type != DocumentType.INVOICE:
         errors["invoice"] = ValidationError(
-            _("Payments are recorded on invoices; a proforma is converted into an invoice first."),
+            _("Payments are recorded on invoices; a credit note cannot be paid."),
             code="not_invoice",
         )
     elif invoice.status != DocumentStatus.ISSUED:
@@ -119,13 +161,21 @@ def _validate(
 
 
 def _already_recorded(
-    external_id: str, *, invoice: Document, amount: Decimal, currency: str
+    external_id: str, *, invoice: Document | None, amount: Decimal, currency: str
 ) -> Payment | None:
-    """The payment a gateway reported before under this id; refused if it now reports another one."""
+    """The payment a gateway reported before under this id; refused if it now reports another one.
+
+    `invoice` is the invoice the payment pays: None for a proforma not converted yet, which
+    no payment can have paid.
+    """
     existing = Payment.objects.filter(external_id=external_id).first()
     if existing is None:
         return None
-    if (existing.document_id, existing.amount, existing.currency) != (invoice.pk, amount, currency):
+    if invoice is None or (existing.document_id, existing.amount, existing.currency) != (
+        invoice.pk,
+        amount,
+        currency,
+    ):
         raise ValidationError(
             {
                 "external_id": ValidationError(
@@ -136,6 +186,37 @@ def _already_recorded(
             }
         )
     return existing
+
+
+def _locked_proforma(proforma: Document) -> Document:
+    """The proforma as stored, locked: concurrent payments on one proforma convert it once.
+
+    Checked again under the lock, since it may have been cancelled or converted meanwhile.
+    """
+    locked = Document.objects.select_for_update().get(pk=proforma.pk)
+    refusal = _proforma_error(locked)
+    if refusal is not None:
+        raise ValidationError({"invoice": refusal})
+    return locked
+
+
+def _paid_invoice(document: Document) -> Document | None:
+    """The invoice a payment on `document` pays: itself, or a converted proforma's invoice;
+    None for a proforma that is still to be converted."""
+    if document.document_type != DocumentType.PROFORMA:
+        return document
+    if document.status != DocumentStatus.CONVERTED:
+        return None
+    invoice = _converted_invoice(document)
+    if invoice is None or invoice.status != DocumentStatus.ISSUED:  # convert_proforma issues it at once
+        raise ValidationError(
+            {
+                "invoice": ValidationError(
+                    _("Issue the invoice before recording a payment."), code="not_issued"
+                )
+            }
+        )
+    return invoice
 
 
 def record_payment(
@@ -156,6 +237,26 @@ def record_payment(
     the customer's other open invoices at once when BILLING_AUTO_APPLY_CREDIT is on).
     A gateway's `external_id` makes the call idempotent: reporting the same payment again
     returns the payment recorded the first time and changes nothing.
+
+    `invoice` may be an issued proforma when BILLING_CONVERT_PAID_PROFORMAS is on (the
+    default): in the same transaction the proforma is converted into an invoice
+    (corrections.convert_proforma) and the payment is recorded on that invoice, which is
+    the returned payment's `document`. A partial payment converts the whole proforma; the
+    invoice is then partially paid. Everything is checked before converting, so a refused
+    payment issues no invoice and takes no number.
+
+    The invoice's issue date is the day the payment is recorded (today in Europe/Bucharest),
+    not the day it was received: Romanian practice issues the invoice when the payment is
+    known, within the legal term (art. 319(16) Codul fiscal: by the 15th of the next month),
+    and issuing it today keeps the invoice series in date order, which back-dating to an
+    earlier day of receipt would break once later invoices are numbered. A gateway usually
+    reports a payment the day it is received, so the two days coincide. Its lines and VAT
+    are the proforma's.
+
+    A proforma converted before (by staff, or by an earlier payment) is paid through its
+    invoice: customers pay in instalments quoting the proforma's number, and a gateway may
+    report a payment twice. A cancelled or draft proforma is refused on "invoice". With
+    the setting off every proforma is refused on "invoice": staff convert it first.
     """
     clean_amount = _validate(
         invoice=invoice,
@@ -167,13 +268,18 @@ def record_payment(
         external_id=external_id,
     )
     with transaction.atomic():
+        proforma = _locked_proforma(invoice) if invoice.document_type == DocumentType.PROFORMA else None
+        target = _paid_invoice(proforma or invoice)
         if external_id:
-            existing = _already_recorded(external_id, invoice=invoice, amount=clean_amount, currency=currency)
+            existing = _already_recorded(external_id, invoice=target, amount=clean_amount, currency=currency)
             if existing is not None:
                 return existing
+        if target is None:
+            assert proforma is not None  # only a proforma has no invoice yet
+            target = convert_proforma(actor=actor, proforma=proforma)
         payment = Payment(
-            customer_id=invoice.customer_id,
-            document=invoice,
+            customer_id=target.customer_id,
+            document=target,
             amount=clean_amount,
             currency=currency,
             method=method,
@@ -187,28 +293,26 @@ def record_payment(
                 payment.save(force_insert=True)
         except IntegrityError:
             # The same gateway payment, reported twice at once: the first one stands.
-            existing = _already_recorded(external_id, invoice=invoice, amount=clean_amount, currency=currency)
+            existing = _already_recorded(external_id, invoice=target, amount=clean_amount, currency=currency)
             if existing is None:
                 raise
             return existing
         txn = ledger.post_payment(payment, actor=actor)
         overpaid = -ledger.transaction_amount(txn, AccountKind.CUSTOMER_CREDIT)
-        record_event(
-            "billing.payment_recorded",
-            actor=actor,
-            target=payment,
-            data={
-                "invoice": invoice.number,
-                "invoice_id": invoice.pk,
-                "amount": str(clean_amount),
-                "currency": currency,
-                "method": method,
-                "reference": reference,
-                "received_on": received_on.isoformat(),
-                "external_id": external_id,
-                "to_customer_credit": str(overpaid),
-            },
-        )
+        data = {
+            "invoice": target.number,
+            "invoice_id": target.pk,
+            "amount": str(clean_amount),
+            "currency": currency,
+            "method": method,
+            "reference": reference,
+            "received_on": received_on.isoformat(),
+            "external_id": external_id,
+            "to_customer_credit": str(overpaid),
+        }
+        if proforma is not None:
+            data |= {"proforma": proforma.number, "proforma_id": proforma.pk}
+        record_event("billing.payment_recorded", actor=actor, target=payment, data=data)
         if overpaid > 0 and settings.BILLING_AUTO_APPLY_CREDIT:
             _apply_overpayment(actor=actor, payment=payment, amount=overpaid)
     return payment

@@ -329,3 +329,6 @@ BNR_FEED_10DAYS_URL = env_str("BNR_FEED_10DAYS_URL", "https://www.bnr.ro/nbrfxra
 # Apply a payment's overpayment (customer credit) to the customer's other open invoices
 # in the same currency at once, oldest due first. Off: staff apply credit by hand.
 BILLING_AUTO_APPLY_CREDIT = env_bool("BILLING_AUTO_APPLY_CREDIT", False)
+# A payment recorded on a proforma converts it into an invoice (issued the day the payment
+# is recorded) and pays that. Off: payments on proformas are refused; staff convert first.
+BILLING_CONVERT_PAID_PROFORMAS = env_bool("BILLING_CONVERT_PAID_PROFORMAS", True)

@@ -8,8 +8,18 @@ from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
 from praho.billing import ledger
+from praho.billing.corrections import cancel_proforma, convert_proforma
+from praho.billing.documents import create_document, issue_document
 from praho.billing.ledger import Balance, PaymentStatus
-from praho.billing.models import Document, DocumentType, LedgerEntry, LedgerTransaction, Payment
+from praho.billing.models import (
+    Document,
+    DocumentSeries,
+    DocumentType,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    SeriesCounter,
+)
 from praho.billing.models.ledger import AppendOnlyError
 from praho.billing.payments import apply_customer_credit, record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
@@ -175,7 +185,8 @@ def test_a_payment_received_today_is_accepted(carol_customer, bill_billing):
     assert payment.received_on == date(2026, 3, 2)
 
 
-def test_paying_a_draft_a_proforma_or_a_credit_note_is_refused(carol_customer, bill_billing):
+def test_paying_a_draft_a_proforma_or_a_credit_note_is_refused(carol_customer, bill_billing, settings):
+    settings.BILLING_CONVERT_PAID_PROFORMAS = False  # with it on, a proforma is converted (below)
     common = {
         "customer": carol_customer,
         "currency": "RON",
@@ -192,7 +203,7 @@ def test_paying_a_draft_a_proforma_or_a_credit_note_is_refused(carol_customer, b
             pay(bill_billing, document, D("10.00"))
         codes.append(refusal.value.error_dict["invoice"][0].code)
 
-    assert codes == ["not_issued", "not_invoice", "not_invoice"]
+    assert codes == ["not_issued", "convert_first", "not_invoice"]
     assert Payment.objects.count() == 0
 
 
@@ -369,3 +380,259 @@ def test_when_enabled_an_overpayment_with_nothing_else_open_stays_credit(
 
     assert ledger.customer_credit_available(carol_customer, "RON") == D("29.00")
     assert AuditEvent.objects.filter(action="billing.credit_applied").count() == 0
+
+
+# A payment on a proforma converts it into an invoice (BILLING_CONVERT_PAID_PROFORMAS, on by default)
+
+HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "100.00"}
+
+
+def issued_proforma(actor, customer, **values):
+    draft = create_document(
+        actor=actor,
+        document_type="proforma",
+        customer=customer,
+        lines=[HOSTING],
+        **({"issue_date": date(2026, 2, 20)} | values),
+    )
+    return issue_document(actor=actor, document=draft)
+
+
+@pytest.fixture
+def proforma(billing_ready, bill_billing, carol_customer):
+    """An issued proforma of 121.00 RON from 2026-02-20; today is 2026-03-02."""
+    with time_machine.travel(TODAY, tick=False):
+        yield issued_proforma(bill_billing, carol_customer)
+
+
+def invoices():
+    return Document.objects.filter(document_type=DocumentType.INVOICE)
+
+
+def assert_nothing_saved(proforma, status="issued"):
+    """No invoice issued, no invoice number taken, no payment, no ledger movement, no event."""
+    proforma.refresh_from_db()
+    assert proforma.status == status
+    assert not invoices().exists()
+    assert not SeriesCounter.objects.filter(series__code="PRH").exists()
+    assert ledger_rows() == (0, 0, 0)
+    assert not AuditEvent.objects.filter(
+        action__in=["billing.proforma_converted", "billing.invoice_issued", "billing.payment_recorded"]
+    ).exists()
+
+
+def refusal_of(call):
+    with pytest.raises(ValidationError) as refusal:
+        call()
+    return refusal.value
+
+
+def test_a_payment_on_a_proforma_converts_it_into_an_invoice_issued_today_and_pays_it(
+    proforma, bill_billing, carol_customer
+):
+    payment = pay(bill_billing, proforma, D("121.00"), received_on=date(2026, 2, 27))
+
+    invoice = payment.document
+    proforma.refresh_from_db()
+    assert proforma.status == "converted"
+    assert (invoice.document_type, invoice.status, invoice.number, invoice.converted_from) == (
+        "invoice",
+        "issued",
+        "PRH-2026-000001",
+        proforma,
+    )
+    # Issued the day the payment is recorded, not back-dated to the day it was received.
+    assert (invoice.issue_date, invoice.customer, invoice.currency, invoice.total) == (
+        date(2026, 3, 2),
+        carol_customer,
+        "RON",
+        D("121.00"),
+    )
+    lines = ("description", "quantity", "unit_code", "unit_price", "vat_category", "vat_rate", "net_amount")
+    assert list(invoice.lines.values_list(*lines)) == list(proforma.lines.values_list(*lines))
+    assert (payment.customer, payment.amount, payment.received_on, payment.recorded_by) == (
+        carol_customer,
+        D("121.00"),
+        date(2026, 2, 27),
+        bill_billing,
+    )
+    assert ledger.payment_status(invoice) == PaymentStatus.PAID
+    assert ledger.customer_balance(carol_customer) == {
+        "RON": Balance(receivable=D("0.00"), credit=D("0.00"), overdue=D("0.00"))
+    }
+    events = AuditEvent.objects.filter(action__startswith="billing.").exclude(
+        action__in=["billing.proforma_drafted", "billing.proforma_issued"]
+    )
+    assert list(events.order_by("id").values_list("action", flat=True)) == [
+        "billing.proforma_converted",
+        "billing.invoice_issued",
+        "billing.payment_recorded",
+    ]
+    recorded = events.get(action="billing.payment_recorded").data
+    assert (recorded["invoice"], recorded["invoice_id"], recorded["proforma"], recorded["proforma_id"]) == (
+        "PRH-2026-000001",
+        invoice.pk,
+        proforma.number,
+        proforma.pk,
+    )
+
+
+def test_a_partial_payment_converts_the_whole_proforma_and_the_next_instalment_pays_its_invoice(
+    proforma, bill_billing
+):
+    first = pay(bill_billing, proforma, D("50.00"))
+    assert ledger.payment_status(first.document) == PaymentStatus.PARTIALLY_PAID
+
+    # The caller still holds the proforma as it was before it was converted.
+    second = pay(bill_billing, proforma, D("71.00"), reference="OP 124")
+
+    assert second.document == first.document
+    assert invoices().count() == 1
+    assert ledger.payment_status(first.document) == PaymentStatus.PAID
+    assert AuditEvent.objects.filter(action="billing.proforma_converted").count() == 1
+    assert "proforma" in AuditEvent.objects.filter(action="billing.payment_recorded").last().data
+
+
+def test_a_proforma_converted_by_staff_is_paid_through_its_invoice(proforma, bill_billing):
+    invoice = convert_proforma(actor=bill_billing, proforma=proforma)
+
+    payment = pay(bill_billing, proforma, D("121.00"))
+
+    assert payment.document == invoice
+    assert invoices().count() == 1
+    assert ledger.payment_status(invoice) == PaymentStatus.PAID
+
+
+def test_an_overpaid_proforma_leaves_customer_credit(proforma, bill_billing, carol_customer):
+    pay(bill_billing, proforma, D("150.00"))
+
+    assert ledger.customer_credit_available(carol_customer, "RON") == D("29.00")
+
+
+def test_with_conversion_off_a_payment_on_a_proforma_is_refused_and_nothing_is_saved(
+    proforma, bill_billing, settings
+):
+    settings.BILLING_CONVERT_PAID_PROFORMAS = False
+
+    refusal = refusal_of(lambda: pay(bill_billing, proforma, D("121.00")))
+
+    assert refusal.message_dict == {
+        "invoice": [
+            f"Payments are recorded on invoices: convert proforma {proforma.number} into an invoice first."
+        ]
+    }
+    assert refusal.error_dict["invoice"][0].code == "convert_first"
+    assert_nothing_saved(proforma)
+
+
+def test_with_conversion_off_a_converted_proforma_names_the_invoice_to_pay(proforma, bill_billing, settings):
+    settings.BILLING_CONVERT_PAID_PROFORMAS = False
+    invoice = convert_proforma(actor=bill_billing, proforma=proforma)
+    proforma.refresh_from_db()
+
+    refusal = refusal_of(lambda: pay(bill_billing, proforma, D("121.00")))
+
+    assert refusal.message_dict == {
+        "invoice": [
+            f"Proforma {proforma.number} was converted into invoice {invoice.number}; "
+            "record the payment on it."
+        ]
+    }
+    assert refusal.error_dict["invoice"][0].code == "proforma_converted"
+    assert Payment.objects.count() == 0
+
+
+def test_a_cancelled_proforma_cannot_be_paid_and_nothing_is_saved(proforma, bill_billing):
+    cancel_proforma(actor=bill_billing, proforma=proforma)
+    proforma.refresh_from_db()
+
+    refusal = refusal_of(lambda: pay(bill_billing, proforma, D("121.00")))
+
+    assert refusal.message_dict == {
+        "invoice": [
+            f"Proforma {proforma.number} was cancelled and cannot be paid; "
+            "issue a new proforma or an invoice."
+        ]
+    }
+    assert refusal.error_dict["invoice"][0].code == "proforma_cancelled"
+    assert_nothing_saved(proforma, status="cancelled")
+
+
+def test_a_proforma_cancelled_meanwhile_is_refused_when_the_payment_is_saved(proforma, bill_billing):
+    cancel_proforma(actor=bill_billing, proforma=Document.objects.get(pk=proforma.pk))
+
+    refusal = refusal_of(lambda: pay(bill_billing, proforma, D("121.00")))  # still "issued" in memory
+
+    assert refusal.error_dict["invoice"][0].code == "proforma_cancelled"
+    assert_nothing_saved(proforma, status="cancelled")
+
+
+def test_a_draft_proforma_cannot_be_paid(billing_ready, bill_billing, carol_customer):
+    with time_machine.travel(TODAY, tick=False):
+        draft = create_document(
+            actor=bill_billing, document_type="proforma", customer=carol_customer, lines=[HOSTING]
+        )
+
+        refusal = refusal_of(lambda: pay(bill_billing, draft, D("121.00")))
+
+    assert refusal.message_dict == {"invoice": ["Issue the proforma before recording a payment."]}
+    assert_nothing_saved(draft, status="draft")
+
+
+@pytest.mark.parametrize(
+    ("field", "overrides", "code"),
+    [
+        ("currency", {"currency": "EUR"}, "currency_mismatch"),
+        ("amount", {"amount": D("0.00")}, "not_positive"),
+        ("received_on", {"received_on": date(2026, 3, 3)}, "future"),
+        ("method", {"method": "cheque"}, "invalid_method"),
+    ],
+)
+def test_a_refused_payment_on_a_proforma_converts_nothing_and_takes_no_number(
+    proforma, bill_billing, field, overrides, code
+):
+    refusal = refusal_of(lambda: pay(bill_billing, proforma, **({"amount": D("121.00")} | overrides)))
+
+    assert [(name, [e.code for e in errors]) for name, errors in refusal.error_dict.items()] == [
+        (field, [code])
+    ]
+    assert_nothing_saved(proforma)
+    # The number the refused payment did not take is the next invoice's.
+    assert pay(bill_billing, proforma, D("121.00")).document.number == "PRH-2026-000001"
+
+
+def test_a_failure_while_converting_rolls_everything_back(proforma, bill_billing):
+    DocumentSeries.objects.filter(code="PRH").update(is_default=False)  # no series to number invoices
+
+    refusal = refusal_of(lambda: pay(bill_billing, proforma, D("121.00")))
+
+    assert refusal.error_dict["series"][0].code == "no_default_series"
+    assert_nothing_saved(proforma)
+
+
+def test_the_same_gateway_payment_reported_twice_for_a_proforma_converts_once_and_records_once(proforma):
+    first = pay(None, proforma, D("121.00"), method="card", external_id="pi_3Qx")
+    again = pay(None, proforma, D("121.00"), method="card", external_id="pi_3Qx")
+
+    assert again == first
+    assert again.document == first.document
+    assert invoices().count() == 1
+    assert ledger_rows() == (1, 2, 5)  # the invoice's posting and the payment's
+    assert AuditEvent.objects.filter(action="billing.proforma_converted").count() == 1
+    assert AuditEvent.objects.filter(action="billing.payment_recorded").count() == 1
+
+
+def test_a_gateway_payment_reported_again_for_another_proforma_is_refused_before_converting_it(
+    proforma, bill_billing, carol_customer
+):
+    pay(None, proforma, D("121.00"), method="card", external_id="pi_3Qx")
+    with time_machine.travel(TODAY, tick=False):
+        other = issued_proforma(bill_billing, carol_customer)
+
+        refusal = refusal_of(lambda: pay(None, other, D("121.00"), method="card", external_id="pi_3Qx"))
+
+    assert refusal.error_dict["external_id"][0].code == "external_id_reused"
+    other.refresh_from_db()
+    assert other.status == "issued"
+    assert invoices().count() == 1
+    assert SeriesCounter.objects.get(series__code="PRH").last_number == 1
