@@ -68,7 +68,13 @@ def payment_for(user: User, payment_id: int | str) -> Payment:
 
 
 # Filters shared by the staff lists, the customer area and the API.
-PAYMENT_STATES = ("unpaid", "partially_paid", "paid", "overdue")
+PAYMENT_STATE_LOOKUPS: dict[str, dict[str, object]] = {
+    "unpaid": {"ledger_outstanding__gt": 0, "ledger_paid": 0},
+    "partially_paid": {"ledger_outstanding__gt": 0, "ledger_paid__gt": 0},
+    "paid": {"ledger_outstanding__lte": 0},
+    "overdue": {"ledger_outstanding__gt": 0, "due_date__lt": None},  # None: today, filled in
+}
+PAYMENT_STATES = tuple(PAYMENT_STATE_LOOKUPS)
 
 
 @dataclass(frozen=True)
@@ -102,12 +108,10 @@ def filter_documents(
     documents = with_ledger_amounts(
         documents.filter(document_type=DocumentType.INVOICE, status=DocumentStatus.ISSUED)
     )
-    if filters.status == "paid":
-        documents = documents.filter(ledger_outstanding__lte=0)
-    elif filters.status == "unpaid":
-        documents = documents.filter(ledger_outstanding__gt=0, ledger_paid=0)
-    elif filters.status == "partially_paid":
-        documents = documents.filter(ledger_outstanding__gt=0, ledger_paid__gt=0)
-    if filters.overdue or filters.status == "overdue":
-        documents = documents.filter(ledger_outstanding__gt=0, due_date__lt=today)
-    return documents
+    # Annotation lookups go through a dict: the django-stubs plugin only knows model fields.
+    lookups: dict[str, object] = dict(PAYMENT_STATE_LOOKUPS.get(filters.status, {}))
+    if filters.overdue:
+        lookups |= PAYMENT_STATE_LOOKUPS["overdue"]
+    if "due_date__lt" in lookups:
+        lookups["due_date__lt"] = today
+    return documents.filter(**lookups)

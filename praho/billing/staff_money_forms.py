@@ -1,0 +1,218 @@
+"""Forms of the staff money pages: payments, customer accounts, the seller and exchange rates.
+
+They only shape input (types, lengths, choices); the rules (positive amounts, the
+invoice's currency, no future dates, CUI and IBAN checksums, BNR's rates winning)
+live in the services, whose errors the views put next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from praho.accounts.models import User
+from praho.billing.models import PaymentMethod
+from praho.billing.models.fx import FOREIGN_CURRENCIES
+from praho.core.money import Currency
+from praho.core.widgets import LongSelect
+from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
+from praho.customers.models import Customer
+from praho.customers.selectors import customers_visible_to
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it posts ISO dates (2026-02-10) whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _iso_date(label: Any, **options: Any) -> forms.DateField:
+    return forms.DateField(label=label, input_formats=["%Y-%m-%d"], widget=DateInput(), **options)
+
+
+class NumberField(forms.Field):
+    """A decimal number as typed in Romania or elsewhere: "121.00", "121,00" or "1 210,50".
+
+    Only the reading is done here; whether the number is allowed (positive, two
+    decimals, at most four for a rate) is the service's rule and message.
+    """
+
+    max_length = 32
+
+    def __init__(self, *, example: str, **kwargs: Any) -> None:
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(self.max_length)}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+        self.example = example
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
+        if not text:
+            return None
+        if "," in text:
+            # A comma is the decimal separator; dots before it group thousands ("1.210,50").
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            number = Decimal(text) if len(text) <= self.max_length else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValidationError(
+                gettext("Enter a number, such as %(example)s.") % {"example": self.example}, code="invalid"
+            )
+        return number
+
+
+def _live(trigger: str) -> dict[str, Any]:
+    """htmx attributes: refresh the payment list from this control with the whole filter form
+    (as the customer list does; the form names the target and pushes the URL)."""
+    return {
+        "hx-get": reverse_lazy("billing:payments"),
+        "hx-trigger": trigger,
+        "hx-include": "closest form",
+        "hx-sync": "closest form:replace",
+    }
+
+
+class PaymentFilterForm(forms.Form):
+    """The filters of the staff payment list; the results follow each change."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        required=False,
+        queryset=Customer.objects.none(),
+        empty_label=_("Any"),
+        widget=LongSelect(attrs=_live("change")),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        required=False,
+        choices=[("", _("Any")), *Currency.choices],
+        widget=forms.Select(attrs=_live("change")),
+    )
+    method = forms.ChoiceField(
+        label=_("Method"),
+        required=False,
+        choices=[("", _("Any")), *PaymentMethod.choices],
+        widget=forms.Select(attrs=_live("change")),
+    )
+    received_from = _iso_date(_("Received from"), required=False)
+    received_to = _iso_date(_("Received until"), required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customers = customers_visible_to(user).order_by("name", "pk").only("pk", "name")
+        self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
+        for name in ("received_from", "received_to"):
+            self.fields[name].widget.attrs.update(_live("change"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("received_from"), cleaned.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", gettext("The end of the period is before its start."))
+        return cleaned
+
+
+class PaymentForm(forms.Form):
+    """A payment received for an invoice (payments.record_payment)."""
+
+    amount = NumberField(label=_("Amount"), example="121.00")
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    received_on = _iso_date(_("Received on"), help_text=_("The day the money arrived."))
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=140,
+        help_text=_("The bank transfer's details, the card receipt or the cash receipt number."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ApplyCreditForm(forms.Form):
+    """Pay one open invoice from the customer's credit (payments.apply_customer_credit)."""
+
+    invoice = forms.IntegerField(widget=forms.HiddenInput)
+    amount = NumberField(
+        label=_("Credit to apply"),
+        example="50.00",
+        required=False,
+        help_text=_("Leave empty to apply as much as possible."),
+    )
+
+
+def _county_choices() -> list[tuple[str, str]]:
+    counties = sorted(ROMANIAN_COUNTIES.items(), key=lambda item: item[1])
+    return [("", gettext("— choose —")), *((code, f"{name} ({code})") for code, name in counties)]
+
+
+def _text(
+    label: Any, *, required: bool = True, max_length: int = 255, help_text: Any = "", **attrs: str
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+class SellerForm(forms.Form):
+    """The seller's data (seller.update_seller_profile); saving adds a version."""
+
+    name = _text(_("Legal name"), autocomplete="organization")
+    tax_id = _text(
+        _("CUI"), max_length=32, autocomplete="off", help_text=_("With or without RO, e.g. RO18547290.")
+    )
+    trade_register_number = _text(
+        _("Trade register number"), max_length=32, placeholder="J40/123/2020", autocomplete="off"
+    )
+    street = _text(_("Street and number"), autocomplete="street-address")
+    city = _text(_("City"), max_length=128, autocomplete="address-level2", list="bucharest-sectors")
+    county = forms.ChoiceField(
+        label=_("County"),
+        choices=_county_choices,
+        help_text=_("In Bucharest (RO-B) the city is a sector: Sector 1 to Sector 6."),
+    )
+    postal_code = _text(_("Postal code"), required=False, max_length=16, inputmode="numeric")
+    iban = _text(_("IBAN"), max_length=42, autocomplete="off")
+    bank_name = _text(_("Bank"), max_length=128)
+    email = forms.CharField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = _text(_("Phone"), required=False, max_length=32, type="tel", autocomplete="tel")
+    vat_payer = forms.BooleanField(label=_("VAT payer"), required=False)
+    vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
+    oss_registered = forms.BooleanField(
+        label=_("Registered for OSS"),
+        required=False,
+        help_text=_("EU consumers are charged their own country's VAT."),
+    )
+
+    sectors = BUCHAREST_SECTORS
+
+
+class ManualRateForm(forms.Form):
+    """A rate entered by hand for a day BNR has not published (fx.set_manual_rate)."""
+
+    currency = forms.ChoiceField(label=_("Currency"), choices=[(code, code) for code in FOREIGN_CURRENCIES])
+    on = _iso_date(_("Day"))
+    rate = NumberField(
+        label=_("Rate (RON for one unit)"),
+        example="5.0915",
+        help_text=_("At most four decimals, as BNR publishes."),
+    )
