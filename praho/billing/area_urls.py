@@ -1,5 +1,11 @@
-"""area_urls"""
+"""The customer area's billing pages, under /app/billing/ (namespace "billing")."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from praho.billing import area_views
+
+urlpatterns = [
+    path("", area_views.documents, name="area-documents"),
+    path("documents/<int:document_id>/", area_views.document_detail, name="area-document"),
+    path("documents/<int:document_id>/pdf/", area_views.document_pdf, name="area-document-pdf"),
+]

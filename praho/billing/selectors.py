@@ -4,7 +4,8 @@ that shows a document or a payment gets it from `documents_visible_to` or
 
 Staff with billing.view_document see every document; a customer's user sees
 the documents of the customers where their role has the BILLING capability
-(owner, billing); other roles see none.
+(owner, billing); other roles see none. Customers' users never see drafts or
+cancelled proformas.
 """
 
 from __future__ import annotations
@@ -38,9 +39,17 @@ def _visible(user: User, permission: str) -> Q | None:
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
+    """Staff see every document; customers' users never see drafts (not sent yet, no number)
+    nor cancelled proformas (withdrawn offers)."""
     documents = Document.objects.select_related("customer")
     limit = _visible(user, "billing.view_document")
-    return documents if limit is None else documents.filter(limit)
+    if limit is None:
+        return documents
+    if not user.is_staff:
+        documents = documents.exclude(status=DocumentStatus.DRAFT).exclude(
+            document_type=DocumentType.PROFORMA, status=DocumentStatus.CANCELLED
+        )
+    return documents.filter(limit)
 
 
 def document_for(user: User, document_id: int | str, document_type: str | None = None) -> Document:

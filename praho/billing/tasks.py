@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
-from praho.billing import fx
+from praho.billing import delivery, fx
 
 
 # The feed answers within the gateway timeouts (seconds); the limits only stop a stuck worker.
@@ -17,3 +19,26 @@ def fetch_bnr_rates() -> int:
     the next scheduled run fills the gap.
     """
     return fx.fetch_bnr_rates()
+
+
+# A PDF renders in well under a second and EMAIL_TIMEOUT bounds each SMTP call; the limits
+# only stop a stuck worker (the soft one counts as a temporary failure and is retried).
+@shared_task(
+    bind=True,
+    name="billing.email_document",
+    autoretry_for=(delivery.TransientDeliveryError,),
+    max_retries=delivery.MAX_RETRIES,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def email_document(self: Any, delivery_id: int) -> str:
+    """Email one logged DocumentDelivery (enqueued by delivery.send_document); returns its status.
+
+    Running it again for the same delivery sends nothing more. Temporary SMTP failures
+    are retried with exponential backoff; the last try marks the delivery failed.
+    """
+    sent = delivery.deliver(delivery_id, last_attempt=self.request.retries >= self.max_retries)
+    return str(sent.status)

@@ -229,6 +229,8 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PRAHO <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hanging mail server must not hold a worker until its time limit.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 # --- Security headers (tightened further in prod) ---
 CONTENT_SECURITY_POLICY = {

@@ -1,0 +1,581 @@
+"""Emailing documents: who may receive what, the email in the document's language with its PDF,
+real SMTP failures and retries, at most one email per delivery, and a real Celery worker."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import email
+import socket
+import socketserver
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from email.message import Message
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test import override_settings
+
+from praho.audit.models import AuditEvent
+from praho.billing import delivery
+from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
+from praho.billing.documents import create_document, issue_document
+from praho.billing.models import DeliveryStatus, Document, DocumentDelivery
+from praho.billing.tasks import email_document
+from praho.customers.services import change_tax_profile, update_customer
+
+D = Decimal
+NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
+HOSTING = {"description": "Web hosting Business", "quantity": "12", "unit_code": "MON", "unit_price": "49.99"}
+INVOICE_EMAIL = "facturi@carol.test"
+PDF_MAGIC = b"%PDF-"
+ALL_ATTEMPTS = delivery.MAX_RETRIES + 1
+
+
+@pytest.fixture
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield NOW
+
+
+@pytest.fixture
+def invoice_email(carol_customer, alice_admin):
+    change_tax_profile(actor=alice_admin, customer=carol_customer, invoice_email=INVOICE_EMAIL)
+
+
+def _issued(actor, customer, document_type="invoice"):
+    draft = create_document(actor=actor, document_type=document_type, customer=customer, lines=[HOSTING])
+    return issue_document(actor=actor, document=draft)
+
+
+@pytest.fixture
+def invoice(billing_ready, frozen_now, bill_billing, carol_customer, invoice_email):
+    """PRH-2026-000001 of 10 March 2026: 12 x 49.99 + 21% VAT = 725.85 RON, due 24 March."""
+    return _issued(bill_billing, carol_customer)
+
+
+def _send(callbacks, **kwargs):
+    with callbacks(execute=True):
+        return delivery.send_document(**kwargs)
+
+
+def _code(failure: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
+    return {field: [error.code for error in errors] for field, errors in failure.value.error_dict.items()}
+
+
+def _nothing_logged() -> tuple[int, int]:
+    return (
+        DocumentDelivery.objects.count(),
+        AuditEvent.objects.filter(action__startswith="billing.document_email").count(),
+    )
+
+
+# --- the email ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "total", "due"),
+    [
+        ("ro", "Factură", "725,85\xa0RON", "24 mar. 2026"),
+        ("en", "Invoice", "725.85\xa0RON", "24 Mar 2026"),
+        ("bg", "Фактура", "725,85\xa0RON", "24.03.2026\u202fг."),  # noqa: RUF001
+    ],
+)
+def test_an_issued_invoice_is_emailed_with_its_pdf_in_the_customers_language(
+    billing_ready,
+    frozen_now,
+    bill_billing,
+    alice_admin,
+    carol_customer,
+    invoice_email,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    language,
+    title,
+    total,
+    due,
+):
+    change_tax_profile(actor=alice_admin, customer=carol_customer, document_language=language)
+    invoice = _issued(bill_billing, carol_customer)
+
+    sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [INVOICE_EMAIL]
+    assert message.subject == sent.subject
+    # The words around the number follow the catalogue; the title is translated already.
+    assert message.subject.startswith(f"{title} PRH-2026-000001 ")
+    assert message.subject.endswith(" PRAHO Hosting SRL")
+    assert message.extra_headers["Content-Language"] == language
+    assert total in message.body
+    assert due in message.body
+    assert "PRH-2026-000001" in message.body
+    assert "RO49 AAAA 1B31 0075 9384 0000" in message.body
+    assert "Banca Exemplu" in message.body
+    assert message.body.rstrip().endswith("PRAHO Hosting SRL")
+    [(filename, content, mimetype)] = message.attachments
+    assert (filename, mimetype) == ("PRH-2026-000001.pdf", "application/pdf")
+    assert content.startswith(PDF_MAGIC)
+    sent.refresh_from_db()
+    assert (sent.status, sent.attempts, sent.sent_at, sent.detail, sent.requested_by) == (
+        DeliveryStatus.SENT,
+        1,
+        NOW,
+        "",
+        bill_billing,
+    )
+
+
+def test_the_request_and_the_outcome_are_audited(invoice, bill_billing, django_capture_on_commit_callbacks):
+    sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    requested = AuditEvent.objects.get(action="billing.document_email_requested")
+    emailed = AuditEvent.objects.get(action="billing.document_emailed")
+    assert (requested.actor, requested.object_type, requested.object_id) == (
+        bill_billing,
+        "billing.document",
+        str(invoice.pk),
+    )
+    assert requested.data == {"delivery": sent.pk, "recipient": INVOICE_EMAIL, "number": "PRH-2026-000001"}
+    assert (emailed.actor, emailed.object_id) == (None, str(invoice.pk))
+    assert emailed.data == {"delivery": sent.pk, "recipient": INVOICE_EMAIL, "attempts": 1, "detail": ""}
+
+
+def test_without_an_invoice_email_the_customer_email_is_used(
+    billing_ready,
+    frozen_now,
+    bill_billing,
+    alice_admin,
+    carol_customer,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    update_customer(actor=alice_admin, customer=carol_customer, email="office@carol.test")
+    invoice = _issued(bill_billing, carol_customer)
+
+    sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert sent.recipient == "office@carol.test"
+    assert mailoutbox[0].to == ["office@carol.test"]
+
+
+def test_an_address_given_by_staff_wins(
+    invoice, bill_billing, mailoutbox, django_capture_on_commit_callbacks
+):
+    sent = _send(
+        django_capture_on_commit_callbacks, actor=bill_billing, document=invoice, recipient=" cfo@carol.test "
+    )
+
+    assert sent.recipient == "cfo@carol.test"
+    assert mailoutbox[0].to == ["cfo@carol.test"]
+
+
+def test_a_credit_note_names_the_invoice_it_corrects_and_asks_for_no_payment(
+    invoice, bill_billing, mailoutbox, django_capture_on_commit_callbacks
+):
+    note = credit_note(actor=bill_billing, invoice=invoice)
+
+    _send(django_capture_on_commit_callbacks, actor=bill_billing, document=note)
+
+    message = mailoutbox[0]
+    assert message.subject.startswith("Factură de stornare PRC-2026-000001 ")
+    assert "PRC-2026-000001" in message.body
+    assert "PRH-2026-000001" in message.body
+    assert "10 mar. 2026" in message.body
+    assert "725,85\xa0RON" in message.body
+    assert "RO49 AAAA" not in message.body
+    assert message.attachments[0][0] == "PRC-2026-000001.pdf"
+
+
+def test_issued_and_converted_proformas_are_emailed(
+    billing_ready,
+    frozen_now,
+    bill_billing,
+    carol_customer,
+    invoice_email,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    proforma = _issued(bill_billing, carol_customer, "proforma")
+    _send(django_capture_on_commit_callbacks, actor=bill_billing, document=proforma)
+    convert_proforma(actor=bill_billing, proforma=proforma)
+    _send(django_capture_on_commit_callbacks, actor=bill_billing, document=proforma)
+
+    assert [m.subject.split(" ")[:2] for m in mailoutbox] == [["Proformă", "PRF-2026-000001"]] * 2
+    assert "PRF-2026-000001" in mailoutbox[0].body
+    assert "25 mar. 2026" in mailoutbox[0].body  # valid until: issued + 15 days
+    assert [m.attachments[0][0] for m in mailoutbox] == ["PRF-2026-000001.pdf"] * 2
+
+
+def test_a_number_with_a_slash_makes_a_safe_file_name(invoice):
+    invoice.number = "PRH2026/00012"  # not saved: only the name is computed
+
+    assert delivery.attachment_filename(invoice) == "PRH2026-00012.pdf"
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+
+def test_a_draft_invoice_is_refused_and_nothing_is_logged(
+    billing_ready,
+    frozen_now,
+    bill_billing,
+    carol_customer,
+    invoice_email,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    draft = create_document(
+        actor=bill_billing, document_type="invoice", customer=carol_customer, lines=[HOSTING]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as failure:
+        delivery.send_document(actor=bill_billing, document=draft)
+
+    assert _code(failure) == {"document": ["draft"]}
+    assert _nothing_logged() == (0, 0)
+    assert mailoutbox == []
+
+
+def test_a_draft_credit_note_is_refused(invoice, bill_billing):
+    draft = Document.objects.create(
+        document_type="credit_note",
+        customer=invoice.customer,
+        currency="RON",
+        issue_date=invoice.issue_date,
+        due_date=invoice.issue_date,
+        credited_document=invoice,
+    )
+
+    with pytest.raises(ValidationError) as failure:
+        delivery.send_document(actor=bill_billing, document=draft)
+
+    assert _code(failure) == {"document": ["draft"]}
+
+
+def test_draft_and_cancelled_proformas_are_refused(
+    billing_ready, frozen_now, bill_billing, carol_customer, invoice_email
+):
+    draft = create_document(
+        actor=bill_billing, document_type="proforma", customer=carol_customer, lines=[HOSTING]
+    )
+    cancelled = cancel_proforma(
+        actor=bill_billing, proforma=_issued(bill_billing, carol_customer, "proforma")
+    )
+
+    with pytest.raises(ValidationError) as draft_failure:
+        delivery.send_document(actor=bill_billing, document=draft)
+    with pytest.raises(ValidationError) as cancelled_failure:
+        delivery.send_document(actor=bill_billing, document=cancelled)
+
+    assert (_code(draft_failure), _code(cancelled_failure)) == (
+        {"document": ["draft"]},
+        {"document": ["cancelled"]},
+    )
+    assert _nothing_logged() == (0, 0)
+
+
+def test_a_customer_without_any_address_is_refused(billing_ready, frozen_now, bill_billing, carol_customer):
+    invoice = _issued(bill_billing, carol_customer)  # carol's company has no email and no invoice email
+
+    with pytest.raises(ValidationError) as failure:
+        delivery.send_document(actor=bill_billing, document=invoice)
+
+    assert _code(failure) == {"recipient": ["no_recipient"]}
+    assert failure.value.message_dict["recipient"] == [
+        "Carol Hosting SRL has no invoice email and no email address; enter the address to send to."
+    ]
+    assert _nothing_logged() == (0, 0)
+
+
+def test_an_invalid_address_given_by_staff_is_refused(invoice, bill_billing):
+    with pytest.raises(ValidationError) as failure:
+        delivery.send_document(actor=bill_billing, document=invoice, recipient="cfo@@carol")
+
+    assert _code(failure) == {"recipient": ["invalid"]}
+    assert _nothing_logged() == (0, 0)
+
+
+def test_a_rolled_back_request_sends_nothing(
+    invoice, bill_billing, mailoutbox, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        contextlib.suppress(RuntimeError),
+        transaction.atomic(),
+    ):
+        delivery.send_document(actor=bill_billing, document=invoice)
+        raise RuntimeError("the caller failed after requesting the email")
+
+    assert callbacks == []
+    assert mailoutbox == []
+    assert _nothing_logged() == (0, 0)
+
+
+# --- at most once ------------------------------------------------------------------------
+
+
+def test_running_the_task_again_sends_nothing_more(
+    invoice, bill_billing, mailoutbox, django_capture_on_commit_callbacks
+):
+    sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    again = email_document.delay(sent.pk).get()
+    delivery.deliver(sent.pk)
+
+    assert again == "sent"
+    assert len(mailoutbox) == 1
+    sent.refresh_from_db()
+    assert (sent.status, sent.attempts) == (DeliveryStatus.SENT, 1)
+    assert AuditEvent.objects.filter(action="billing.document_emailed").count() == 1
+
+
+# --- real SMTP -----------------------------------------------------------------------------
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) for smtplib: no extensions, no TLS, no AUTH."""
+
+    server: FakeSmtp
+
+    def _reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self._reply("220 fake.test ESMTP")
+        while line := self.rfile.readline():
+            command = line.decode().strip().upper()
+            if command.startswith(("EHLO", "HELO")):
+                self._reply("250 fake.test")
+            elif command.startswith("RCPT"):
+                self._reply(self.server.next_rcpt_reply())
+            elif command == "DATA":
+                self._reply("354 End data with <CR><LF>.<CR><LF>")
+                self.server.messages.append(self._read_data())
+                self._reply("250 2.0.0 Queued")
+            elif command == "QUIT":
+                self._reply("221 Bye")
+                return
+            else:  # MAIL, RSET, NOOP
+                self._reply("250 OK")
+
+    def _read_data(self) -> bytes:
+        lines = []
+        while (line := self.rfile.readline()) not in (b".\r\n", b""):
+            lines.append(line[1:] if line.startswith(b"..") else line)
+        return b"".join(lines)
+
+
+class FakeSmtp(socketserver.ThreadingTCPServer):
+    """A local SMTP server on a free port; RCPT gets `rcpt_replies` in turn (the last one repeats)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, rcpt_replies: tuple[str, ...] = ("250 OK",)) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+        self.rcpt_replies = list(rcpt_replies)
+        self.messages: list[bytes] = []
+        self.port = self.server_address[1]
+
+    def next_rcpt_reply(self) -> str:
+        return self.rcpt_replies.pop(0) if len(self.rcpt_replies) > 1 else self.rcpt_replies[0]
+
+    def __enter__(self) -> FakeSmtp:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+@contextlib.contextmanager
+def hanging_up_port() -> Iterator[int]:
+    """A port whose server accepts each connection and closes it at once."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)  # accept() wakes up to see `stop`; closing does not interrupt it
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                client, _address = listener.accept()
+                client.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=5)
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def smtp_to(port: int):
+    return override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+        EMAIL_HOST_USER="",
+        EMAIL_TIMEOUT=5,
+    )
+
+
+@pytest.fixture
+def eager_retries():
+    """Run the task's retries at once, in this process, as Celery does for an eager task whose
+    errors are not propagated (test settings propagate them, which would stop at the first retry)."""
+    from praho.celery import app
+
+    saved = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = saved
+
+
+def _delivered(sent: DocumentDelivery) -> tuple[str, int, str]:
+    sent.refresh_from_db()
+    return sent.status, sent.attempts, sent.detail
+
+
+def test_a_real_smtp_server_receives_the_email_with_the_pdf(
+    invoice, bill_billing, django_capture_on_commit_callbacks
+):
+    with FakeSmtp() as server, smtp_to(server.port):
+        sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert _delivered(sent) == (DeliveryStatus.SENT, 1, "")
+    [raw] = server.messages
+    received: Message = email.message_from_bytes(raw)
+    assert received["To"] == INVOICE_EMAIL
+    parts = [part for part in received.walk() if part.get_filename()]
+    assert [(part.get_filename(), part.get_content_type()) for part in parts] == [
+        ("PRH-2026-000001.pdf", "application/pdf")
+    ]
+    payload = parts[0].get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    assert payload.startswith(PDF_MAGIC)
+
+
+def test_a_server_that_hangs_up_is_retried_then_the_delivery_fails(
+    eager_retries, invoice, bill_billing, mailoutbox, django_capture_on_commit_callbacks
+):
+    with hanging_up_port() as port, smtp_to(port):
+        sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert _delivered(sent) == (
+        DeliveryStatus.FAILED,
+        ALL_ATTEMPTS,
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    assert sent.sent_at is None
+    failed = AuditEvent.objects.get(action="billing.document_email_failed")
+    assert failed.data["attempts"] == ALL_ATTEMPTS
+    assert AuditEvent.objects.filter(action="billing.document_emailed").count() == 0
+
+
+def test_a_port_nobody_listens_on_fails_with_the_connection_error(
+    eager_retries, invoice, bill_billing, django_capture_on_commit_callbacks
+):
+    with smtp_to(unused_port()):
+        sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert _delivered(sent) == (
+        DeliveryStatus.FAILED,
+        ALL_ATTEMPTS,
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+    )
+
+
+def test_a_temporary_failure_keeps_the_delivery_queued_for_the_next_try(invoice, bill_billing):
+    queued = DocumentDelivery.objects.create(document=invoice, recipient=INVOICE_EMAIL, subject="Invoice")
+
+    with hanging_up_port() as port, smtp_to(port), pytest.raises(delivery.TransientDeliveryError):
+        delivery.deliver(queued.pk, last_attempt=False)
+
+    assert _delivered(queued) == (
+        DeliveryStatus.QUEUED,
+        1,
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    assert AuditEvent.objects.filter(action__startswith="billing.document_email").count() == 0
+
+
+def test_greylisting_is_retried_and_the_email_sent_once(
+    eager_retries, invoice, bill_billing, django_capture_on_commit_callbacks
+):
+    greylisting = FakeSmtp(rcpt_replies=("451 4.7.1 Greylisted, try again later", "250 OK"))
+    with greylisting as server, smtp_to(server.port):
+        sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert _delivered(sent) == (DeliveryStatus.SENT, 2, "")
+    assert len(server.messages) == 1
+
+
+def test_a_refused_recipient_fails_at_once(invoice, bill_billing, django_capture_on_commit_callbacks):
+    with FakeSmtp(rcpt_replies=("550 5.1.1 No such user",)) as server, smtp_to(server.port):
+        sent = _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    assert _delivered(sent) == (DeliveryStatus.FAILED, 1, f"{INVOICE_EMAIL}: 550 5.1.1 No such user")
+    assert server.messages == []
+
+
+# --- through a real Celery worker ----------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_emails_the_document(
+    redis_url, tmp_path, monkeypatch, billing_ready, bill_billing, alice_admin, carol_customer
+):
+    """The task goes through Redis to a `celery worker` process that reads the test database
+    (so PostgreSQL: SQLite's test database lives in this process's memory) and sends with the
+    development settings' console backend, which writes the email to the worker's log."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share with the test (PostgreSQL)")
+    from praho.celery import app
+    from praho.core.tests.test_tasks import app_using, worker
+
+    change_tax_profile(actor=alice_admin, customer=carol_customer, invoice_email=INVOICE_EMAIL)
+    invoice = _issued(bill_billing, carol_customer)
+    db = connection.settings_dict
+    monkeypatch.setenv(
+        "DATABASE_URL",
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    )
+    queue = f"praho-test-{uuid.uuid4().hex[:12]}"
+    log = tmp_path / "worker.log"
+    saved_routes = app.conf.task_routes
+    with worker(redis_url, queue, log) as process, app_using(redis_url):
+        app.conf.task_routes = {"billing.email_document": {"queue": queue}}
+        app.amqp.flush_routes()
+        try:
+            sent = delivery.send_document(actor=bill_billing, document=invoice)  # enqueued on commit
+            deadline = time.monotonic() + 60
+            while _delivered(sent)[0] == DeliveryStatus.QUEUED and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            app.conf.task_routes = saved_routes
+            app.amqp.flush_routes()
+        alive = process.poll() is None
+
+    assert alive, log.read_text()
+    assert _delivered(sent) == (DeliveryStatus.SENT, 1, ""), log.read_text()
+    output = log.read_text()
+    assert f"To: {INVOICE_EMAIL}" in output
+    assert 'filename="PRH-2026-000001.pdf"' in output
+    assert "Task billing.email_document[" in output
