@@ -87,7 +87,8 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
         originals = {line.pk: line for line in invoice.lines.all()}
         wanted = lines or [{"line": pk} for pk in originals]
         errors = FieldErrors()
-        chosen = [_credited(errors, index, item, originals) for index, item in enumerate(wanted)]
+        already = credited_quantities(invoice)
+        chosen = [_credited(errors, index, item, originals, already) for index, item in enumerate(wanted)]
         errors.raise_if_any()
         note = Document.objects.create(
             document_type=DocumentType.CREDIT_NOTE,
@@ -104,8 +105,29 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
         return issue_document(actor=actor, document=note)
 
 
+def credited_quantities(invoice: Document) -> dict[int, Decimal]:
+    """Per line of the invoice, the quantity its issued credit notes already took back."""
+    return dict(
+        DocumentLine.objects.filter(credited_line__document=invoice)
+        .exclude(document__status=DocumentStatus.DRAFT)
+        .order_by()
+        .values_list("credited_line")
+        .annotate(total=Sum("quantity"))
+    )
+
+
+def creditable_lines(invoice: Document) -> list[tuple[DocumentLine, Decimal]]:
+    """Each line of the invoice with the quantity that can still be credited."""
+    credited = credited_quantities(invoice)
+    return [(line, line.quantity - credited.get(line.pk, Decimal("0"))) for line in invoice.lines.all()]
+
+
 def _credited(
-    errors: FieldErrors, index: int, item: dict[str, Any], originals: dict[int, DocumentLine]
+    errors: FieldErrors,
+    index: int,
+    item: dict[str, Any],
+    originals: dict[int, DocumentLine],
+    already: dict[int, Decimal],
 ) -> dict[str, Any]:
     prefix = f"lines.{index}."
     try:
@@ -113,10 +135,7 @@ def _credited(
     except (KeyError, TypeError, ValueError):
         errors.add(prefix + "line", _("This invoice has no such line."), "invalid")
         return {}
-    already = DocumentLine.objects.filter(credited_line=line).exclude(
-        document__status=DocumentStatus.DRAFT
-    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
-    remaining = line.quantity - already
+    remaining = line.quantity - already.get(line.pk, Decimal("0"))
     quantity = parse_decimal(errors, prefix + "quantity", item.get("quantity", remaining), places=4)
     if quantity is not None and not Decimal("0") < quantity <= remaining:
         errors.add(

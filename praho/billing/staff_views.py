@@ -637,19 +637,6 @@ def document_edit(request: AuthenticatedHttpRequest, document_id: int) -> HttpRe
 # --- credit notes ------------------------------------------------------------------------------
 
 
-def creditable_lines(invoice: Document) -> list[tuple[DocumentLine, Decimal]]:
-    """Each line of the invoice with the quantity still creditable: invoiced less what issued
-    credit notes already took back (the rule corrections.credit_note enforces)."""
-    credited = dict(
-        DocumentLine.objects.filter(credited_line__document=invoice)
-        .exclude(document__status=DocumentStatus.DRAFT)
-        .order_by()
-        .values_list("credited_line")
-        .annotate(total=Sum("quantity"))
-    )
-    return [(line, line.quantity - credited.get(line.pk, Decimal("0"))) for line in invoice.lines.all()]
-
-
 def _credit_request(form: CreditNoteForm, everything: bool) -> list[tuple[DocumentLine, dict[str, Any]]]:
     if everything:
         return [(line, {"line": line.pk}) for line, remaining in form.lines if remaining > 0]
@@ -675,7 +662,9 @@ def credit_note_create(request: AuthenticatedHttpRequest, document_id: int) -> H
     if invoice.status != DocumentStatus.ISSUED:
         messages.error(request, _("Only an issued invoice can be credited."))
         return _to_detail(invoice)
-    form = CreditNoteForm(request.POST if request.method == "POST" else None, lines=creditable_lines(invoice))
+    form = CreditNoteForm(
+        request.POST if request.method == "POST" else None, lines=corrections.creditable_lines(invoice)
+    )
     if request.method == "POST" and form.is_valid():
         chosen = _credit_request(form, everything=request.POST.get("action") == "all")
         if not chosen:
