@@ -27,6 +27,7 @@ import logging
 import re
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -313,3 +314,34 @@ def _record_outcome(delivery: DocumentDelivery) -> None:
             "detail": delivery.detail,
         },
     )
+
+
+# --- deliveries the broker lost ----------------------------------------------------------
+
+# Longer than the task's whole retry window (backoff 30 s doubling, at most 10 min, MAX_RETRIES).
+STUCK_AFTER = timedelta(minutes=30)
+GIVE_UP_AFTER = timedelta(days=1)
+
+
+def requeue_stuck(now: datetime | None = None) -> int:
+    """Enqueue again the deliveries still queued long after their retries would have ended
+    (the broker was down when the request committed, or a worker died); give up on those
+    queued for a day. Safe to run any time: `deliver` sends a delivery at most once."""
+    now = now or timezone.now()
+    queued = DocumentDelivery.objects.filter(status=DeliveryStatus.QUEUED)
+    for delivery in queued.filter(created_at__lt=now - GIVE_UP_AFTER).select_related("document"):
+        with transaction.atomic():
+            delivery.status = DeliveryStatus.FAILED
+            delivery.detail = (delivery.detail + "\n" if delivery.detail else "") + _(
+                "Not sent within a day; request it again."
+            )
+            delivery.save(update_fields=["status", "detail"])
+            _record_outcome(delivery)
+    stuck = list(
+        queued.filter(created_at__lt=now - STUCK_AFTER, created_at__gte=now - GIVE_UP_AFTER).values_list(
+            "pk", flat=True
+        )
+    )
+    for delivery_id in stuck:
+        _enqueue(delivery_id)
+    return len(stuck)

@@ -42,3 +42,9 @@ def email_document(self: Any, delivery_id: int) -> str:
     """
     sent = delivery.deliver(delivery_id, last_attempt=self.request.retries >= self.max_retries)
     return str(sent.status)
+
+
+@shared_task(name="billing.requeue_stuck_deliveries", soft_time_limit=60, time_limit=90)
+def requeue_stuck_deliveries() -> int:
+    """Enqueue again emails whose task the broker lost (scheduled in CELERY_BEAT_SCHEDULE)."""
+    return delivery.requeue_stuck()

@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "billing.fetch_bnr_rates",
         "schedule": crontab(minute="30", hour="11,13", day_of_week="mon-fri"),
     },
+    # Emails whose task was lost (broker down at commit time) are sent late rather than never.
+    "billing.requeue_stuck_deliveries": {
+        "task": "billing.requeue_stuck_deliveries",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Logging: every line carries the request ID ---

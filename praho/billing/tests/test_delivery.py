@@ -336,6 +336,32 @@ def test_running_the_task_again_sends_nothing_more(
     assert AuditEvent.objects.filter(action="billing.document_emailed").count() == 1
 
 
+def test_deliveries_the_broker_lost_are_sent_late_and_old_ones_given_up(
+    invoice, bill_billing, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The request committed but its task never ran (callbacks not executed: broker down).
+    with django_capture_on_commit_callbacks(execute=False):
+        lost = delivery.send_document(actor=bill_billing, document=invoice)
+    with django_capture_on_commit_callbacks(execute=False):
+        ancient = delivery.send_document(actor=bill_billing, document=invoice)
+    DocumentDelivery.objects.filter(pk=ancient.pk).update(created_at=NOW - dt.timedelta(days=2))
+
+    assert delivery.requeue_stuck(now=NOW + dt.timedelta(minutes=10)) == 0  # may still be retrying
+    assert delivery.requeue_stuck(now=NOW + dt.timedelta(minutes=31)) == 1
+    assert delivery.requeue_stuck(now=NOW + dt.timedelta(minutes=32)) == 0  # sent now: nothing left
+
+    lost.refresh_from_db()
+    ancient.refresh_from_db()
+    assert lost.status == DeliveryStatus.SENT
+    assert len(mailoutbox) == 1
+    assert ancient.status == DeliveryStatus.FAILED
+    assert "Not sent within a day" in ancient.detail
+    assert (
+        AuditEvent.objects.filter(action="billing.document_email_failed", object_id=str(invoice.pk)).count()
+        == 1
+    )
+
+
 # --- real SMTP -----------------------------------------------------------------------------
 
 
