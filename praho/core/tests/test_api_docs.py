@@ -24,6 +24,23 @@ API_PATHS = {
     "/api/v1/customers/{customer_id}/",
     "/api/v1/customers/{customer_id}/users/",
     "/api/v1/customers/{customer_id}/users/{membership_id}/",
+    "/api/v1/customers/{customer_id}/balance/",
+    "/api/v1/invoices/",
+    "/api/v1/invoices/{invoice_id}/",
+    "/api/v1/invoices/{invoice_id}/issue/",
+    "/api/v1/invoices/{invoice_id}/credit-note/",
+    "/api/v1/invoices/{invoice_id}/pdf/",
+    "/api/v1/proformas/",
+    "/api/v1/proformas/{proforma_id}/",
+    "/api/v1/proformas/{proforma_id}/issue/",
+    "/api/v1/proformas/{proforma_id}/convert/",
+    "/api/v1/proformas/{proforma_id}/cancel/",
+    "/api/v1/proformas/{proforma_id}/pdf/",
+    "/api/v1/credit-notes/",
+    "/api/v1/credit-notes/{credit_note_id}/",
+    "/api/v1/credit-notes/{credit_note_id}/pdf/",
+    "/api/v1/payments/",
+    "/api/v1/payments/{payment_id}/",
 }
 
 

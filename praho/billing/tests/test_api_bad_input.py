@@ -1,0 +1,254 @@
+"""Bad input on documents (issue 4, item 14): each a 400 naming the field, nothing saved.
+
+Payments' bad input is in test_api_payments.py.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+
+from praho.accounts.models import User
+from praho.billing.models import Document
+from praho.billing.tests.test_api import (
+    DOMAINS,
+    HOSTING,
+    NOW,
+    bearer,
+    draft,
+    error_of,
+    invalid,
+    issued,
+    stored_rows,
+)
+from praho.customers.models import Address, Customer
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _create(actor: User, **overrides: Any) -> Any:
+    payload = {"customer": overrides.pop("customer"), "currency": "RON", "lines": [HOSTING], **overrides}
+    return bearer(actor).post("/api/v1/invoices/", payload, format="json")
+
+
+def test_a_negative_quantity_is_refused_pointing_to_credit_notes(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+
+    response = _create(
+        bill_billing, customer=carol_customer.pk, lines=[HOSTING, {**HOSTING, "quantity": "-1"}]
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        {
+            "lines": {
+                "1": {
+                    "quantity": [
+                        "The quantity must be greater than zero; to take something back, issue a credit note."
+                    ]
+                }
+            }
+        }
+    )
+    assert stored_rows() == before
+
+
+def test_an_unknown_currency_is_refused(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+
+    response = _create(bill_billing, customer=carol_customer.pk, currency="GBP")
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"currency": ['"GBP" is not a valid choice.']})
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        ({**HOSTING, "quantity": "1,5,0"}, {"quantity": ["A valid number is required."]}),
+        (
+            {**HOSTING, "unit_price": "12.34567"},
+            {"unit_price": ["Ensure that there are no more than 4 decimal places."]},
+        ),
+        ({**HOSTING, "discount": "abc"}, {"discount": ["A valid number is required."]}),
+        ({**HOSTING, "quantity": "NaN"}, {"quantity": ["A valid number is required."]}),
+        (
+            {"description": "", "quantity": "1"},
+            {
+                "description": ["This field may not be blank."],
+                "unit_price": ["This field is required."],
+            },
+        ),
+    ],
+)
+def test_malformed_decimals_and_missing_line_fields_are_refused(
+    billing_ready, bill_billing, carol_customer, line, fields
+):
+    before = stored_rows()
+
+    response = _create(bill_billing, customer=carol_customer.pk, lines=[line])
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"lines": {"0": fields}})
+    assert stored_rows() == before
+
+
+def test_a_document_needs_lines(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+
+    empty = _create(bill_billing, customer=carol_customer.pk, lines=[])
+    missing = bearer(bill_billing).post("/api/v1/invoices/", {"customer": carol_customer.pk}, format="json")
+
+    assert error_of(empty) == invalid({"lines": ["This list may not be empty."]})
+    assert error_of(missing) == invalid({"lines": ["This field is required."]})
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize("customer", [999_999, "carol"])
+def test_an_unknown_customer_is_a_400_not_a_500(billing_ready, bill_billing, customer):
+    before = stored_rows()
+
+    response = _create(bill_billing, customer=customer)
+
+    assert response.status_code == 400
+    message = "There is no such customer." if customer == 999_999 else "A valid integer is required."
+    assert error_of(response) == invalid({"customer": [message]})
+    assert stored_rows() == before
+
+
+def test_a_due_date_before_the_issue_date_is_refused(billing_ready, bill_billing, carol_customer):
+    response = _create(
+        bill_billing, customer=carol_customer.pk, issue_date="2026-03-10", due_date="2026-03-01"
+    )
+
+    assert error_of(response) == invalid({"due_date": ["The due date cannot be before the issue date."]})
+    assert Document.objects.count() == 0
+
+
+def test_issuing_for_a_customer_without_an_address_is_refused(billing_ready, bill_billing, carol_customer):
+    Address.objects.filter(customer=carol_customer).delete()
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/issue/")
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        {
+            "customer": [
+                "The customer has no billing address; the law requires the buyer's address on the document."
+            ]
+        }
+    )
+    assert stored_rows() == before
+    assert Document.objects.get(pk=invoice.pk).number == ""
+
+
+def test_issuing_for_a_romanian_company_without_a_cui_is_refused(billing_ready, bill_billing, carol_customer):
+    Customer.objects.filter(pk=carol_customer.pk).update(tax_id="")  # data from before CUIs were required
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/issue/")
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        {"customer": ["A Romanian company must have a CUI on the document."]}
+    )
+    assert stored_rows() == before
+
+
+def test_issuing_twice_is_refused(billing_ready, bill_billing, carol_customer):
+    invoice = issued(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/issue/")
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"non_field_errors": ["PRH-2026-000001 was already issued."]})
+    assert stored_rows() == before
+
+
+def test_editing_an_issued_invoice_is_refused(billing_ready, bill_billing, carol_customer):
+    invoice = issued(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).patch(
+        f"/api/v1/invoices/{invoice.pk}/", {"lines": [DOMAINS], "notes": "changed"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        {
+            "non_field_errors": [
+                "Document PRH-2026-000001 is issued and cannot be changed; correct it with a credit note."
+            ]
+        }
+    )
+    assert stored_rows() == before
+    assert (Document.objects.get(pk=invoice.pk).total, Document.objects.get(pk=invoice.pk).notes) == (
+        D("121.00"),
+        "",
+    )
+
+
+def test_crediting_more_than_was_invoiced_is_refused(billing_ready, bill_billing, carol_customer):
+    invoice = issued(bill_billing, carol_customer, DOMAINS)
+    line = invoice.lines.get()
+    client = bearer(bill_billing)
+    client.post(
+        f"/api/v1/invoices/{invoice.pk}/credit-note/",
+        {"lines": [{"line": line.pk, "quantity": "10"}]},
+        format="json",
+    )
+    before = stored_rows()
+
+    response = client.post(
+        f"/api/v1/invoices/{invoice.pk}/credit-note/",
+        {"lines": [{"line": line.pk, "quantity": "3"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        {"lines": {"0": {"quantity": ["Between 0 and 2 of this line can still be credited."]}}}
+    )
+    assert stored_rows() == before
+
+
+def test_an_unknown_line_in_a_credit_note_is_refused(billing_ready, bill_billing, carol_customer):
+    invoice = issued(bill_billing, carol_customer)
+    other = issued(bill_billing, carol_customer, DOMAINS)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(
+        f"/api/v1/invoices/{invoice.pk}/credit-note/",
+        {"lines": [{"line": other.lines.get().pk}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"lines": {"0": {"line": ["This invoice has no such line."]}}})
+    assert stored_rows() == before
+
+
+def test_a_draft_invoice_cannot_be_credited(billing_ready, bill_billing, carol_customer):
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/credit-note/")
+
+    assert error_of(response) == invalid({"non_field_errors": ["Only an issued invoice can be credited."]})
+    assert stored_rows() == before
