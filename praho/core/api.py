@@ -57,7 +57,26 @@ class ErrorResponseSerializer(serializers.Serializer[Any]):
 
 # Refusals by a business rule rather than the form of a field: when one is the
 # only error, the error's "code" names it so programs can react (last_owner...).
-RULE_CODES = frozenset({"last_owner", "duplicate", "member"})
+RULE_CODES = frozenset(
+    {
+        "last_owner",
+        "duplicate",
+        "member",
+        # billing
+        "already_issued",
+        "issued",
+        "closed",
+        "over_credit",
+        "currency_mismatch",
+        "proforma_cancelled",
+        "proforma_converted",
+        "convert_first",
+        "not_issued",
+        "no_address",
+        "no_tax_id",
+        "customer_fixed",
+    }
+)
 
 
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:

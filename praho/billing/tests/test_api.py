@@ -62,6 +62,14 @@ def invalid(fields: dict[str, Any]) -> dict[str, Any]:
     return {"status": 400, "code": "invalid", "message": "Some fields are not valid.", "fields": fields}
 
 
+def refused(code: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A refusal by one business rule: its code and message lead the error (core.api RULE_CODES)."""
+    leaf: Any = fields
+    while isinstance(leaf, dict | list):
+        leaf = next(iter(leaf.values())) if isinstance(leaf, dict) else leaf[0]
+    return {"status": 400, "code": code, "message": leaf, "fields": fields}
+
+
 def stored_rows() -> tuple[int, ...]:
     """Everything a billing write can leave behind."""
     return (
@@ -318,8 +326,9 @@ def test_the_customer_of_a_document_cannot_be_changed(
     )
 
     assert response.status_code == 400
-    assert error_of(response) == invalid(
-        {"customer": ["The customer of a document cannot be changed; create a new document instead."]}
+    assert error_of(response) == refused(
+        "customer_fixed",
+        {"customer": ["The customer of a document cannot be changed; create a new document instead."]},
     )
     assert stored_rows() == before
 
@@ -520,7 +529,7 @@ def test_a_cancelled_proforma_cannot_be_converted_or_changed(billing_ready, bill
     converted = client.post(f"/api/v1/proformas/{proforma.pk}/convert/")
     changed = client.patch(f"/api/v1/proformas/{proforma.pk}/", {"notes": "x"}, format="json")
 
-    refusal = invalid({"non_field_errors": ["This proforma is Cancelled and cannot be changed."]})
+    refusal = refused("closed", {"non_field_errors": ["This proforma is Cancelled and cannot be changed."]})
     assert (converted.status_code, error_of(converted)) == (400, refusal)
     assert (changed.status_code, error_of(changed)) == (400, refusal)
     assert stored_rows() == before

@@ -22,6 +22,7 @@ from praho.billing.tests.test_api import (
     error_of,
     invalid,
     issued,
+    refused,
     stored_rows,
 )
 from praho.customers.models import Address, Customer
@@ -145,12 +146,13 @@ def test_issuing_for_a_customer_without_an_address_is_refused(billing_ready, bil
     response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/issue/")
 
     assert response.status_code == 400
-    assert error_of(response) == invalid(
+    assert error_of(response) == refused(
+        "no_address",
         {
             "customer": [
                 "The customer has no billing address; the law requires the buyer's address on the document."
             ]
-        }
+        },
     )
     assert stored_rows() == before
     assert Document.objects.get(pk=invoice.pk).number == ""
@@ -164,8 +166,8 @@ def test_issuing_for_a_romanian_company_without_a_cui_is_refused(billing_ready, 
     response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/issue/")
 
     assert response.status_code == 400
-    assert error_of(response) == invalid(
-        {"customer": ["A Romanian company must have a CUI on the document."]}
+    assert error_of(response) == refused(
+        "no_tax_id", {"customer": ["A Romanian company must have a CUI on the document."]}
     )
     assert stored_rows() == before
 
@@ -177,7 +179,9 @@ def test_issuing_twice_is_refused(billing_ready, bill_billing, carol_customer):
     response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/issue/")
 
     assert response.status_code == 400
-    assert error_of(response) == invalid({"non_field_errors": ["PRH-2026-000001 was already issued."]})
+    assert error_of(response) == refused(
+        "already_issued", {"non_field_errors": ["PRH-2026-000001 was already issued."]}
+    )
     assert stored_rows() == before
 
 
@@ -190,12 +194,13 @@ def test_editing_an_issued_invoice_is_refused(billing_ready, bill_billing, carol
     )
 
     assert response.status_code == 400
-    assert error_of(response) == invalid(
+    assert error_of(response) == refused(
+        "issued",
         {
             "non_field_errors": [
                 "Document PRH-2026-000001 is issued and cannot be changed; correct it with a credit note."
             ]
-        }
+        },
     )
     assert stored_rows() == before
     assert (Document.objects.get(pk=invoice.pk).total, Document.objects.get(pk=invoice.pk).notes) == (
@@ -222,8 +227,8 @@ def test_crediting_more_than_was_invoiced_is_refused(billing_ready, bill_billing
     )
 
     assert response.status_code == 400
-    assert error_of(response) == invalid(
-        {"lines": {"0": {"quantity": ["Between 0 and 2 of this line can still be credited."]}}}
+    assert error_of(response) == refused(
+        "over_credit", {"lines": {"0": {"quantity": ["Between 0 and 2 of this line can still be credited."]}}}
     )
     assert stored_rows() == before
 
@@ -250,5 +255,7 @@ def test_a_draft_invoice_cannot_be_credited(billing_ready, bill_billing, carol_c
 
     response = bearer(bill_billing).post(f"/api/v1/invoices/{invoice.pk}/credit-note/")
 
-    assert error_of(response) == invalid({"non_field_errors": ["Only an issued invoice can be credited."]})
+    assert error_of(response) == refused(
+        "not_issued", {"non_field_errors": ["Only an issued invoice can be credited."]}
+    )
     assert stored_rows() == before

@@ -23,6 +23,7 @@ from praho.billing.tests.test_api import (
     error_of,
     invalid,
     issued,
+    refused,
     stored_rows,
 )
 
@@ -206,8 +207,8 @@ def test_a_payment_in_another_currency_than_the_invoice_is_refused(
     )
 
     assert response.status_code == 400
-    assert error_of(response) == invalid(
-        {"currency": ["The payment must be in the invoice's currency (RON)."]}
+    assert error_of(response) == refused(
+        "currency_mismatch", {"currency": ["The payment must be in the invoice's currency (RON)."]}
     )
     assert stored_rows() == before
 
@@ -221,7 +222,7 @@ def test_paying_a_cancelled_proforma_is_refused(billing_ready, bill_billing, car
 
     assert response.status_code == 400
     message = "Proforma PRF-2026-000001 was cancelled and cannot be paid; issue a new proforma or an invoice."
-    assert error_of(response) == invalid({"invoice": [message]})
+    assert error_of(response) == refused("proforma_cancelled", {"invoice": [message]})
     assert stored_rows() == before
 
 
@@ -231,7 +232,9 @@ def test_paying_a_draft_invoice_is_refused(billing_ready, bill_billing, carol_cu
 
     response = bearer(bill_billing).post("/api/v1/payments/", payment_payload(invoice), format="json")
 
-    assert error_of(response) == invalid({"invoice": ["Issue the invoice before recording a payment."]})
+    assert error_of(response) == refused(
+        "not_issued", {"invoice": ["Issue the invoice before recording a payment."]}
+    )
     assert stored_rows() == before
 
 
