@@ -1,7 +1,8 @@
-"""Serializers of the billing REST API (views in praho.billing.api).
+"""Serializers of the billing REST API (views in praho.billing.api_documents and api_payments).
 
 Reading: a document is shown with its lines, the VAT breakdown computed from them
-(praho.billing.totals, the same arithmetic that stored the totals) and, for issued
+(praho.billing.presenters.vat_breakdown: the arithmetic that stored the totals, as the
+staff pages, the customer area and the PDF show it) and, for issued
 invoices, the payment status and outstanding amount from the ledger (annotated by
 `with_ledger_amounts`, so lists run a fixed number of queries).
 
@@ -19,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from praho.billing import ledger, totals
-from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, Payment, PaymentMethod
+from praho.billing import ledger, presenters
+from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.selectors import PAYMENT_STATES
 from praho.core.money import Currency
 
@@ -67,18 +68,6 @@ class VatGroupSerializer(serializers.Serializer[Any]):
     rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent, e.g. 21.00."))
     taxable_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     vat_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-
-def vat_breakdown(document: Document) -> tuple[totals.VatGroup, ...]:
-    """Computed from the (prefetched) lines by the rules that computed the stored totals."""
-    return totals.compute_totals(
-        totals.LineInput(line.quantity, line.unit_price, line.vat_category, line.vat_rate, line.discount)
-        for line in document.lines.all()
-    ).vat_breakdown
-
-
-def _is_issued_invoice(document: Document) -> bool:
-    return document.document_type == DocumentType.INVOICE and document.status == DocumentStatus.ISSUED
 
 
 class DocumentSerializer(serializers.ModelSerializer[Document]):
@@ -143,7 +132,9 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
 
     @extend_schema_field(VatGroupSerializer(many=True))
     def get_vat_breakdown(self, document: Document) -> list[dict[str, Any]]:
-        return [dict(VatGroupSerializer(group).data) for group in vat_breakdown(document)]
+        return [
+            dict(VatGroupSerializer(group).data) for group in presenters.vat_breakdown(document.lines.all())
+        ]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_converted_to(self, document: Document) -> int | None:
@@ -152,11 +143,11 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
 
     @extend_schema_field(serializers.ChoiceField(choices=ledger.PaymentStatus.choices, allow_null=True))
     def get_payment_status(self, document: Document) -> str | None:
-        return str(ledger.payment_status(document)) if _is_issued_invoice(document) else None
+        return str(ledger.payment_status(document)) if presenters.is_issued_invoice(document) else None
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
     def get_outstanding(self, document: Document) -> str | None:
-        if not _is_issued_invoice(document):
+        if not presenters.is_issued_invoice(document):
             return None
         amount: Decimal = getattr(document, "ledger_outstanding", None)  # type: ignore[assignment]
         if amount is None:
@@ -303,9 +294,14 @@ class PaymentWriteSerializer(serializers.Serializer[Any]):
 # --- Filters ------------------------------------------------------------------------
 
 
-class _DocumentFilterSerializer(serializers.Serializer[Any]):
+class _FilterSerializer(serializers.Serializer[Any]):
+    """What every list filters on (selectors.DocumentFilters and PaymentFilters)."""
+
     customer = serializers.IntegerField(required=False, help_text=_("A customer's id."))
     currency = serializers.ChoiceField(choices=Currency.choices, required=False, allow_blank=True)
+
+
+class _DocumentFilterSerializer(_FilterSerializer):
     issued_from = serializers.DateField(required=False, help_text=_("Issued on or after this date."))
     issued_to = serializers.DateField(required=False, help_text=_("Issued on or before this date."))
 
@@ -334,9 +330,7 @@ class CreditNoteFilterSerializer(_DocumentFilterSerializer):
     pass
 
 
-class PaymentFilterSerializer(serializers.Serializer[Any]):
-    customer = serializers.IntegerField(required=False, help_text=_("A customer's id."))
-    currency = serializers.ChoiceField(choices=Currency.choices, required=False, allow_blank=True)
+class PaymentFilterSerializer(_FilterSerializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
     received_from = serializers.DateField(required=False, help_text=_("Received on or after this date."))
     received_to = serializers.DateField(required=False, help_text=_("Received on or before this date."))

@@ -27,6 +27,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from praho.accounts.models import User
 from praho.billing import ledger
@@ -34,6 +35,13 @@ from praho.billing.delivery import attachment_filename, grouped_iban
 from praho.billing.ledger import PaymentStatus
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.billing.pdf import payment_reference, render_document_pdf
+from praho.billing.presenters import (
+    PAYMENT_STATE_LABELS,
+    decimal_text,
+    is_htmx,
+    querystring_without_page,
+    vat_breakdown,
+)
 from praho.billing.selectors import (
     PAYMENT_STATES,
     DocumentFilters,
@@ -41,7 +49,7 @@ from praho.billing.selectors import (
     filter_documents,
     payments_visible_to,
 )
-from praho.billing.totals import LineInput, VatGroup, compute_totals
+from praho.billing.totals import VatGroup
 from praho.billing.units import UNIT_CODES
 from praho.core.formatting import babel_locale
 from praho.core.http import AuthenticatedHttpRequest
@@ -58,12 +66,9 @@ TYPE_TABS: list[tuple[str, Promise]] = [
     (DocumentType.PROFORMA, _("Proformas")),
     (DocumentType.CREDIT_NOTE, _("Credit notes")),
 ]
-STATE_CHOICES: list[tuple[str, Promise]] = [
+STATE_CHOICES: list[tuple[str, StrOrPromise]] = [
     ("", _("Any")),
-    ("unpaid", _("Unpaid")),
-    ("partially_paid", _("Partially paid")),
-    ("paid", _("Paid")),
-    ("overdue", _("Overdue")),
+    *((state, PAYMENT_STATE_LABELS[state]) for state in PAYMENT_STATES),
 ]
 
 P = ParamSpec("P")
@@ -104,12 +109,6 @@ def _document(
         return documents.get(pk=document_id)
     except Document.DoesNotExist:
         raise Http404 from None
-
-
-def _querystring_without_page(request: AuthenticatedHttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return f"{query.urlencode()}&" if query else ""
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -162,9 +161,9 @@ def documents(request: AuthenticatedHttpRequest, membership: Membership) -> Http
         "states": STATE_CHOICES,
         "kind": kind,
         "state": state,
-        "querystring_without_page": _querystring_without_page(request),
+        "querystring_without_page": querystring_without_page(request),
     }
-    template = "_documents.html" if getattr(request, "htmx", False) else "documents.html"
+    template = "_documents.html" if is_htmx(request) else "documents.html"
     return render(request, TEMPLATES + template, context)
 
 
@@ -197,7 +196,7 @@ def _line_rows(lines: list[DocumentLine]) -> list[LineRow]:
         LineRow(
             line=line,
             unit=str(UNIT_CODES.get(line.unit_code, line.unit_code)),
-            quantity=format_decimal(line.quantity, "#,##0.####", locale=locale),
+            quantity=decimal_text(line.quantity, locale),
             unit_price=format_decimal(line.unit_price, "#,##0.00##", locale=locale),
             vat=_vat_label(line.vat_category, line.vat_rate, locale),
         )
@@ -206,13 +205,8 @@ def _line_rows(lines: list[DocumentLine]) -> list[LineRow]:
 
 
 def _vat_rows(lines: list[DocumentLine]) -> list[VatRow]:
-    # Recomputed from the frozen lines exactly as the PDF prints it (one rounding per rate).
     locale = babel_locale()
-    breakdown = compute_totals(
-        LineInput(line.quantity, line.unit_price, line.vat_category, line.vat_rate, line.discount)
-        for line in lines
-    ).vat_breakdown
-    return [VatRow(group, _vat_label(group.category, group.rate, locale)) for group in breakdown]
+    return [VatRow(group, _vat_label(group.category, group.rate, locale)) for group in vat_breakdown(lines)]
 
 
 def _invoice_context(request: AuthenticatedHttpRequest, document: Document) -> dict[str, Any]:

@@ -10,10 +10,12 @@ cancelled proformas.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Aggregate, Q, QuerySet
 from django.http import Http404
 
 from praho.accounts.models import User
@@ -95,6 +97,19 @@ class DocumentFilters:
     issued_to: date | None = None
     overdue: bool = False
 
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> DocumentFilters:
+        """From a staff filter form's or an API filter serializer's cleaned values (both name
+        the customer's id "customer"); missing or blank values filter nothing."""
+        return cls(
+            status=values.get("status") or "",
+            customer_id=values.get("customer"),
+            currency=values.get("currency") or "",
+            issued_from=values.get("issued_from"),
+            issued_to=values.get("issued_to"),
+            overdue=bool(values.get("overdue")),
+        )
+
 
 def filter_documents(
     documents: QuerySet[Document], filters: DocumentFilters, *, today: date | None = None
@@ -124,3 +139,45 @@ def filter_documents(
     if "due_date__lt" in lookups:
         lookups["due_date__lt"] = today
     return documents.filter(**lookups)
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    customer_id: int | None = None
+    currency: str = ""
+    method: str = ""  # a PaymentMethod value
+    received_from: date | None = None
+    received_to: date | None = None
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> PaymentFilters:
+        """From cleaned filter values ("customer" is the customer's id); blank ones filter nothing."""
+        return cls(
+            customer_id=values.get("customer"),
+            currency=values.get("currency") or "",
+            method=values.get("method") or "",
+            received_from=values.get("received_from"),
+            received_to=values.get("received_to"),
+        )
+
+
+def filter_payments(payments: QuerySet[Payment], filters: PaymentFilters) -> QuerySet[Payment]:
+    """Apply the filters that are set; the dates bound the day the money was received."""
+    if filters.customer_id is not None:
+        payments = payments.filter(customer_id=filters.customer_id)
+    if filters.currency:
+        payments = payments.filter(currency=filters.currency)
+    if filters.method:
+        payments = payments.filter(method=filters.method)
+    if filters.received_from:
+        payments = payments.filter(received_on__gte=filters.received_from)
+    if filters.received_to:
+        payments = payments.filter(received_on__lte=filters.received_to)
+    return payments
+
+
+def sums_per_currency(rows: QuerySet[Any], **aggregates: Aggregate) -> list[dict[str, Any]]:
+    """The aggregates of documents or payments grouped by currency, ordered by currency (one
+    query). Amounts never add up across currencies, so the lists show one sum per currency."""
+    grouped = rows.order_by().values("currency").annotate(**aggregates).order_by("currency")
+    return [dict(row) for row in grouped]

@@ -39,6 +39,7 @@ from praho.billing.models import (
     TransactionKind,
 )
 from praho.billing.models.fx import FOREIGN_CURRENCIES, rate_text
+from praho.billing.presenters import is_htmx, is_issued_invoice, querystring_without_page
 from praho.billing.staff_money_forms import (
     ApplyCreditForm,
     ManualRateForm,
@@ -60,16 +61,6 @@ RECENT_RATES = 15
 TEMPLATES = "billing/staff/"
 
 
-def _is_htmx(request: AuthenticatedHttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _querystring_without_page(request: AuthenticatedHttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return f"{query.urlencode()}&" if query else ""
-
-
 def _show_errors(error: ValidationError, form: forms.Form) -> None:
     """Each service error next to the field it names; the others above the form."""
     if not hasattr(error, "error_dict"):
@@ -87,28 +78,16 @@ def document_url(document_id: int) -> str:
 # --- payments ---------------------------------------------------------------------------------
 
 
-def _filter_payments(payments_: QuerySet[Payment], filters: dict[str, Any]) -> QuerySet[Payment]:
-    if filters.get("customer"):
-        payments_ = payments_.filter(customer=filters["customer"])
-    if filters.get("currency"):
-        payments_ = payments_.filter(currency=filters["currency"])
-    if filters.get("method"):
-        payments_ = payments_.filter(method=filters["method"])
-    if filters.get("received_from"):
-        payments_ = payments_.filter(received_on__gte=filters["received_from"])
-    if filters.get("received_to"):
-        payments_ = payments_.filter(received_on__lte=filters["received_to"])
-    return payments_
+def _filters(data: dict[str, Any]) -> selectors.PaymentFilters:
+    customer = data.get("customer")  # the form's choice is a Customer
+    return selectors.PaymentFilters.from_values({**data, "customer": customer.pk if customer else None})
 
 
 def _sums(payments_: QuerySet[Payment]) -> list[dict[str, Any]]:
     """Count and total per currency of every payment the filters match (one query)."""
-    rows = payments_.order_by().values("currency").annotate(count=Count("pk"), total=Sum("amount"))
+    rows = selectors.sums_per_currency(payments_, count=Count("pk"), total=Sum("amount"))
     # SQLite sums decimals in floating point: back to cents.
-    return [
-        {"currency": row["currency"], "count": row["count"], "total": round_money(Decimal(row["total"]))}
-        for row in sorted(rows, key=lambda row: row["currency"])
-    ]
+    return [{**row, "total": round_money(Decimal(row["total"]))} for row in rows]
 
 
 @permission_required("billing.view_payment", raise_exception=True)
@@ -118,15 +97,15 @@ def payment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         found = found.none()
     elif form.is_bound:
-        found = _filter_payments(found, form.cleaned_data)
+        found = selectors.filter_payments(found, _filters(form.cleaned_data))
     found = found.order_by("-received_on", "-pk")
     context = {
         "form": form,
         "page_obj": Paginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
         "sums": _sums(found),
-        "querystring_without_page": _querystring_without_page(request),
+        "querystring_without_page": querystring_without_page(request),
     }
-    template = "payment_results.html" if _is_htmx(request) else "payment_list.html"
+    template = "payment_results.html" if is_htmx(request) else "payment_list.html"
     return render(request, TEMPLATES + template, context)
 
 
@@ -144,7 +123,7 @@ def _left_to_pay(document: Document) -> Decimal:
     if document.document_type == DocumentType.PROFORMA and document.status == DocumentStatus.CONVERTED:
         invoice = Document.objects.filter(converted_from=document).first()
         document = invoice if invoice is not None else document
-    if document.document_type == DocumentType.INVOICE and document.status == DocumentStatus.ISSUED:
+    if is_issued_invoice(document):
         return ledger.document_outstanding(document)
     return document.total
 

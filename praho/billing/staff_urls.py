@@ -2,21 +2,25 @@
 
 from django.urls import path
 
-from praho.billing import staff_views
+from praho.billing import staff_credit_views, staff_document_views, staff_draft_views, staff_views
 
 urlpatterns = [
     path("invoices/", staff_views.invoice_list, name="invoices"),
-    path("invoices/new/", staff_views.invoice_create, name="invoice-create"),
-    path("invoices/<int:document_id>/credit/", staff_views.credit_note_create, name="credit-note-create"),
+    path("invoices/new/", staff_draft_views.invoice_create, name="invoice-create"),
+    path(
+        "invoices/<int:document_id>/credit/", staff_credit_views.credit_note_create, name="credit-note-create"
+    ),
     path("proformas/", staff_views.proforma_list, name="proformas"),
-    path("proformas/new/", staff_views.proforma_create, name="proforma-create"),
+    path("proformas/new/", staff_draft_views.proforma_create, name="proforma-create"),
     path("credit-notes/", staff_views.credit_note_list, name="credit-notes"),
     path("documents/customers/", staff_views.customer_picker, name="customer-picker"),
-    path("documents/<int:document_id>/", staff_views.document_detail, name="document"),
-    path("documents/<int:document_id>/edit/", staff_views.document_edit, name="document-edit"),
-    path("documents/<int:document_id>/pdf/", staff_views.document_pdf, name="document-pdf"),
-    path("documents/<int:document_id>/issue/", staff_views.document_issue, name="document-issue"),
-    path("documents/<int:document_id>/email/", staff_views.document_email, name="document-email"),
-    path("documents/<int:document_id>/cancel/", staff_views.proforma_cancel, name="proforma-cancel"),
-    path("documents/<int:document_id>/convert/", staff_views.proforma_convert, name="proforma-convert"),
+    path("documents/<int:document_id>/", staff_document_views.document_detail, name="document"),
+    path("documents/<int:document_id>/edit/", staff_draft_views.document_edit, name="document-edit"),
+    path("documents/<int:document_id>/pdf/", staff_document_views.document_pdf, name="document-pdf"),
+    path("documents/<int:document_id>/issue/", staff_document_views.document_issue, name="document-issue"),
+    path("documents/<int:document_id>/email/", staff_document_views.document_email, name="document-email"),
+    path("documents/<int:document_id>/cancel/", staff_document_views.proforma_cancel, name="proforma-cancel"),
+    path(
+        "documents/<int:document_id>/convert/", staff_document_views.proforma_convert, name="proforma-convert"
+    ),
 ]
