@@ -13,19 +13,15 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from praho.billing.models import DocumentLine, DocumentStatus, DocumentType
 from praho.billing.models.vat import VatCategory
+from praho.billing.presenters import PAYMENT_STATE_LABELS
 from praho.billing.selectors import PAYMENT_STATES
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
 
-_PAYMENT_STATE_LABELS = {
-    "unpaid": _("Unpaid"),
-    "partially_paid": _("Partially paid"),
-    "paid": _("Paid"),
-    "overdue": _("Overdue"),
-}
 _STATUSES_BY_TYPE: dict[str, list[str]] = {
     DocumentType.INVOICE: [DocumentStatus.DRAFT, DocumentStatus.ISSUED],
     DocumentType.PROFORMA: list(DocumentStatus.values),
@@ -75,9 +71,11 @@ class DocumentFilterForm(forms.Form):
 
     def __init__(self, *args: Any, document_type: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        statuses = [(value, DocumentStatus(value).label) for value in _STATUSES_BY_TYPE[document_type]]
+        statuses: list[tuple[str, StrOrPromise]] = [
+            (value, DocumentStatus(value).label) for value in _STATUSES_BY_TYPE[document_type]
+        ]
         if document_type == DocumentType.INVOICE:
-            statuses += [(state, _PAYMENT_STATE_LABELS[state]) for state in PAYMENT_STATES]
+            statuses += [(state, PAYMENT_STATE_LABELS[state]) for state in PAYMENT_STATES]
         else:
             del self.fields["overdue"]
         status = self.fields["status"]
