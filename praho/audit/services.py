@@ -55,23 +55,28 @@ def record_event(
         object_id = object_id or str(target.pk)
         object_repr = object_repr or str(target)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic():
+    event = AuditEvent(
+        actor=actor if authenticated else None,
+        actor_repr=str(actor)[:254] if authenticated else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:255],
+        data=_plain_json(data),
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        request_id=context.request_id,
+    )
+    # No savepoint inside the caller's transaction (it would cost two more round trips on
+    # every audited action): everything that can fail in Python is done above, and a
+    # database error here must fail the caller's action anyway, which then leaves no
+    # event behind, as an event never stands without its action.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").only("hash").first()
-        event = AuditEvent(
-            created_at=timezone.now(),
-            actor=actor if authenticated else None,
-            actor_repr=str(actor)[:254] if authenticated else "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_repr=object_repr[:255],
-            data=_plain_json(data),
-            ip_address=context.ip_address,
-            user_agent=context.user_agent,
-            request_id=context.request_id,
-            prev_hash=last.hash if last else GENESIS_HASH,
-        )
+        # Stamped once the lock is held, so times follow the chain's order.
+        event.created_at = timezone.now()
+        event.prev_hash = last.hash if last else GENESIS_HASH
         event.hash = event.compute_hash()
         event.save(force_insert=True)
     return event

@@ -154,17 +154,30 @@ def _clean_header(
 
 
 def write_lines(document: Document, lines: list[dict[str, Any]]) -> None:
-    computed = totals.compute_totals(
+    computed = _line_totals(lines)
+    document.lines.all().delete()
+    _insert_lines(document, lines, computed)
+    _set_totals(document, computed)
+
+
+def _line_totals(lines: list[dict[str, Any]]) -> totals.Totals:
+    return totals.compute_totals(
         totals.LineInput(
             line["quantity"], line["unit_price"], line["vat_category"], line["vat_rate"], line["discount"]
         )
         for line in lines
     )
-    document.lines.all().delete()
+
+
+def _insert_lines(document: Document, lines: list[dict[str, Any]], computed: totals.Totals) -> None:
+    """All lines in one INSERT."""
     DocumentLine.objects.bulk_create(
         DocumentLine(document=document, position=index + 1, net_amount=net, **line)
         for index, (line, net) in enumerate(zip(lines, computed.line_net_amounts, strict=True))
     )
+
+
+def _set_totals(document: Document, computed: totals.Totals) -> None:
     document.net_total, document.vat_total = computed.net_total, computed.vat_total
     document.total = computed.tax_inclusive_total
 
@@ -195,22 +208,25 @@ def create_document(
     on = tax_point_date or issue_date
     cleaned = [_clean_line(errors, i, line, treatment=treatment, on=on) for i, line in enumerate(lines)]
     errors.raise_if_any()
+    document = Document(
+        document_type=document_type,
+        customer=customer,
+        currency=currency,
+        issue_date=issue_date,
+        tax_point_date=tax_point_date,
+        due_date=due_date,
+        valid_until=issue_date + timedelta(days=PROFORMA_VALID_DAYS)
+        if document_type == DocumentType.PROFORMA
+        else None,
+        notes=str(values.get("notes") or ""),
+        created_by=actor,
+    )
+    computed = _line_totals(cleaned)
+    # Totals before the INSERT: a new draft has no lines to replace and needs no UPDATE after.
+    _set_totals(document, computed)
     with transaction.atomic():
-        document = Document.objects.create(
-            document_type=document_type,
-            customer=customer,
-            currency=currency,
-            issue_date=issue_date,
-            tax_point_date=tax_point_date,
-            due_date=due_date,
-            valid_until=issue_date + timedelta(days=PROFORMA_VALID_DAYS)
-            if document_type == DocumentType.PROFORMA
-            else None,
-            notes=str(values.get("notes") or ""),
-            created_by=actor,
-        )
-        write_lines(document, cleaned)
-        document.save(update_fields=["net_total", "vat_total", "total"])
+        document.save(force_insert=True)
+        _insert_lines(document, cleaned, computed)
         overrides = [line for line in cleaned if line["vat_override_reason"]]
         record_event(
             f"billing.{document_type}_drafted",
@@ -286,7 +302,9 @@ def refuse_unless_editable(document: Document) -> None:
 
 
 def _buyer_snapshot(customer: Customer) -> dict[str, Any]:
-    address = customer.addresses.filter(is_billing=True).first()
+    # By id: the same first address as the model's ordering gives within one customer, without
+    # that ordering's join to the customer.
+    address = customer.addresses.filter(is_billing=True).order_by("pk").first()
     if address is None:
         raise ValidationError(
             {
@@ -321,6 +339,22 @@ def _buyer_snapshot(customer: Customer) -> dict[str, Any]:
     }
 
 
+# What issuing sets; the rest of the draft was read under the lock and stays as it is.
+_ISSUE_FIELDS = (
+    "buyer",
+    "seller",
+    "customer_profile",
+    "mentions",
+    "exchange_rate",
+    "vat_total_ron",
+    "series",
+    "number",
+    "sequence",
+    "issued_at",
+    "status",
+)
+
+
 def issue_document(*, actor: User, document: Document) -> Document:
     """Give the document its number and freeze it (invoices and credit notes).
 
@@ -341,14 +375,15 @@ def issue_document(*, actor: User, document: Document) -> Document:
         document.customer_profile = current_profile(document.customer)
         document.mentions = _mentions(document, seller)
         _set_ron_vat(document)
-        document.series = numbering.default_series(document.document_type)
-        issued = numbering.next_number(series=document.series, on=document.issue_date)
+        document.series, issued = numbering.next_default_number(
+            document_type=document.document_type, on=document.issue_date
+        )
         document.number, document.sequence = issued.formatted, issued.sequence
         document.issued_at = timezone.now()
         document.status = DocumentStatus.ISSUED
-        document.save()
+        _store_issue(document)
         if document.document_type == DocumentType.INVOICE:
-            ledger.post_invoice(document, actor=actor)
+            ledger.post_issued_invoice(document, actor=actor)
         elif document.document_type == DocumentType.CREDIT_NOTE:
             ledger.post_credit_note(document, actor=actor)
         record_event(
@@ -360,12 +395,27 @@ def issue_document(*, actor: User, document: Document) -> Document:
     return document
 
 
+def _store_issue(document: Document) -> None:
+    """One UPDATE of what issuing set, on the row locked above while it is still a draft.
+
+    A queryset update rather than save(): the model's save() guard reads back all fiscal
+    fields to compare them, while the queryset's own guard only asks whether the row is
+    issued already; the draft filter makes that certain (no signals listen to documents).
+    """
+    updated = Document.objects.filter(pk=document.pk, status=DocumentStatus.DRAFT).update(
+        **{field: getattr(document, field) for field in _ISSUE_FIELDS}
+    )
+    if updated != 1:  # impossible under the row lock; never issue half
+        raise RuntimeError(f"Document {document.pk} changed while it was being issued.")
+
+
 def _mentions(document: Document, seller: SellerProfile) -> list[str]:
     """The legal mentions, in the customer's document language, from each line's treatment."""
     on = document.tax_point_date or document.issue_date
     computed = _treatment(document.customer, seller, on)
     treatments = []
-    for line in document.lines.all():
+    # By position: the model's ordering would join the document only to sort by its date.
+    for line in document.lines.order_by("position"):
         values = line_values(line)
         errors = FieldErrors()
         treatments.append(

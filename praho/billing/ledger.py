@@ -233,8 +233,46 @@ def _post(
     actor: Any = None,
     memo: str = "",
 ) -> LedgerTransaction:
+    txn = _transaction(
+        key=key,
+        kind=kind,
+        currency=currency,
+        occurred_on=occurred_on,
+        customer_id=customer_id,
+        postings=postings,
+        document=document,
+        payment=payment,
+        actor=actor,
+        memo=memo,
+    )
+    try:
+        with transaction.atomic():
+            _save(txn, postings)
+    except IntegrityError:
+        # A concurrent caller posted the same event first: theirs stands.
+        existing = _posted(key)
+        if existing is None:
+            raise
+        return existing
+    return txn
+
+
+def _transaction(
+    *,
+    key: str,
+    kind: str,
+    currency: str,
+    occurred_on: date,
+    customer_id: int,
+    postings: list[Posting],
+    document: Document | None = None,
+    payment: Payment | None = None,
+    actor: Any = None,
+    memo: str = "",
+) -> LedgerTransaction:
+    """The unsaved transaction of balanced postings (UnbalancedTransactionError otherwise)."""
     check_balanced(postings)
-    txn = LedgerTransaction(
+    return LedgerTransaction(
         kind=kind,
         currency=currency,
         occurred_on=occurred_on,
@@ -245,29 +283,24 @@ def _post(
         memo=memo[:255],
         idempotency_key=key,
     )
-    try:
-        with transaction.atomic():
-            txn.save(force_insert=True)
-            LedgerEntry.objects.bulk_create(
-                LedgerEntry(
-                    transaction=txn,
-                    account=posting.account,
-                    currency=currency,
-                    customer_id=posting.customer_id,
-                    document_id=posting.document_id,
-                    debit=max(posting.amount, ZERO),
-                    credit=max(-posting.amount, ZERO),
-                )
-                for posting in postings
-                if posting.amount
-            )
-    except IntegrityError:
-        # A concurrent caller posted the same event first: theirs stands.
-        existing = _posted(key)
-        if existing is None:
-            raise
-        return existing
-    return txn
+
+
+def _save(txn: LedgerTransaction, postings: list[Posting]) -> None:
+    """Two INSERTs: the transaction, then all its entries at once."""
+    txn.save(force_insert=True)
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction=txn,
+            account=posting.account,
+            currency=txn.currency,
+            customer_id=posting.customer_id,
+            document_id=posting.document_id,
+            debit=max(posting.amount, ZERO),
+            credit=max(-posting.amount, ZERO),
+        )
+        for posting in postings
+        if posting.amount
+    )
 
 
 def _refuse(field: str, message: str, code: str) -> ValidationError:
@@ -308,24 +341,44 @@ def post_invoice(document: Document, *, actor: Any = None) -> LedgerTransaction:
         existing = _posted(key)
         if existing is not None:
             return existing
-        postings = invoice_postings(
-            customer_id=document.customer_id,
-            invoice_id=document.pk,
-            total=document.total,
-            net_total=document.net_total,
-            vat_total=document.vat_total,
-        )
-        return _post(
-            key=key,
-            kind=TransactionKind.INVOICE_ISSUED,
-            currency=document.currency,
-            occurred_on=document.issue_date,
-            customer_id=document.customer_id,
-            postings=postings,
-            document=document,
-            actor=actor,
-            memo=str(document),
-        )
+        return _post(key=key, postings=_invoice_postings(document), actor=actor, **_invoice_fields(document))
+
+
+def post_issued_invoice(document: Document, *, actor: Any = None) -> LedgerTransaction:
+    """`post_invoice` for `issue_document`, which has just issued the invoice in this transaction.
+
+    The caller holds the invoice's row lock and moved it from draft to issued itself, so no
+    posting of it can exist yet (post_invoice refuses drafts): the idempotency lookup and the
+    savepoints are left out, two INSERTs remain. Should a posting exist after all, its unique
+    idempotency key fails the INSERT and with it the whole issue, which rolls back.
+    """
+    _require_issued(document, DocumentType.INVOICE)
+    key = _invoice_key(document)
+    postings = _invoice_postings(document)
+    txn = _transaction(key=key, postings=postings, actor=actor, **_invoice_fields(document))
+    _save(txn, postings)
+    return txn
+
+
+def _invoice_postings(document: Document) -> list[Posting]:
+    return invoice_postings(
+        customer_id=document.customer_id,
+        invoice_id=document.pk,
+        total=document.total,
+        net_total=document.net_total,
+        vat_total=document.vat_total,
+    )
+
+
+def _invoice_fields(document: Document) -> dict[str, Any]:
+    return {
+        "kind": TransactionKind.INVOICE_ISSUED,
+        "currency": document.currency,
+        "occurred_on": document.issue_date,
+        "customer_id": document.customer_id,
+        "document": document,
+        "memo": str(document),
+    }
 
 
 def post_credit_note(document: Document, *, actor: Any = None) -> LedgerTransaction:

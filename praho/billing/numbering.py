@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, router, transaction
+from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext_lazy as _
 
@@ -51,16 +52,10 @@ def next_number(*, series: DocumentSeries, on: datetime.date) -> IssuedNumber:
     document: the counter row stays locked until it ends, and a rollback returns the
     number, so the series never has a gap.
     """
-    if isinstance(on, datetime.datetime) or not isinstance(on, datetime.date):
-        raise TypeError("A document number follows the fiscal date (a date in Europe/Bucharest), not a time.")
+    _check_date(on)
     if series.pk is None:
         raise ValueError("Save the series before taking numbers from it.")
-    alias = router.db_for_write(SeriesCounter)
-    if not transaction.get_connection(alias).in_atomic_block:
-        raise TransactionManagementError(
-            "next_number() must run inside the transaction that stores the document "
-            "(transaction.atomic()), or a failure after it would leave a gap."
-        )
+    alias = _transaction_alias()
     year = on.year if series.yearly_restart else 0
     counter = _locked_counter(series_id=series.pk, year=year, alias=alias)
     locked_series = counter.series  # read with the lock, so a concurrent edit is seen
@@ -79,13 +74,65 @@ def next_number(*, series: DocumentSeries, on: datetime.date) -> IssuedNumber:
         raise ValidationError(
             {"series": ValidationError(_("The series changed meanwhile; try again."), code="series_changed")}
         )
+    return _advance(counter, year=year, on=on, alias=alias)
+
+
+def next_default_number(*, document_type: str, on: datetime.date) -> tuple[DocumentSeries, IssuedNumber]:
+    """The default series of `document_type` and its next number for a document dated `on`.
+
+    The same as `next_number(series=default_series(document_type), on=on)`, in the same
+    transaction and with the same lock, but in two queries instead of three once the
+    series has its counter for the year (every number but a year's first): the counter
+    is found by its series' type and locked in one statement. Issuing takes this path.
+    """
+    _check_date(on)
+    alias = _transaction_alias()
+    # One default series per type (a constraint), and it is active (another); its counter
+    # for the year is the one of `on`'s year, or year 0 if it never restarts: one row at most.
+    found = (
+        SeriesCounter.objects.using(alias)
+        .select_for_update(of=("self",))
+        .select_related("series")
+        .filter(
+            Q(series__yearly_restart=True, year=on.year) | Q(series__yearly_restart=False, year=0),
+            series__document_type=document_type,
+            series__is_default=True,
+            series__active=True,
+        )[:1]
+    )
+    counter = next(iter(found), None)
+    if counter is None:
+        # No default series (default_series says so) or the year's first number.
+        series = default_series(document_type)
+        return series, next_number(series=series, on=on)
+    return counter.series, _advance(counter, year=counter.year, on=on, alias=alias)
+
+
+def _check_date(on: datetime.date) -> None:
+    if isinstance(on, datetime.datetime) or not isinstance(on, datetime.date):
+        raise TypeError("A document number follows the fiscal date (a date in Europe/Bucharest), not a time.")
+
+
+def _transaction_alias() -> str:
+    """The database alias of the counters, once the caller's transaction is open."""
+    alias = router.db_for_write(SeriesCounter)
+    if not transaction.get_connection(alias).in_atomic_block:
+        raise TransactionManagementError(
+            "next_number() must run inside the transaction that stores the document "
+            "(transaction.atomic()), or a failure after it would leave a gap."
+        )
+    return alias
+
+
+def _advance(counter: SeriesCounter, *, year: int, on: datetime.date, alias: str) -> IssuedNumber:
+    """Take the number after the locked counter's last one."""
     sequence = counter.last_number + 1
     SeriesCounter.objects.using(alias).filter(pk=counter.pk).update(last_number=sequence)
     return IssuedNumber(
-        series_code=locked_series.code,
+        series_code=counter.series.code,
         year=year,
         sequence=sequence,
-        formatted=locked_series.format_number(year=on.year, sequence=sequence),
+        formatted=counter.series.format_number(year=on.year, sequence=sequence),
     )
 
 

@@ -168,6 +168,7 @@ def rate_on(country: str, kind: str, on: date, *, name: str | None = None) -> De
     found = list(
         VatRate.objects.in_force(on)
         .filter(country=country.upper(), kind=kind, name=name)
+        .order_by()  # at most one row is wanted: no sort (it runs on every document issued)
         .values_list("rate", flat=True)[:2]
     )
     if len(found) != 1:
