@@ -48,6 +48,7 @@ from praho.billing.selectors import (
     documents_visible_to,
     filter_documents,
     payments_visible_to,
+    shown_to_customers,
 )
 from praho.billing.totals import VatGroup
 from praho.billing.units import UNIT_CODES
@@ -92,7 +93,7 @@ def billing_page(view: BillingView[P]) -> Callable[Concatenate[AuthenticatedHttp
 
 def customer_documents(user: User, customer: Customer) -> QuerySet[Document]:
     """What the customer area shows of one customer (see the module docstring)."""
-    return documents_visible_to(user).filter(customer=customer)
+    return shown_to_customers(documents_visible_to(user).filter(customer=customer))
 
 
 def _document(

@@ -88,7 +88,10 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
         wanted = lines or [{"line": pk} for pk in originals]
         errors = FieldErrors()
         already = credited_quantities(invoice)
-        chosen = [_credited(errors, index, item, originals, already) for index, item in enumerate(wanted)]
+        seen: set[int] = set()
+        chosen = [
+            _credited(errors, index, item, originals, already, seen) for index, item in enumerate(wanted)
+        ]
         errors.raise_if_any()
         note = Document.objects.create(
             document_type=DocumentType.CREDIT_NOTE,
@@ -128,6 +131,7 @@ def _credited(
     item: dict[str, Any],
     originals: dict[int, DocumentLine],
     already: dict[int, Decimal],
+    seen: set[int],
 ) -> dict[str, Any]:
     prefix = f"lines.{index}."
     try:
@@ -135,6 +139,12 @@ def _credited(
     except (KeyError, TypeError, ValueError):
         errors.add(prefix + "line", _("This invoice has no such line."), "invalid")
         return {}
+    # Checked per line against earlier credit notes: the same line twice in one request
+    # would slip past that check.
+    if line.pk in seen:
+        errors.add(prefix + "line", _("This line is already chosen; give its quantity once."), "duplicate")
+        return {}
+    seen.add(line.pk)
     remaining = line.quantity - already.get(line.pk, Decimal("0"))
     quantity = parse_decimal(errors, prefix + "quantity", item.get("quantity", remaining), places=4)
     if quantity is not None and not Decimal("0") < quantity <= remaining:

@@ -331,6 +331,9 @@ def requeue_stuck(now: datetime | None = None) -> int:
     queued = DocumentDelivery.objects.filter(status=DeliveryStatus.QUEUED)
     for delivery in queued.filter(created_at__lt=now - GIVE_UP_AFTER).select_related("document"):
         with transaction.atomic():
+            # Locked and read again: a retry may be sending it right now.
+            if not queued.select_for_update().filter(pk=delivery.pk).exists():
+                continue
             delivery.status = DeliveryStatus.FAILED
             delivery.detail = (delivery.detail + "\n" if delivery.detail else "") + _(
                 "Not sent within a day; request it again."

@@ -41,17 +41,20 @@ def _visible(user: User, permission: str) -> Q | None:
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
-    """Staff see every document; customers' users never see drafts (not sent yet, no number)
-    nor cancelled proformas (withdrawn offers)."""
+    """Staff see every document; customers' users only what customers are shown."""
     documents = Document.objects.select_related("customer")
     limit = _visible(user, "billing.view_document")
     if limit is None:
         return documents
-    if not user.is_staff:
-        documents = documents.exclude(status=DocumentStatus.DRAFT).exclude(
-            document_type=DocumentType.PROFORMA, status=DocumentStatus.CANCELLED
-        )
-    return documents.filter(limit)
+    return documents.filter(limit) if user.is_staff else shown_to_customers(documents.filter(limit))
+
+
+def shown_to_customers(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """Never drafts (not sent yet, no number) nor cancelled proformas (withdrawn offers);
+    also what a staff member who belongs to a customer sees in the customer area."""
+    return documents.exclude(status=DocumentStatus.DRAFT).exclude(
+        document_type=DocumentType.PROFORMA, status=DocumentStatus.CANCELLED
+    )
 
 
 def document_for(user: User, document_id: int | str, document_type: str | None = None) -> Document:
@@ -82,7 +85,7 @@ def payment_for(user: User, payment_id: int | str) -> Payment:
 PAYMENT_STATE_LOOKUPS: dict[str, dict[str, object]] = {
     "unpaid": {"ledger_outstanding__gt": 0, "ledger_paid": 0},
     "partially_paid": {"ledger_outstanding__gt": 0, "ledger_paid__gt": 0},
-    "paid": {"ledger_outstanding__lte": 0},
+    "paid": {"ledger_outstanding__lte": 0, "ledger_paid__gt": 0},
     "overdue": {"ledger_outstanding__gt": 0, "due_date__lt": None},  # None: today, filled in
 }
 PAYMENT_STATES = tuple(PAYMENT_STATE_LOOKUPS)

@@ -58,9 +58,7 @@ class NumberField(forms.Field):
         text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
         if not text:
             return None
-        if "," in text:
-            # A comma is the decimal separator; dots before it group thousands ("1.210,50").
-            text = text.replace(".", "").replace(",", ".")
+        text = _plain_decimal(text)
         try:
             number = Decimal(text) if len(text) <= self.max_length else None
         except InvalidOperation:
@@ -70,6 +68,21 @@ class NumberField(forms.Field):
                 gettext("Enter a number, such as %(example)s.") % {"example": self.example}, code="invalid"
             )
         return number
+
+
+def _plain_decimal(text: str) -> str:
+    """ "1.210,50", "1,210.50", "1210,5", "1.000.000" → Python's form. With both separators
+    the last one is the decimal point; one separator used once is the decimal point, used
+    more often it groups thousands. A lone "1,210" therefore reads 1.210 and is refused by
+    the service (amounts have two decimals) rather than silently taken for 1210."""
+    marks = [mark for mark in ".," if mark in text]
+    if len(marks) == 2:
+        decimal_mark = "." if text.rfind(".") > text.rfind(",") else ","
+        grouping = "," if decimal_mark == "." else "."
+        return text.replace(grouping, "").replace(decimal_mark, ".")
+    if marks and text.count(marks[0]) > 1:
+        return text.replace(marks[0], "")
+    return text.replace(",", ".")
 
 
 def _live(trigger: str) -> dict[str, Any]:

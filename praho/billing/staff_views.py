@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
 from praho.billing import ledger, selectors
-from praho.billing.models import Document, DocumentType
+from praho.billing.models import Document, DocumentStatus, DocumentType
 from praho.billing.presenters import is_htmx, payment_state, querystring_without_page
 from praho.billing.staff_forms import DocumentFilterForm
 from praho.core.http import AuthenticatedHttpRequest
@@ -111,6 +111,14 @@ def _sums(documents: QuerySet[Document], *, outstanding: bool) -> list[dict[str,
     return selectors.sums_per_currency(documents, **amounts)
 
 
+def _counted_in_sums(documents: QuerySet[Document], status: str | None) -> QuerySet[Document]:
+    """Drafts and cancelled proformas are summed only when the status filter asks for them:
+    the totals people reconcile are those of documents the customer received."""
+    if status in (DocumentStatus.DRAFT, DocumentStatus.CANCELLED):
+        return documents
+    return documents.exclude(status__in=[DocumentStatus.DRAFT, DocumentStatus.CANCELLED])
+
+
 def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> HttpResponse:
     form = DocumentFilterForm(request.GET or None, document_type=document_type)
     visible = selectors.documents_visible_to(request.user).filter(document_type=document_type)
@@ -138,7 +146,7 @@ def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> Htt
         "form": form,
         "page_obj": page_obj,
         "rows": rows,
-        "sums": _sums(found, outstanding=is_invoice),
+        "sums": _sums(_counted_in_sums(found, data.get("status")), outstanding=is_invoice),
         "querystring_without_page": querystring_without_page(request),
     }
     if is_htmx(request):

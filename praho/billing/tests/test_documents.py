@@ -321,3 +321,25 @@ def test_issued_invoices_and_credit_notes_are_in_the_ledger_and_payments_settle_
     # 54.45 invoiced, 27.23 credited (22.50 + 4.73 VAT): 27.22 owed, 30.00 paid, 2.78 left as credit.
     balance = customer_balance(carol_customer)["RON"]
     assert (balance.receivable, balance.credit, payment_status(invoice)) == (D("0.00"), D("2.78"), "paid")
+
+
+def test_the_same_line_twice_in_one_credit_note_is_refused(
+    billing_ready, frozen_day, bill_billing, carol_customer
+):
+    invoice = issue_document(
+        actor=bill_billing,
+        document=create_document(
+            actor=bill_billing, document_type="invoice", customer=carol_customer, lines=[HOSTING, DOMAIN]
+        ),
+    )
+    hosting = invoice.lines.get(position=1)  # 12 months invoiced
+
+    errors = _errors(
+        credit_note,
+        actor=bill_billing,
+        invoice=invoice,
+        lines=[{"line": hosting.pk, "quantity": "12"}, {"line": hosting.pk, "quantity": "4"}],
+    )
+
+    assert errors == {"lines.1.line": ["This line is already chosen; give its quantity once."]}
+    assert not Document.objects.filter(document_type="credit_note").exists()

@@ -957,3 +957,22 @@ def test_the_pages_are_accessible_without_inline_scripts(admin, carol_with_credi
     assert page.dangling_describedby() == []
     assert page.duplicate_ids() == []
     assert page.invalid_controls == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("1210.50", "1210.50"),
+        ("1210,50", "1210.50"),
+        ("1.210,50", "1210.50"),
+        ("1,210.50", "1210.50"),  # English grouping: never 1.21
+        ("1 210,50", "1210.50"),
+        ("1.000.000", "1000000"),
+        ("1,000,000", "1000000"),
+        ("1,210", "1.210"),  # one comma is a decimal mark; the service refuses three decimals
+    ],
+)
+def test_amounts_are_read_in_the_romanian_and_the_english_way(typed, read):
+    from praho.billing.staff_money_forms import NumberField
+
+    assert NumberField(example="21,00").to_python(typed) == D(read)
