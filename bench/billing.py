@@ -4,6 +4,7 @@ Run by hand (not part of the test suite), against a throw-away test database:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/praho_bench .venv/bin/python bench/billing.py
     .venv/bin/python bench/billing.py --invoices 500          # SQLite
+    ... bench/billing.py --batch 500                          # issue_documents, 500 a batch
 
 Each invoice goes through the real services as the API does it: a three-line draft
 (create_document, one transaction), then issue_document (series lock, snapshots,
@@ -16,6 +17,9 @@ What bounds the figures: every issue commits once, and PostgreSQL waits for the 
 reach the disk before a commit returns, so the time of one bare commit (printed as
 "commit alone") is a floor under the time of one issue. The series counter and the
 audit chain are locked until that commit, so parallel issuers would not beat it either.
+Issuing in batches (--batch N, a billing run) commits once per batch and takes the
+locks once per batch; the drafts are all created first and only the issue step is timed.
+The slowest statements of one batch are printed, with their times.
 PDFs: most of writing one is subsetting its two fonts, which WeasyPrint does with
 HarfBuzz-Subset when the system library is there (libharfbuzz-subset0) and with the much
 slower fontTools otherwise; the PDF line says which.
@@ -142,6 +146,48 @@ def issue_invoices(staff: Any, customer: Any, count: int) -> dict[str, Any]:
     }
 
 
+def issue_in_batches(staff: Any, customer: Any, count: int, size: int) -> dict[str, Any]:
+    """Drafts first (one create_document each, timed apart), then issue_documents in batches of `size`."""
+    from praho.billing.documents import create_document, issue_documents
+
+    def create() -> Any:
+        return create_document(actor=staff, document_type="invoice", customer=customer, lines=LINES)
+
+    issue_documents(actor=staff, documents=[create() for _ in range(WARM_UP)])
+    probe = [create() for _ in range(min(size, count))]
+    with CaptureQueriesContext(connection) as captured:
+        issue_documents(actor=staff, documents=probe)
+    statements = sorted(captured.captured_queries, key=lambda query: float(query["time"]), reverse=True)
+    began = time.perf_counter()
+    drafts = [create() for _ in range(count)]
+    create_seconds = time.perf_counter() - began
+    batches = []
+    for first in range(0, count, size):
+        began = time.perf_counter()
+        issue_documents(actor=staff, documents=drafts[first : first + size])
+        batches.append((time.perf_counter() - began) * 1000)
+    return {
+        "create_seconds": create_seconds,
+        "batches": batches,
+        "queries": len(captured.captured_queries),
+        "slowest": [(float(query["time"]) * 1000, query["sql"][:70]) for query in statements[:4]],
+    }
+
+
+def report_batches(count: int, size: int, run: dict[str, Any]) -> None:
+    issue_seconds = sum(run["batches"]) / 1000
+    print(
+        f"create_document x {count:,}: {run['create_seconds']:.1f} s, {count / run['create_seconds']:,.0f}/s"
+    )
+    print(
+        f"  issue_documents, batches of {size}: {count / issue_seconds:,.0f} invoices/s "
+        f"({issue_seconds:.1f} s); per batch {spread(run['batches'])}; "
+        f"{run['queries']} queries per batch (target >= 200/s)"
+    )
+    for milliseconds, sql in run["slowest"]:
+        print(f"    {milliseconds:8.1f} ms  {sql}")
+
+
 def render_pdfs(count: int) -> list[float]:
     from praho.billing.models import Document
     from praho.billing.pdf import render_document_pdf
@@ -177,6 +223,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--pdfs", type=int, default=100)
+    parser.add_argument(
+        "--batch", type=int, default=0, help="issue with issue_documents in batches of N (no PDFs then)"
+    )
     args = parser.parse_args()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
@@ -184,6 +233,11 @@ def main() -> None:
         print(f"database: {connection.vendor} ({test_db}), {os.cpu_count()} CPUs, load {load:.2f}")
         staff, customer = setup()
         print(f"commit alone (WAL flush): p50 {commit_floor():.2f} ms")
+        if args.batch:
+            report_batches(
+                args.invoices, args.batch, issue_in_batches(staff, customer, args.invoices, args.batch)
+            )
+            return
         run = issue_invoices(staff, customer, args.invoices)
         count, issue_seconds = args.invoices, sum(run["issue"]) / 1000
         print(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -49,24 +51,36 @@ def record_event(
     request being served. Runs inside the caller's transaction when there is
     one, so a rolled-back action leaves no event.
     """
+    spec = EventSpec(action, actor, target, object_type, object_id, object_repr, data)
+    return record_events([spec])[0]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event for record_events: the arguments record_event takes."""
+
+    action: str
+    actor: Any = None
+    target: models.Model | None = None
+    object_type: str = ""
+    object_id: str | int = ""
+    object_repr: str = ""
+    data: dict[str, Any] | None = field(default=None)
+
+
+def record_events(events: Sequence[EventSpec]) -> list[AuditEvent]:
+    """Append several events in order, linked as record_event would link them one by one.
+
+    For batch actions (a billing run issuing many invoices): the chain lock is taken once,
+    the chain's last hash read once and all events inserted in one statement, in the
+    caller's transaction. Each event still links to the one before it, so audit_verify
+    checks them exactly as it checks events appended one at a time; the lock is held until
+    the caller commits, as for record_event (docs/decisions/0001).
+    """
+    if not events:
+        return []
     context = request_id.current()
-    if target is not None:
-        object_type = object_type or target._meta.label_lower
-        object_id = object_id or str(target.pk)
-        object_repr = object_repr or str(target)
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    event = AuditEvent(
-        actor=actor if authenticated else None,
-        actor_repr=str(actor)[:254] if authenticated else "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        object_repr=object_repr[:255],
-        data=_plain_json(data),
-        ip_address=context.ip_address,
-        user_agent=context.user_agent,
-        request_id=context.request_id,
-    )
+    built = [_unchained_event(spec, context) for spec in events]
     # No savepoint inside the caller's transaction (it would cost two more round trips on
     # every audited action): everything that can fail in Python is done above, and a
     # database error here must fail the caller's action anyway, which then leaves no
@@ -74,9 +88,35 @@ def record_event(
     with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").only("hash").first()
-        # Stamped once the lock is held, so times follow the chain's order.
-        event.created_at = timezone.now()
-        event.prev_hash = last.hash if last else GENESIS_HASH
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-    return event
+        prev_hash = last.hash if last else GENESIS_HASH
+        for event in built:
+            # Stamped under the lock, so times follow the chain's order.
+            event.created_at = timezone.now()
+            event.prev_hash = prev_hash
+            event.hash = prev_hash = event.compute_hash()
+        # Inserted in list order: ids ascend as the chain does, which audit_verify walks by.
+        AuditEvent.objects.bulk_create(built)
+    return built
+
+
+def _unchained_event(spec: EventSpec, context: Any) -> AuditEvent:
+    """The event of `spec` as record_event builds it, before it is linked into the chain."""
+    object_type, object_id, object_repr = spec.object_type, spec.object_id, spec.object_repr
+    if spec.target is not None:
+        object_type = object_type or spec.target._meta.label_lower
+        object_id = object_id or str(spec.target.pk)
+        object_repr = object_repr or str(spec.target)
+    actor = spec.actor
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent(
+        actor=actor if authenticated else None,
+        actor_repr=str(actor)[:254] if authenticated else "",
+        action=spec.action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:255],
+        data=_plain_json(spec.data),
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        request_id=context.request_id,
+    )

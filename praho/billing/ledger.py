@@ -36,7 +36,7 @@ that one lock, and no other row is locked here, so they cannot deadlock with eac
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -288,19 +288,7 @@ def _transaction(
 def _save(txn: LedgerTransaction, postings: list[Posting]) -> None:
     """Two INSERTs: the transaction, then all its entries at once."""
     txn.save(force_insert=True)
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            transaction=txn,
-            account=posting.account,
-            currency=txn.currency,
-            customer_id=posting.customer_id,
-            document_id=posting.document_id,
-            debit=max(posting.amount, ZERO),
-            credit=max(-posting.amount, ZERO),
-        )
-        for posting in postings
-        if posting.amount
-    )
+    LedgerEntry.objects.bulk_create(_entry(txn, posting) for posting in postings if posting.amount)
 
 
 def _refuse(field: str, message: str, code: str) -> ValidationError:
@@ -358,6 +346,46 @@ def post_issued_invoice(document: Document, *, actor: Any = None) -> LedgerTrans
     txn = _transaction(key=key, postings=postings, actor=actor, **_invoice_fields(document))
     _save(txn, postings)
     return txn
+
+
+def post_issued_invoices(documents: Sequence[Document], *, actor: Any = None) -> list[LedgerTransaction]:
+    """`post_issued_invoice` for many invoices issued together in the caller's transaction.
+
+    The same transactions and entries, idempotency keys included, in two INSERTs for the
+    whole batch: all transactions, then all their entries. As for post_issued_invoice,
+    the caller issued every invoice itself under its row lock, so none was posted before;
+    should one be, its unique key fails the INSERT and the whole batch rolls back.
+    """
+    batch = []
+    for document in documents:
+        _require_issued(document, DocumentType.INVOICE)
+        postings = _invoice_postings(document)
+        fields = _invoice_fields(document)
+        batch.append(
+            (_transaction(key=_invoice_key(document), postings=postings, actor=actor, **fields), postings)
+        )
+    if not batch:
+        return []
+    txns = LedgerTransaction.objects.bulk_create([txn for txn, _postings in batch])
+    if any(txn.pk is None for txn in txns):  # entries need the ids; every database we run on returns them
+        raise RuntimeError("The database did not return the ids of the ledger transactions.")
+    LedgerEntry.objects.bulk_create(
+        _entry(txn, posting) for txn, postings in batch for posting in postings if posting.amount
+    )
+    return txns
+
+
+def _entry(txn: LedgerTransaction, posting: Posting) -> LedgerEntry:
+    """The entry `_save` writes for one posting."""
+    return LedgerEntry(
+        transaction=txn,
+        account=posting.account,
+        currency=txn.currency,
+        customer_id=posting.customer_id,
+        document_id=posting.document_id,
+        debit=max(posting.amount, ZERO),
+        credit=max(-posting.amount, ZERO),
+    )
 
 
 def _invoice_postings(document: Document) -> list[Posting]:

@@ -108,6 +108,43 @@ def next_default_number(*, document_type: str, on: datetime.date) -> tuple[Docum
     return counter.series, _advance(counter, year=counter.year, on=on, alias=alias)
 
 
+def take_default_numbers(
+    *, document_type: str, on: datetime.date, count: int
+) -> tuple[DocumentSeries, list[IssuedNumber]]:
+    """`count` consecutive numbers of `document_type`'s default series for documents dated in `on`'s year.
+
+    For a batch of documents issued together (a billing run): one counter lock and one
+    counter update for the whole batch instead of one each. The same rules as
+    next_default_number hold: run inside the caller's transaction.atomic(), which keeps
+    the counter row locked until it ends, so a rollback returns all the numbers and the
+    series stays gap-free. The numbers are in ascending order; the caller gives them to
+    its documents in the order it wants them numbered.
+    """
+    if count < 1:
+        raise ValueError("Take at least one number.")
+    series, first = next_default_number(document_type=document_type, on=on)
+    if count == 1:
+        return series, [first]
+    alias = _transaction_alias()
+    # The counter row is locked by this transaction already and holds `first` as its last number.
+    taken = (
+        SeriesCounter.objects.using(alias)
+        .filter(series_id=series.pk, year=first.year, last_number=first.sequence)
+        .update(last_number=first.sequence + count - 1)
+    )
+    if taken != 1:  # impossible under the row lock; never hand out numbers twice
+        raise RuntimeError(f"The counter of series {series.code} changed while numbers were taken.")
+    return series, [first] + [
+        IssuedNumber(
+            series_code=series.code,
+            year=first.year,
+            sequence=sequence,
+            formatted=series.format_number(year=on.year, sequence=sequence),
+        )
+        for sequence in range(first.sequence + 1, first.sequence + count)
+    ]
+
+
 def _check_date(on: datetime.date) -> None:
     if isinstance(on, datetime.datetime) or not isinstance(on, datetime.date):
         raise TypeError("A document number follows the fiscal date (a date in Europe/Bucharest), not a time.")
