@@ -462,6 +462,9 @@ def line_values(line: DocumentLine) -> dict[str, Any]:
         "vat_category",
         "vat_rate",
         "vat_override_reason",
+        # An exempt (E) line's reason prints its legal mention; copies must keep it.
+        "vat_exemption_reason_code",
+        "vat_exemption_reason",
     )
     return {field: getattr(line, field) for field in fields}
 

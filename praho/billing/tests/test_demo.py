@@ -80,6 +80,8 @@ def test_the_demo_covers_every_vat_case_currency_and_payment_state(today):
     exempt = DocumentLine.objects.get(vat_category="E")
     assert (exempt.vat_rate, exempt.vat_exemption_reason_code) == (D("0.00"), "VATEX-EU-132-1I")
     assert exempt.vat_exemption_reason.startswith("Scutit de TVA conform art. 292")
+    # The exempt line's legal basis is printed among the document's mentions.
+    assert any("art. 292" in mention for mention in exempt.document.mentions)
     before = invoices.get(issue_date=date(2025, 7, 15))
     assert (before.number, set(before.lines.values_list("vat_rate", flat=True))) == (
         "PRH-2025-000001",
