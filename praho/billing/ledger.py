@@ -601,7 +601,11 @@ def with_ledger_amounts(documents: QuerySet[Document]) -> QuerySet[Document]:
     (correlated subqueries, no extra query per row) for lists, filters and payment_status()."""
 
     def receivable_sum(expression: Any, *kinds: str) -> Round:
-        entries = LedgerEntry.objects.filter(account=AccountKind.RECEIVABLE, document=OuterRef("pk"))
+        # order_by(): the model's ordering ("transaction", "id") would JOIN the transactions even
+        # where no kind is asked for (bench/billing_lists.py, stage R1).
+        entries = LedgerEntry.objects.filter(
+            account=AccountKind.RECEIVABLE, document=OuterRef("pk")
+        ).order_by()
         if kinds:
             entries = entries.filter(transaction__kind__in=kinds)
         summed = entries.values("document").annotate(amount=expression).values("amount")
