@@ -812,7 +812,8 @@ class Subjects:
 
     staff: Any
     owner: Any
-    customers: list[int]  # typical customers (tens of invoices)
+    customers: list[int]  # typical customers (tens of invoices), then the five busiest
+    area_invoices: int  # of the customer whose owner uses the customer area
     ranges: list[dict[str, str]]  # currency and a quarter
 
 
@@ -841,6 +842,7 @@ def subjects(today: date) -> Subjects:
         owner=User.objects.get(email=AREA_EMAIL),
         customers=typical,
         ranges=ranges,
+        area_invoices=Document.objects.filter(customer__memberships__user__email=AREA_EMAIL).count(),
     )
 
 
@@ -862,7 +864,9 @@ def scenarios_for(who: Subjects) -> list[Scenario]:
         Scenario("API /api/v1/invoices/", api, cycle([{}])),
         Scenario("API ?status=unpaid", api, cycle([{"status": "unpaid"}])),
         Scenario("API ?customer=<id>", api, cycle(customers), note="15 customers"),
-        Scenario("area /app/billing/ (500 invoices)", get_ok(area, "/app/billing/"), cycle([{}])),
+        Scenario(
+            f"area /app/billing/ ({who.area_invoices} invoices)", get_ok(area, "/app/billing/"), cycle([{}])
+        ),
     ]
 
 
@@ -917,14 +921,31 @@ CANDIDATE_INDEXES = {
 def _create_index(name: str) -> Callable[[ExitStack], None]:
     def create(stack: ExitStack) -> None:
         definition = CANDIDATE_INDEXES[name]
+        table = definition.split()[0]
         with connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
             print(f"  CREATE INDEX {name} ON {definition}  ({time.perf_counter() - started:.1f} s)")
-            cursor.execute(f"VACUUM ANALYZE {definition.split()[0]}")
-        stack.callback(_drop_index, name)
+            stack.callback(_drop_index, name)
+            same = _same_index(cursor, name, table)
+            if same:  # a migration has it already: this stage measures nothing new
+                print(f"  the schema has it already as {same}: {name} dropped again")
+                _drop_index(name)
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
     return create
+
+
+def _same_index(cursor: Any, name: str, table: str) -> str:
+    """The name of another index of `table` with the same definition as `name`, or ""."""
+    cursor.execute(
+        "SELECT indexname, regexp_replace(indexdef, '^CREATE INDEX \\S+ ', '') FROM pg_indexes"
+        " WHERE tablename = %s",
+        [table],
+    )
+    definitions = dict(cursor.fetchall())
+    ours = definitions.pop(name, None)
+    return next((other for other, definition in definitions.items() if definition == ours), "")
 
 
 def _drop_index(name: str) -> None:
