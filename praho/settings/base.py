@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "praho.accounts",
     "praho.customers",
     "praho.billing",
+    "praho.efactura",
 ]
 
 MIDDLEWARE = [
@@ -346,3 +347,10 @@ BILLING_CONVERT_PAID_PROFORMAS = env_bool("BILLING_CONVERT_PAID_PROFORMAS", True
 # Covering indexes (INCLUDE) exist on PostgreSQL only; SQLite builds the same index without the
 # extra columns, which is all the embedded database needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+
+# --- RO e-Factura (efactura app) ---
+# The directory of ANAF's validation artifacts (the UBL 2.1 XSD under ubl21/xsd and the
+# CIUS-RO XSLT under cius-ro/<version>/xslt; README "e-Factura" says where to download them).
+# Empty: documents are validated by ANAF's remote validation endpoint instead.
+EFACTURA_VALIDATION_DIR = env_str("EFACTURA_VALIDATION_DIR", "")

@@ -19,3 +19,10 @@ PRAHO_SELLER_VAT_NUMBER = ""
 # No test reaches BNR either: the fake_bnr fixture (praho/billing/tests) serves saved feeds.
 BNR_FEED_URL = "http://127.0.0.1:9/nbrfxrates.xml"
 BNR_FEED_10DAYS_URL = "http://127.0.0.1:9/nbrfxrates10days.xml"
+# The official validation artifacts are used where they are staged (../shared/efactura beside
+# the repository, as on the development machines), never copied into the repository; CI sets
+# EFACTURA_VALIDATION_DIR. Tests that need them skip without them (fail under PRAHO_REQUIRE_SERVICES).
+_staged_efactura = BASE_DIR.parent / "shared" / "efactura"  # noqa: F405
+EFACTURA_VALIDATION_DIR = env_str(  # noqa: F405
+    "EFACTURA_VALIDATION_DIR", str(_staged_efactura) if _staged_efactura.is_dir() else ""
+)

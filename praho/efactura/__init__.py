@@ -1,0 +1,1 @@
+"""RO e-Factura: UBL 2.1 CIUS-RO documents, their validation, submission to ANAF and tracking."""
