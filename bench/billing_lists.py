@@ -10,24 +10,17 @@ Run by hand (not part of the test suite):
 
     .venv/bin/python bench/billing_lists.py                   # build, measure, drop the database
     .venv/bin/python bench/billing_lists.py --keep            # keep the database; the next --keep reuses it
-    .venv/bin/python bench/billing_lists.py --keep --try-index     # + candidate indexes, before/after
-    .venv/bin/python bench/billing_lists.py --keep --try-rewrites  # + indexes, settings, code changes
 
 Options:
     --invoices N     issued three-line invoices in all (default 100000)
     --customers N    customers (default 2000); one of them has --big-customer invoices (default 500)
     --requests N     requests per measurement (default 50, in 5 interleaved rounds)
     --keep           keep test_<db> at the end, and reuse it when it holds exactly --invoices invoices
-    --try-index      after the baseline, measure again with each candidate index (I1, I2) created with
-                     raw SQL (named bench_try_*; dropped at the end)
-    --try-rewrites   the same, then add one change per stage and measure again: S1 jit=off, S2
-                     gc.freeze(), R1..R5 code changes tried in this process only (each checked first
-                     to return what the code as it is returns); ends with a p95 table per stage
     --plan-lines N   lines of each EXPLAIN ANALYZE printed (default 30; 0: all)
 
-A plain run takes about 2 minutes to build and 5 to 8 to measure (the slow requests are the
-finding); --try-rewrites about 30 minutes more. The machine's load average is printed with each
-table: the figures are only comparable at a similar load.
+A run takes about 2 minutes to build and a few to measure. (The staged trials of indexes,
+settings and rewrites that led to the current code are in this file's git history.) The
+machine's load average is printed with each table: figures compare only at a similar load.
 
 The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/praho_listbench); the bench
 works in Django's test database beside it (test_praho_listbench), migrated from scratch.
@@ -46,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import gc
 import math
 import os
 import random
@@ -56,7 +48,6 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -461,6 +452,8 @@ class Writer:
                 document.status = DocumentStatus.ISSUED
             self._post_invoices(documents)
             self._pay([(spec, doc) for spec, doc in zip(specs, documents, strict=True) if spec.paid])
+            # What every posting does after its entries: the invoices' stored amounts (one UPDATE).
+            ledger.refresh_document_amounts(document.pk for document in documents)
         return documents
 
     def _post_invoices(self, documents: list[Document]) -> None:
@@ -900,435 +893,6 @@ def run_measurements(who: Subjects, requests: int) -> list[Scenario]:
     return scenarios
 
 
-# --- candidate fixes: --try-index, --try-rewrites ---------------------------------------------------
-#
-# Indexes are created with raw SQL (named bench_try_*) and dropped again. Code changes are tried
-# in this process only: the function or class of the code as it is gets replaced for the
-# measurement, after checking that the replacement returns what the original returns on this
-# data. Stages add up: each table shows the effect of one more change on top of the ones before.
-
-CANDIDATE_INDEXES = {
-    # The lists' order (Document.Meta.ordering) within a type: page 1 without sorting 100,000 rows,
-    # and any page's ids from the index alone.
-    "bench_try_doc_order": "billing_document (document_type, issue_date DESC, id DESC)",
-    # What an invoice still owes, paid and credited, read from the index alone (the ledger is
-    # append-only, so its pages stay all-visible and index-only scans skip the table).
-    "bench_try_entry_receivable": "billing_ledgerentry (document_id) INCLUDE (debit, credit, transaction_id)"
-    " WHERE account = 'receivable'",
-}
-
-
-def _create_index(name: str) -> Callable[[ExitStack], None]:
-    def create(stack: ExitStack) -> None:
-        definition = CANDIDATE_INDEXES[name]
-        table = definition.split()[0]
-        with connection.cursor() as cursor:
-            started = time.perf_counter()
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
-            print(f"  CREATE INDEX {name} ON {definition}  ({time.perf_counter() - started:.1f} s)")
-            stack.callback(_drop_index, name)
-            same = _same_index(cursor, name, table)
-            if same:  # a migration has it already: this stage measures nothing new
-                print(f"  the schema has it already as {same}: {name} dropped again")
-                _drop_index(name)
-            cursor.execute(f"VACUUM ANALYZE {table}")
-
-    return create
-
-
-def _same_index(cursor: Any, name: str, table: str) -> str:
-    """The name of another index of `table` with the same definition as `name`, or ""."""
-    cursor.execute(
-        "SELECT indexname, regexp_replace(indexdef, '^CREATE INDEX \\S+ ', '') FROM pg_indexes"
-        " WHERE tablename = %s",
-        [table],
-    )
-    definitions = dict(cursor.fetchall())
-    ours = definitions.pop(name, None)
-    return next((other for other, definition in definitions.items() if definition == ours), "")
-
-
-def _drop_index(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
-def _gc_freeze(stack: ExitStack) -> None:
-    """As gc.freeze() at the end of praho/wsgi.py would: what start-up loaded is never scanned
-    again. Without it every ~25th request pays a full collection of Django's, DRF's and PRAHO's
-    start-up objects (100 ms on this machine)."""
-    gc.collect()
-    gc.freeze()
-    stack.callback(gc.unfreeze)
-
-
-def _jit_off(stack: ExitStack) -> None:
-    """As DATABASES OPTIONS {"options": "-c jit=off"} would: every connection, also a reopened one."""
-    name = connection.settings_dict["NAME"]
-    with connection.cursor() as cursor:
-        cursor.execute(f'ALTER DATABASE "{name}" SET jit = off')
-        cursor.execute("SET jit = off")
-
-    def back() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{name}" RESET jit')
-            cursor.execute("RESET jit")
-
-    stack.callback(back)
-
-
-def _replace_everywhere(stack: ExitStack, original: Any, replacement: Any) -> None:
-    """Replace a function wherever PRAHO's modules imported it (as module.name or by name)."""
-    from unittest import mock
-
-    found = [
-        (module, name)
-        for module_name, module in list(sys.modules.items())
-        if module_name.startswith("praho.") and module is not None
-        for name, value in list(vars(module).items())
-        if value is original
-    ]
-    if not found:
-        raise SystemExit(f"--try-rewrites: {original.__qualname__} is no longer where the bench expects it")
-    for module, name in found:
-        stack.enter_context(mock.patch.object(module, name, replacement))
-
-
-# R1: ledger.with_ledger_amounts with .order_by() on its entries: LedgerEntry.Meta.ordering
-# ("transaction", "id") makes the outstanding subquery JOIN billing_ledgertransaction for nothing.
-def with_ledger_amounts_unordered(documents: Any) -> Any:
-    from django.db.models import OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce, Round
-
-    from praho.billing.models import AccountKind
-
-    def receivable_sum(expression: Any, *kinds: str) -> Round:
-        entries = LedgerEntry.objects.filter(
-            account=AccountKind.RECEIVABLE, document=OuterRef("pk")
-        ).order_by()
-        if kinds:
-            entries = entries.filter(transaction__kind__in=kinds)
-        summed = entries.values("document").annotate(amount=expression).values("amount")
-        amount = Coalesce(
-            Subquery(summed, output_field=ledger._AMOUNT), Value(ZERO), output_field=ledger._AMOUNT
-        )
-        return Round(amount, 2, output_field=ledger._AMOUNT)
-
-    from django.db.models import Sum
-
-    return documents.annotate(
-        ledger_outstanding=receivable_sum(Sum("debit") - Sum("credit")),
-        ledger_paid=receivable_sum(Sum("credit"), *ledger._PAYING_KINDS),
-        ledger_credited=receivable_sum(Sum("credit"), TransactionKind.CREDIT_NOTE_ISSUED),
-    )
-
-
-# R2: a paginator that reads the page's ids first (LIMIT/OFFSET over the index alone) and then
-# only those rows with their joins and ledger subqueries; OFFSET no longer computes them for
-# every skipped row. Same number of queries: the ids are a subquery of the rows' query.
-def _deferred_join_paginator() -> type:
-    from django.core.paginator import Paginator
-    from django.db.models import QuerySet
-
-    class DeferredJoinPaginator(Paginator):
-        def page(self, number: Any) -> Any:
-            number = self.validate_number(number)
-            bottom = (number - 1) * self.per_page
-            top = bottom + self.per_page
-            if top + self.orphans >= self.count:
-                top = self.count
-            rows = self.object_list
-            if isinstance(rows, QuerySet):
-                return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
-            return self._get_page(rows[bottom:top], number, self)
-
-    return DeferredJoinPaginator
-
-
-# R3: the staff list's sums with what invoices still owe summed over their receivable entries
-# (one more query, a semi-join) instead of one correlated subquery per matching invoice.
-def sums_in_two_queries(documents: Any, *, outstanding: bool) -> list[dict[str, Any]]:
-    from django.db.models import Sum
-
-    from praho.billing.models import AccountKind
-
-    grouped = documents.order_by().values("currency")
-    amounts = grouped.annotate(net=Sum("net_total"), vat=Sum("vat_total"), total=Sum("total"))
-    rows = [dict(row) for row in amounts.order_by("currency")]
-    if outstanding:
-        owed = dict(
-            LedgerEntry.objects.filter(account=AccountKind.RECEIVABLE, document__in=documents.values("pk"))
-            .order_by()
-            .values("currency")
-            .annotate(owed=Sum("debit") - Sum("credit"))
-            .values_list("currency", "owed")
-        )
-        for row in rows:
-            row["outstanding"] = round_money(owed.get(row["currency"]) or ZERO)
-    return rows
-
-
-def no_sums(documents: Any, *, outstanding: bool) -> list[dict[str, Any]]:
-    """The page without its sums: what it costs when they are loaded apart (htmx, hx-trigger=load)."""
-    return []
-
-
-# R4: payment states from the entries of the invoices that have credits, instead of three
-# correlated subqueries per candidate invoice. An issued invoice's receivable is debited its
-# total when it is issued (ledger.invoice_postings, in issue_document's transaction) and only
-# ever credited after, so it owes something exactly when its total is positive and it is not
-# among the invoices whose credits reach their debits.
-def _owing() -> Any:
-    from django.db.models import Q, Sum
-
-    from praho.billing.models import AccountKind
-
-    receivable = LedgerEntry.objects.filter(account=AccountKind.RECEIVABLE).order_by()
-    credited = receivable.filter(credit__gt=0).values("document")
-    settled = (
-        receivable.filter(document__in=credited)
-        .values("document")
-        .annotate(owed=Sum("debit") - Sum("credit"))
-        .filter(owed__lte=0)
-        .values("document")
-    )
-    return Q(total__gt=0) & ~Q(pk__in=settled)
-
-
-def _paid_something() -> Any:
-    from django.db.models import Exists, OuterRef
-
-    from praho.billing.models import AccountKind
-
-    return Exists(
-        LedgerEntry.objects.filter(
-            account=AccountKind.RECEIVABLE,
-            document=OuterRef("pk"),
-            transaction__kind__in=ledger._PAYING_KINDS,
-        )
-    )
-
-
-def filter_documents_by_entries(documents: Any, filters: Any, *, today: date | None = None) -> Any:
-    from praho.billing import selectors
-
-    today = today or fiscal_today()
-    if filters.customer_id is not None:
-        documents = documents.filter(customer_id=filters.customer_id)
-    if filters.currency:
-        documents = documents.filter(currency=filters.currency)
-    if filters.issued_from:
-        documents = documents.filter(issue_date__gte=filters.issued_from)
-    if filters.issued_to:
-        documents = documents.filter(issue_date__lte=filters.issued_to)
-    if filters.status in DocumentStatus.values:
-        documents = documents.filter(status=filters.status)
-    state = filters.status if filters.status in selectors.PAYMENT_STATES else ""
-    if not (filters.overdue or state):
-        return documents
-    documents = selectors.with_ledger_amounts(
-        documents.filter(document_type=DocumentType.INVOICE, status=DocumentStatus.ISSUED)
-    )
-    if state == "paid":
-        return documents.exclude(_owing())
-    documents = documents.filter(_owing())
-    if state == "unpaid":
-        documents = documents.filter(~_paid_something())
-    elif state == "partially_paid":
-        documents = documents.filter(_paid_something())
-    if state == "overdue" or filters.overdue:
-        documents = documents.filter(due_date__lt=today)
-    return documents
-
-
-@dataclass(frozen=True)
-class Stage:
-    label: str
-    apply: Callable[[ExitStack], None]
-    check: Callable[[Subjects], None] | None = None
-
-
-def _ids(queryset: Any) -> list[int]:
-    return list(queryset.values_list("pk", flat=True))
-
-
-def _staff_invoices(who: Subjects) -> Any:
-    from praho.billing import selectors
-
-    return selectors.documents_visible_to(who.staff).filter(document_type=DocumentType.INVOICE)
-
-
-def _check_amounts(who: Subjects) -> None:
-    invoices = _staff_invoices(who).filter(pk__in=Payment.objects.values("document")[:300])
-    fields = ("pk", "ledger_outstanding", "ledger_paid", "ledger_credited")
-    if list(ledger.with_ledger_amounts(invoices).values_list(*fields)) != list(
-        with_ledger_amounts_unordered(invoices).values_list(*fields)
-    ):
-        raise SystemExit("R1 differs from ledger.with_ledger_amounts")
-
-
-def _check_pages(who: Subjects) -> None:
-    from django.core.paginator import Paginator
-
-    rows = ledger.with_ledger_amounts(_staff_invoices(who))
-    deferred = _deferred_join_paginator()
-    for number in (1, 2, DEEP_PAGE, 4000):
-        if [d.pk for d in Paginator(rows, PAGE_SIZE).get_page(number)] != [
-            d.pk for d in deferred(rows, PAGE_SIZE).get_page(number)
-        ]:
-            raise SystemExit(f"R2 gives another page {number}")
-
-
-def _filter_cases(who: Subjects) -> list[Any]:
-    from praho.billing.selectors import PAYMENT_STATES, DocumentFilters
-
-    cases = [DocumentFilters(status=state) for state in PAYMENT_STATES]
-    cases += [DocumentFilters(overdue=True), DocumentFilters()]
-    cases += [DocumentFilters(status=state, customer_id=who.customers[-1]) for state in PAYMENT_STATES]
-    return cases
-
-
-def _check_sums(who: Subjects) -> None:
-    from praho.billing import selectors, staff_views
-
-    for filters in _filter_cases(who)[:6]:
-        found = ledger.with_ledger_amounts(selectors.filter_documents(_staff_invoices(who), filters))
-        if staff_views._sums(found, outstanding=True) != sums_in_two_queries(found, outstanding=True):
-            raise SystemExit(f"R3 gives other sums for {filters}")
-
-
-def _check_filters(who: Subjects) -> None:
-    from praho.billing import selectors
-
-    for filters in _filter_cases(who):
-        now = selectors.filter_documents(_staff_invoices(who), filters)
-        if _ids(now) != _ids(filter_documents_by_entries(_staff_invoices(who), filters)):
-            raise SystemExit(f"R4 finds other invoices for {filters}")
-
-
-def _patch_paginators(stack: ExitStack) -> None:
-    from unittest import mock
-
-    from praho.billing import area_views, staff_views
-    from praho.core.api import Pagination
-
-    paginator = _deferred_join_paginator()
-    for module in (staff_views, area_views):
-        stack.enter_context(mock.patch.object(module, "Paginator", paginator))
-    stack.enter_context(mock.patch.object(Pagination, "django_paginator_class", paginator))
-
-
-def _patch_sums(replacement: Callable[..., list[dict[str, Any]]]) -> Callable[[ExitStack], None]:
-    def apply(stack: ExitStack) -> None:
-        from unittest import mock
-
-        from praho.billing import staff_views
-
-        stack.enter_context(mock.patch.object(staff_views, "_sums", replacement))
-
-    return apply
-
-
-def _stages() -> list[Stage]:
-    from praho.billing import selectors
-
-    return [
-        Stage("I1: index for the lists' order", _create_index("bench_try_doc_order")),
-        Stage("I2: index of receivable entries", _create_index("bench_try_entry_receivable")),
-        Stage("S1: jit = off", _jit_off),
-        Stage("S2: gc.freeze() after start-up", _gc_freeze),
-        Stage(
-            "R1: with_ledger_amounts without the JOIN",
-            lambda stack: _replace_everywhere(
-                stack, ledger.with_ledger_amounts, with_ledger_amounts_unordered
-            ),
-            _check_amounts,
-        ),
-        Stage("R2: deferred-join paginator", _patch_paginators, _check_pages),
-        Stage("R3: outstanding summed over entries", _patch_sums(sums_in_two_queries), _check_sums),
-        Stage(
-            "R4: payment states from entries",
-            lambda stack: _replace_everywhere(stack, selectors.filter_documents, filter_documents_by_entries),
-            _check_filters,
-        ),
-        Stage("R5: no sums in the page (loaded apart)", _patch_sums(no_sums)),
-    ]
-
-
-def try_stages(who: Subjects, args: argparse.Namespace, baseline: list[Scenario]) -> None:
-    """--try-index: the indexes; --try-rewrites: the indexes and then each rewrite on top."""
-    stages = _stages() if args.try_rewrites else _stages()[:2]
-    results = [("baseline", baseline)]
-    with ExitStack() as stack:
-        for stage in stages:
-            print(f"\n=== {stage.label}")
-            if stage.check is not None:
-                stage.check(who)  # before patching: the original against the replacement
-                print("  checked: returns what the code as it is returns")
-            stage.apply(stack)
-            scenarios = run_measurements(who, args.requests)
-            report(f"With {stage.label} (and the stages above)", scenarios, args.plan_lines, plans=False)
-            results.append((stage.label.split(":")[0], scenarios))
-        print("\nthe SQL of each request, with every stage applied:")
-        report("All stages", results[-1][1], args.plan_lines, plans=True)
-        if args.try_rewrites:
-            sums_apart(who, args.requests)
-    print(
-        f"\np95 (ms) per stage; each stage adds one change to the ones left of it (target < {TARGET_MS:.0f})"
-    )
-    print(f"{'':<44}" + "".join(f"{name:>10}" for name, _scenarios in results) + f"{'queries':>9}")
-    for n, scenario in enumerate(baseline):
-        cells = "".join(f"{scenarios[n].figures()[1]:10.1f}" for _name, scenarios in results)
-        counts = "/".join(str(scenarios[n].queries) for _name, scenarios in (results[0], results[-1]))
-        print(f"{scenario.label:<44}{cells}{counts:>9}")
-
-
-def sums_as_is(documents: Any) -> list[dict[str, Any]]:
-    """The staff list's sums as staff_views._sums computes them: Sum("ledger_outstanding"), one
-    correlated subquery per matching invoice."""
-    from django.db.models import Sum
-
-    grouped = documents.order_by().values("currency")
-    amounts = grouped.annotate(
-        net=Sum("net_total"), vat=Sum("vat_total"), total=Sum("total"), outstanding=Sum("ledger_outstanding")
-    )
-    return [dict(row) for row in amounts.order_by("currency")]
-
-
-def sums_apart(who: Subjects, requests: int) -> None:
-    """What the sums cost on their own (R5 moves them to a request of their own), for each list's
-    filter: as the code computes them now and as R3 does (with the indexes, S1, R1 and R4)."""
-    from praho.billing import selectors
-
-    print("\nthe sums alone (p50 / p95 ms), as a fragment loaded apart would compute them:")
-    quarter = who.ranges[0]
-    cases = {
-        "all invoices": selectors.DocumentFilters(),
-        "status=overdue": selectors.DocumentFilters(status="overdue"),
-        "a typical customer": selectors.DocumentFilters(customer_id=who.customers[0]),
-        "the busiest customer": selectors.DocumentFilters(customer_id=who.customers[-1]),
-        "EUR in a quarter": selectors.DocumentFilters(
-            currency="EUR",
-            issued_from=date.fromisoformat(quarter["issued_from"]),
-            issued_to=date.fromisoformat(quarter["issued_to"]),
-        ),
-    }
-    for label, filters in cases.items():
-        found = ledger.with_ledger_amounts(selectors.filter_documents(_staff_invoices(who), filters))
-        cells = []
-        for compute in (sums_as_is, partial(sums_in_two_queries, outstanding=True)):
-            samples = []
-            for _ in range(max(10, requests // 5)):
-                started = time.perf_counter()
-                compute(found)
-                samples.append((time.perf_counter() - started) * 1000)
-            ordered = sorted(samples)
-            cells.append(
-                f"{statistics.median(ordered):7.1f} / {ordered[math.ceil(len(ordered) * 0.95) - 1]:7.1f}"
-            )
-        print(f"  {label:<22} as is {cells[0]}   R3 {cells[1]}")
-
-
 # --- main ------------------------------------------------------------------------------------------
 
 
@@ -1339,8 +903,6 @@ def main() -> None:
     parser.add_argument("--big-customer", type=int, default=500)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--try-index", action="store_true")
-    parser.add_argument("--try-rewrites", action="store_true")
     parser.add_argument("--plan-lines", type=int, default=30)
     args = parser.parse_args()
     _BIG["count"] = args.big_customer
@@ -1365,10 +927,7 @@ def main() -> None:
             print(f"reusing the {invoices:,} invoices of {test_db}")
         print(describe(today))
         who = subjects(today)
-        baseline = run_measurements(who, args.requests)
-        report("Baseline (the code as it is)", baseline, args.plan_lines)
-        if args.try_index or args.try_rewrites:
-            try_stages(who, args, baseline)
+        report("The code as it is", run_measurements(who, args.requests), args.plan_lines)
         print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     finally:
         connection.creation.destroy_test_db(original, verbosity=0, keepdb=args.keep)

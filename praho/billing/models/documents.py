@@ -113,6 +113,14 @@ class Document(models.Model):
     total = _money(_("total"), default=0)
     exchange_rate = models.DecimalField(_("BNR rate"), max_digits=10, decimal_places=4, null=True, blank=True)
     vat_total_ron = _money(_("VAT in RON"), null=True, blank=True)
+    # What an issued invoice still owes, was paid (payments and customer credit applied) and was
+    # credited, from its receivable entries in the ledger. Derived, never entered: ledger.py rewrites
+    # them from the entries in the transaction of every posting on the invoice's receivable, so
+    # that lists filter, order and sum by them without reading the ledger per invoice (bench/
+    # billing_lists.py). The ledger tests compare them with the entries after every sequence.
+    outstanding_amount = _money(_("outstanding"), default=0, editable=False)
+    paid_amount = _money(_("paid"), default=0, editable=False)
+    credited_amount = _money(_("credited"), default=0, editable=False)
     converted_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="converted_to"
     )
@@ -172,6 +180,15 @@ class Document(models.Model):
             # The lists' order, newest first (bench/billing_lists.py, stage I1: API list p95 171 → 49 ms).
             models.Index(fields=["document_type", "-issue_date", "-id"], name="billing_doc_order"),
             models.Index(fields=["customer", "document_type", "-issue_date"], name="billing_doc_customer"),
+            # Invoices that still owe something, in the lists' order: the unpaid, partially paid and
+            # overdue filters read this small index instead of every invoice (covering due_date, for
+            # overdue, on PostgreSQL).
+            models.Index(
+                fields=["-issue_date", "-id"],
+                include=["due_date"],
+                condition=models.Q(document_type="invoice", status="issued", outstanding_amount__gt=0),
+                name="billing_doc_owing",
+            ),
         ]
 
     def __str__(self) -> str:

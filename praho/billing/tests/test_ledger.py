@@ -432,7 +432,7 @@ def test_lists_get_their_ledger_amounts_in_the_one_list_query(carol_customer, dj
     issued_credit_note(credited)
 
     with django_assert_num_queries(1):
-        # 1. SELECT the invoices with three correlated subqueries over their receivable entries
+        # 1. SELECT the invoices with the amounts their ledger postings stored on them
         rows = list(
             ledger.with_ledger_amounts(Document.objects.filter(document_type="invoice").order_by("pk"))
         )
@@ -764,8 +764,16 @@ def _check_the_ledger(customers, expected):
                 - paid_in["total"]
             )
 
+    stored = {
+        row[0]: row[1:]
+        for row in Document.objects.filter(document_type="invoice").values_list(
+            "pk", "outstanding_amount", "paid_amount", "credited_amount"
+        )
+    }
     for invoice in expected.invoices:
         amounts = ledger.document_amounts(invoice)
+        # The amounts the lists read are those of the entries, after any sequence of postings.
+        assert stored[invoice.pk] == (amounts.outstanding, amounts.paid, amounts.credited)
         assert amounts.outstanding == expected.owed[invoice.pk]
         assert amounts.invoiced == invoice.total
         assert amounts.invoiced == amounts.credited + amounts.paid + amounts.outstanding
