@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -34,11 +35,14 @@ from praho.billing.api import (
     error_responses,
     id_parameter,
     refused,
+    renamed,
     require_staff_permission,
     user_of,
     validated,
 )
 from praho.billing.api_serializers import (
+    BatchIssueResultSerializer,
+    BatchIssueSerializer,
     CreditNoteFilterSerializer,
     CreditNoteRequestSerializer,
     DocumentCreateSerializer,
@@ -49,6 +53,7 @@ from praho.billing.api_serializers import (
 )
 from praho.billing.models import Document, DocumentType
 from praho.billing.selectors import DocumentFilters, document_for, documents_visible_to, filter_documents
+from praho.core.validation import FieldErrors
 from praho.customers.models import Customer
 from praho.customers.selectors import customer_for
 
@@ -261,6 +266,44 @@ class InvoiceDetailView(_Invoice, _DocumentDetailView):
 )
 class InvoiceIssueView(_Invoice, _IssueView):
     pass
+
+
+@extend_schema(tags=["invoices"])
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="invoices_issue_batch",
+        request=BatchIssueSerializer,
+        responses={200: BatchIssueResultSerializer, **error_responses(400, 401, 403)},
+        description=gettext_lazy(
+            "Issue up to 500 draft invoices in one transaction, numbered in (issue date, id) order: all "
+            "of them, or none (400 naming each invoice that cannot be issued)."
+        ),
+    )
+)
+class InvoiceBatchIssueView(APIView):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = user_of(request)
+        require_staff_permission(actor, "billing.issue_document")
+        ids = validated(BatchIssueSerializer, request.data)["invoices"]
+        drafts = _visible_invoices(actor, ids)
+        try:
+            issued = documents.issue_documents(actor=actor, documents=drafts)
+        except DjangoValidationError as error:
+            raise renamed(error, {"documents": "invoices"}) from None
+        shown = {d.pk: d for d in _shown_documents(actor, DocumentType.INVOICE).filter(pk__in=ids)}
+        results = DocumentSerializer([shown[document.pk] for document in issued], many=True).data
+        return Response({"count": len(issued), "results": results})
+
+
+def _visible_invoices(user: User, ids: list[int]) -> list[Document]:
+    """The invoices of `ids` the user may see; an id that is not one is refused, never issued."""
+    found = documents_visible_to(user).filter(document_type=DocumentType.INVOICE, pk__in=ids).in_bulk()
+    errors = FieldErrors()
+    for pk in dict.fromkeys(ids):
+        if pk not in found:
+            errors.add("invoices", _("There is no invoice #%(id)s.") % {"id": pk}, "does_not_exist")
+    errors.raise_if_any()
+    return [found[pk] for pk in ids]
 
 
 @extend_schema(tags=["invoices"])

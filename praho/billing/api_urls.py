@@ -7,6 +7,7 @@ from praho.billing import api_payments as payments
 
 urlpatterns = [
     path("invoices/", documents.InvoiceListView.as_view(), name="api-invoices"),
+    path("invoices/issue/", documents.InvoiceBatchIssueView.as_view(), name="api-invoices-issue"),
     path("invoices/<int:invoice_id>/", documents.InvoiceDetailView.as_view(), name="api-invoice"),
     path("invoices/<int:invoice_id>/issue/", documents.InvoiceIssueView.as_view(), name="api-invoice-issue"),
     path(

@@ -27,6 +27,7 @@ API_PATHS = {
     "/api/v1/customers/{customer_id}/balance/",
     "/api/v1/invoices/",
     "/api/v1/invoices/{invoice_id}/",
+    "/api/v1/invoices/issue/",
     "/api/v1/invoices/{invoice_id}/issue/",
     "/api/v1/invoices/{invoice_id}/credit-note/",
     "/api/v1/invoices/{invoice_id}/pdf/",
