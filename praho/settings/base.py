@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from praho.settings.env import env_bool, env_int, env_list, env_str
@@ -354,3 +355,43 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # CIUS-RO XSLT under cius-ro/<version>/xslt; README "e-Factura" says where to download them).
 # Empty: documents are validated by ANAF's remote validation endpoint instead.
 EFACTURA_VALIDATION_DIR = env_str("EFACTURA_VALIDATION_DIR", "")
+# ANAF's public validation service (no authentication), used when EFACTURA_VALIDATION_DIR is
+# empty: the document is POSTed to <this>/FACT1 (invoices) or <this>/FCN (credit notes).
+EFACTURA_REMOTE_VALIDATION_URL = env_str(
+    "EFACTURA_REMOTE_VALIDATION_URL", "https://webservicesp.anaf.ro/prod/FCTEL/rest/validare"
+)
+
+
+# --- e-Factura ANAF: the REST API and its OAuth2 authorization (efactura app) ---
+# README "e-Factura: connecting to ANAF" says how to register PRAHO at ANAF and connect it.
+# "test" uploads to ANAF's test system (nothing has fiscal effect), "prod" to the real one.
+EFACTURA_ENVIRONMENT = env_str("EFACTURA_ENVIRONMENT", "test")
+if EFACTURA_ENVIRONMENT not in ("test", "prod"):
+    raise ImproperlyConfigured(f"EFACTURA_ENVIRONMENT must be test or prod, not {EFACTURA_ENVIRONMENT!r}.")
+EFACTURA_API_URL = (
+    env_str("EFACTURA_API_URL", "") or f"https://api.anaf.ro/{EFACTURA_ENVIRONMENT}/FCTEL/rest"
+).rstrip("/")
+EFACTURA_OAUTH_AUTHORIZE_URL = env_str(
+    "EFACTURA_OAUTH_AUTHORIZE_URL", "https://logincert.anaf.ro/anaf-oauth2/v1/authorize"
+)
+EFACTURA_OAUTH_TOKEN_URL = env_str(
+    "EFACTURA_OAUTH_TOKEN_URL", "https://logincert.anaf.ro/anaf-oauth2/v1/token"
+)
+# The application registered in ANAF's "Editare profil Oauth"; its callback URL must be
+# EFACTURA_REDIRECT_URI exactly.
+EFACTURA_CLIENT_ID = env_str("EFACTURA_CLIENT_ID", "")
+EFACTURA_CLIENT_SECRET = env_str("EFACTURA_CLIENT_SECRET", "")
+EFACTURA_REDIRECT_URI = (
+    env_str("EFACTURA_REDIRECT_URI", "") or f"{PRAHO_BASE_URL}/staff/efactura/anaf/callback/"
+)
+# Fernet key(s) that encrypt ANAF's tokens in the database, comma-separated: the first encrypts,
+# all decrypt (to rotate, put the new key first). Required once someone connects to ANAF.
+EFACTURA_TOKEN_KEY = env_str("EFACTURA_TOKEN_KEY", "")
+# Seconds to wait for ANAF; uploads of large documents need more than the lookups' few seconds.
+EFACTURA_HTTP_TIMEOUT = float(env_int("EFACTURA_HTTP_TIMEOUT", 30))
+# Reads (status, download, message list) are retried this many times in all on HTTP 429, 5xx
+# and network errors, waiting BACKOFF, 2 x BACKOFF, ... or ANAF's Retry-After; a wait longer
+# than MAX_WAIT is left to the caller (the Celery task reschedules). Uploads are never retried here.
+EFACTURA_RETRY_ATTEMPTS = env_int("EFACTURA_RETRY_ATTEMPTS", 3)
+EFACTURA_RETRY_BACKOFF_SECONDS = float(env_int("EFACTURA_RETRY_BACKOFF_SECONDS", 2))
+EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS", 30))

@@ -26,3 +26,18 @@ _staged_efactura = BASE_DIR.parent / "shared" / "efactura"  # noqa: F405
 EFACTURA_VALIDATION_DIR = env_str(  # noqa: F405
     "EFACTURA_VALIDATION_DIR", str(_staged_efactura) if _staged_efactura.is_dir() else ""
 )
+# No test reaches ANAF's e-Factura API or its OAuth server: the fake_anaf_efactura fixture
+# (praho/efactura/tests) points these at a local server. Tokens are encrypted with a test key.
+EFACTURA_ENVIRONMENT = "test"
+EFACTURA_API_URL = "http://127.0.0.1:9/test/FCTEL/rest"
+EFACTURA_OAUTH_AUTHORIZE_URL = "http://127.0.0.1:9/anaf-oauth2/v1/authorize"
+EFACTURA_OAUTH_TOKEN_URL = "http://127.0.0.1:9/anaf-oauth2/v1/token"  # noqa: S105 (a URL)
+EFACTURA_CLIENT_ID = "praho-test-client"
+EFACTURA_CLIENT_SECRET = "praho-test-secret"  # noqa: S105 (tests only)
+EFACTURA_REDIRECT_URI = "http://testserver/staff/efactura/anaf/callback/"
+EFACTURA_TOKEN_KEY = "dGVzdC1rZXktZm9yLWVmYWN0dXJhLXRva2Vucy0wMDA="  # noqa: S105 (tests only)
+EFACTURA_HTTP_TIMEOUT = 2.0
+EFACTURA_RETRY_BACKOFF_SECONDS = 0.01
+# With the artifacts absent, validation goes to ANAF; tests reach it only through the
+# fake_anaf_validation fixture (praho/efactura/tests), never the real service.
+EFACTURA_REMOTE_VALIDATION_URL = "http://127.0.0.1:9"
