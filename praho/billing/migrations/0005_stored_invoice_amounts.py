@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                     ("document_type", "invoice"), ("outstanding_amount__gt", 0), ("status", "issued")
                 ),
                 fields=["-issue_date", "-id"],
-                include=("due_date",),
+                include=("due_date", "paid_amount"),
                 name="billing_doc_owing",
             ),
         ),

@@ -181,11 +181,11 @@ class Document(models.Model):
             models.Index(fields=["document_type", "-issue_date", "-id"], name="billing_doc_order"),
             models.Index(fields=["customer", "document_type", "-issue_date"], name="billing_doc_customer"),
             # Invoices that still owe something, in the lists' order: the unpaid, partially paid and
-            # overdue filters read this small index instead of every invoice (covering due_date, for
-            # overdue, on PostgreSQL).
+            # overdue filters and their counts read this index alone, not the table (it covers
+            # due_date and paid_amount on PostgreSQL).
             models.Index(
                 fields=["-issue_date", "-id"],
-                include=["due_date"],
+                include=["due_date", "paid_amount"],
                 condition=models.Q(document_type="invoice", status="issued", outstanding_amount__gt=0),
                 name="billing_doc_owing",
             ),
