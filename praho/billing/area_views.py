@@ -21,7 +21,6 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
 from babel.numbers import format_decimal, format_percent
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -54,6 +53,7 @@ from praho.billing.totals import VatGroup
 from praho.billing.units import UNIT_CODES
 from praho.core.formatting import babel_locale
 from praho.core.http import AuthenticatedHttpRequest
+from praho.core.paginator import DeferredJoinPaginator
 from praho.core.validation import fiscal_today
 from praho.customers.area_views import area_page
 from praho.customers.models import Customer, Membership
@@ -151,7 +151,7 @@ def _listed(request: AuthenticatedHttpRequest, customer: Customer) -> tuple[Quer
 def documents(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     customer = membership.customer
     listed, kind, state = _listed(request, customer)
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     today = fiscal_today()
     context = {
         "customer": customer,

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +49,7 @@ from praho.billing.staff_money_forms import (
 from praho.core.formatting import format_date, format_money
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.money import round_money
+from praho.core.paginator import DeferredJoinPaginator
 from praho.core.validation import fiscal_today
 from praho.customers import selectors as customer_selectors
 from praho.customers.identifiers import ROMANIAN_COUNTIES
@@ -101,7 +101,7 @@ def payment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = found.order_by("-received_on", "-pk")
     context = {
         "form": form,
-        "page_obj": Paginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": DeferredJoinPaginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
         "sums": _sums(found),
         "querystring_without_page": querystring_without_page(request),
     }

@@ -1,5 +1,5 @@
 """Staff pages for proformas, invoices and credit notes under /staff/billing/: the lists with
-filters and sums, and the customer picker they share with new drafts. The other document pages
+filters, their sums per currency, and the customer picker they share with new drafts. The other document pages
 are in staff_document_views.py (a document's page, PDF and the buttons on it), staff_draft_views.py
 (create and edit drafts) and staff_credit_views.py (credit notes); this module also holds what
 they share (KINDS, the picker, the redirect to a document's page).
@@ -16,10 +16,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from praho.billing import ledger, selectors
@@ -27,6 +27,7 @@ from praho.billing.models import Document, DocumentStatus, DocumentType
 from praho.billing.presenters import is_htmx, payment_state, querystring_without_page
 from praho.billing.staff_forms import DocumentFilterForm
 from praho.core.http import AuthenticatedHttpRequest
+from praho.core.paginator import DeferredJoinPaginator
 from praho.customers import selectors as customer_selectors
 from praho.customers.models import Customer
 
@@ -42,12 +43,15 @@ class Kind:
 
     title: Any
     list_url: str
+    sums_url: str
 
 
 KINDS: dict[str, Kind] = {
-    DocumentType.INVOICE: Kind(gettext_lazy("Invoices"), "billing:invoices"),
-    DocumentType.PROFORMA: Kind(gettext_lazy("Proformas"), "billing:proformas"),
-    DocumentType.CREDIT_NOTE: Kind(gettext_lazy("Credit notes"), "billing:credit-notes"),
+    DocumentType.INVOICE: Kind(gettext_lazy("Invoices"), "billing:invoices", "billing:invoice-sums"),
+    DocumentType.PROFORMA: Kind(gettext_lazy("Proformas"), "billing:proformas", "billing:proforma-sums"),
+    DocumentType.CREDIT_NOTE: Kind(
+        gettext_lazy("Credit notes"), "billing:credit-notes", "billing:credit-note-sums"
+    ),
 }
 
 
@@ -119,7 +123,18 @@ def _counted_in_sums(documents: QuerySet[Document], status: str | None) -> Query
     return documents.exclude(status__in=[DocumentStatus.DRAFT, DocumentStatus.CANCELLED])
 
 
-def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> HttpResponse:
+@dataclass(frozen=True)
+class _Found:
+    """A list's filters as the request gives them and the documents they find."""
+
+    form: DocumentFilterForm
+    data: dict[str, Any]  # the cleaned filters; empty when there are none or they are not valid
+    documents: QuerySet[Document]
+
+
+def _find(request: AuthenticatedHttpRequest, document_type: str) -> _Found:
+    """The documents of the list's filters, with what the list and its sums read of them. Filters
+    that are not valid find nothing; the form says why next to each field."""
     form = DocumentFilterForm(request.GET or None, document_type=document_type)
     visible = selectors.documents_visible_to(request.user).filter(document_type=document_type)
     valid = not form.is_bound or form.is_valid()
@@ -129,13 +144,26 @@ def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> Htt
         if valid
         else visible.none()
     )
-    is_invoice = document_type == DocumentType.INVOICE
     # filter_documents() already annotates the ledger amounts when it filters on a payment state.
-    if is_invoice and "ledger_outstanding" not in found.query.annotations:
+    if document_type == DocumentType.INVOICE and "ledger_outstanding" not in found.query.annotations:
         found = ledger.with_ledger_amounts(found)
     if document_type == DocumentType.CREDIT_NOTE:
         found = found.select_related("credited_document")
-    page_obj = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _Found(form, data, found)
+
+
+def _with_filters(request: AuthenticatedHttpRequest, url_name: str) -> str:
+    """The URL with the request's filters, without the page (the sums are those of every page)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    url = reverse(url_name)
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> HttpResponse:
+    found = _find(request, document_type)
+    is_invoice = document_type == DocumentType.INVOICE
+    page_obj = DeferredJoinPaginator(found.documents, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {"document": document, "payment": payment_state(document) if is_invoice else None}
         for document in page_obj
@@ -143,14 +171,16 @@ def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> Htt
     context: dict[str, Any] = {
         "kind": KINDS[document_type],
         "document_type": document_type,
-        "form": form,
+        "form": found.form,
         "page_obj": page_obj,
         "rows": rows,
-        "sums": _sums(_counted_in_sums(found, data.get("status")), outstanding=is_invoice),
+        # The sums load apart (document_sums): over every document found, they cost more than the page.
+        "sums_url": _with_filters(request, KINDS[document_type].sums_url),
         "querystring_without_page": querystring_without_page(request),
     }
     if is_htmx(request):
         return render(request, TEMPLATES + "_document_results.html", context)
+    data = found.data
     context["picker"] = picker_context(
         request,
         selected=visible_customer(request, data.get("customer")) if data.get("customer") else None,
@@ -158,6 +188,22 @@ def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> Htt
         optional=True,
     )
     return render(request, TEMPLATES + "document_list.html", context)
+
+
+def _document_sums(request: AuthenticatedHttpRequest, document_type: str) -> HttpResponse:
+    """The sums per currency of a list's documents: the list's placeholder loads them (htmx); asked
+    for without htmx (the list's <noscript> link), a page of its own."""
+    found = _find(request, document_type)
+    counted = _counted_in_sums(found.documents, found.data.get("status"))
+    context: dict[str, Any] = {
+        "kind": KINDS[document_type],
+        "document_type": document_type,
+        "form": found.form,
+        "sums": _sums(counted, outstanding=document_type == DocumentType.INVOICE),
+        "back_url": _with_filters(request, KINDS[document_type].list_url),
+    }
+    template = "_document_sums.html" if is_htmx(request) else "document_sums.html"
+    return render(request, TEMPLATES + template, context)
 
 
 @permission_required("billing.view_document", raise_exception=True)
@@ -173,3 +219,18 @@ def proforma_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required("billing.view_document", raise_exception=True)
 def credit_note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _document_list(request, DocumentType.CREDIT_NOTE)
+
+
+@permission_required("billing.view_document", raise_exception=True)
+def invoice_sums(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _document_sums(request, DocumentType.INVOICE)
+
+
+@permission_required("billing.view_document", raise_exception=True)
+def proforma_sums(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _document_sums(request, DocumentType.PROFORMA)
+
+
+@permission_required("billing.view_document", raise_exception=True)
+def credit_note_sums(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _document_sums(request, DocumentType.CREDIT_NOTE)

@@ -26,11 +26,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from praho.core import request_id
+from praho.core.paginator import DeferredJoinPaginator
 
 API_PREFIX = "/api/"
 
 
 class Pagination(pagination.PageNumberPagination):
+    # Deep pages read their rows' ids first: the lists' joins and ledger subqueries are computed
+    # for the page's rows only, not for every row an OFFSET skips (praho.core.paginator).
+    django_paginator_class = DeferredJoinPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
 

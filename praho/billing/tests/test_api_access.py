@@ -442,6 +442,7 @@ def test_the_schema_documents_the_billing_endpoints(client):
     assert operations == {
         "/api/v1/invoices/": {"get": {"200", "400", "401"}, "post": {"201", "400", "401", "403"}},
         "/api/v1/invoices/{invoice_id}/": {"get": read, "patch": {"200", *action}},
+        "/api/v1/invoices/issue/": {"post": {"200", "400", "401", "403"}},
         "/api/v1/invoices/{invoice_id}/issue/": {"post": {"200", *action}},
         "/api/v1/invoices/{invoice_id}/credit-note/": {"post": {"201", *action}},
         "/api/v1/invoices/{invoice_id}/pdf/": {"get": read},

@@ -81,6 +81,26 @@ def test_staff_filter_invoices(invoices_in_every_state, bill_billing, query, exp
     assert [by_id[item["id"]] for item in response.json()["results"]] == expected
 
 
+def test_the_pages_of_a_list_read_their_rows_through_their_ids_in_the_same_queries(
+    invoices_in_every_state, bill_billing, django_assert_num_queries
+):
+    client = bearer(bill_billing)
+    by_id = {invoice.pk: name for name, invoice in invoices_in_every_state.items()}
+
+    pages = []
+    for page in ("1", "2", "3"):
+        # 1 the user (JWT), 2 the TOTP authenticator, 3-4 the user's and the groups' permissions,
+        # 5 COUNT, 6 the page's rows (after the first, through a subquery of their ids:
+        # praho.core.paginator), 7 their lines
+        with django_assert_num_queries(7):
+            response = client.get("/api/v1/invoices/", {"page_size": 2, "page": page})
+        pages.append([by_id[item["id"]] for item in response.json()["results"]])
+
+    assert pages == [["paid", "partially_paid"], ["unpaid", "draft"], ["eur", "overdue"]]
+    assert response.json()["next"] is None
+    assert client.get("/api/v1/invoices/", {"page_size": 2, "page": "4"}).status_code == 404
+
+
 def test_staff_filter_invoices_by_customer(invoices_in_every_state, bill_billing, dave_customer):
     response = bearer(bill_billing).get("/api/v1/invoices/", {"customer": dave_customer.pk})
 

@@ -35,6 +35,11 @@ INVOICES, PROFORMAS, CREDIT_NOTES = (
     "/staff/billing/proformas/",
     "/staff/billing/credit-notes/",
 )
+INVOICE_SUMS, PROFORMA_SUMS, CREDIT_NOTE_SUMS = (
+    "/staff/billing/invoices/sums/",
+    "/staff/billing/proformas/sums/",
+    "/staff/billing/credit-notes/sums/",
+)
 NEW_INVOICE, NEW_PROFORMA = "/staff/billing/invoices/new/", "/staff/billing/proformas/new/"
 PICKER = "/staff/billing/documents/customers/"
 HOSTING = {"description": "Web hosting Business", "quantity": "12", "unit_code": "MON", "unit_price": "49.99"}
@@ -142,7 +147,7 @@ def invoices(bill_billing, billing_ready, carol_customer, dave_customer):
 # --- lists ---------------------------------------------------------------------------------------
 
 
-def test_the_invoice_list_shows_amounts_payment_status_and_sums_per_currency(billing, invoices):
+def test_the_invoice_list_shows_amounts_and_payment_status(billing, invoices):
     response = billing.get(INVOICES)
 
     assert response.status_code == 200
@@ -163,28 +168,13 @@ def test_the_invoice_list_shows_amounts_payment_status_and_sums_per_currency(bil
         (D("0.00"), "paid"),
         (D("54.45"), "overdue"),
     ]
-    assert response.context["sums"] == [
-        {
-            "currency": "EUR",
-            "net": D("45.00"),
-            "vat": D("9.45"),
-            "total": D("54.45"),
-            "outstanding": D("54.45"),
-        },
-        {  # the draft (54.45) is listed but not summed
-            "currency": "RON",
-            "net": D("689.88"),
-            "vat": D("144.87"),
-            "total": D("834.75"),
-            "outstanding": D("88.90"),
-        },
-    ]
+    assert "sums" not in response.context  # they load apart (below)
     html = response.content.decode()
     assert '<span class="badge status-partially_paid">Partially paid</span>' in html
     assert '<span class="badge status-overdue">Overdue</span>' in html
     assert '<span class="badge status-unpaid">Unpaid</span>' in html
     assert '<span class="badge status-draft">Draft</span>' in html
-    assert f'<td class="num">{money("834.75")}</td>' in html
+    assert f'<td class="num">{money("725.85")}</td>' in html
     assert f'<td class="num">{money("34.45")}</td>' in html
     assert (
         f'<a href="/staff/billing/documents/{invoices["draft"].pk}/">Draft #{invoices["draft"].pk}</a>'
@@ -223,8 +213,36 @@ def test_the_invoice_filters(billing, invoices, carol_customer, dave_customer, q
     assert response.context["page_obj"].paginator.count == len(expected)
 
 
+def test_the_invoice_sums_per_currency_leave_out_drafts(billing, invoices):
+    response = billing.get(INVOICE_SUMS, **HTMX)
+
+    assert response.status_code == 200
+    assert response.context["sums"] == [
+        {
+            "currency": "EUR",
+            "net": D("45.00"),
+            "vat": D("9.45"),
+            "total": D("54.45"),
+            "outstanding": D("54.45"),
+        },
+        {  # the draft (54.45) is listed but not summed
+            "currency": "RON",
+            "net": D("689.88"),
+            "vat": D("144.87"),
+            "total": D("834.75"),
+            "outstanding": D("88.90"),
+        },
+    ]
+    html = response.content.decode()
+    assert [template.name for template in response.templates] == ["billing/staff/_document_sums.html"]
+    assert html.lstrip().startswith('<div class="table-wrap"><table class="document-sums">')
+    assert f'<td class="num">{money("834.75")}</td>' in html
+    assert f'<td class="num">{money("88.90")}</td>' in html
+    assert f'<td class="num">{money("54.45", "EUR")}</td>' in html
+
+
 def test_the_sums_follow_the_filters(billing, invoices):
-    response = billing.get(INVOICES, {"status": "unpaid"})
+    response = billing.get(INVOICE_SUMS, {"status": "unpaid"}, **HTMX)
 
     assert response.context["sums"] == [
         {
@@ -257,8 +275,28 @@ def test_a_period_that_ends_before_it_starts_is_an_error_and_lists_nothing(billi
 
     assert response.status_code == 200
     assert numbers(response) == []
-    assert response.context["sums"] == []
+    assert "/sums/" not in response.content.decode()  # nothing found, nothing to sum
     assert field_errors(response, "id_issued_to") == ["The end of the period is before its start."]
+
+
+def test_the_sums_of_filters_that_are_not_valid_are_empty_and_say_why(billing, invoices):
+    query = {"issued_from": "2026-03-05", "issued_to": "2026-03-01"}
+
+    fragment = billing.get(INVOICE_SUMS, query, **HTMX)
+    page = billing.get(INVOICE_SUMS, query)
+
+    # As the list: 200, nothing found; the list's form shows the error next to the field.
+    assert (fragment.status_code, fragment.context["sums"], fragment.content.decode().strip()) == (
+        200,
+        [],
+        "",
+    )
+    assert (page.status_code, page.context["sums"]) == (200, [])
+    alert = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', page.content.decode(), re.S)
+    assert alert
+    assert re.findall(r"<li>(.*?)</li>", alert.group(1)) == [
+        "Issued to: The end of the period is before its start."
+    ]
 
 
 def test_htmx_gets_only_the_results(billing, invoices):
@@ -269,6 +307,52 @@ def test_htmx_gets_only_the_results(billing, invoices):
     assert "<html" not in html
     assert "PRH-2026-000004" in html
     assert "PRH-2026-000001" not in html
+    # The new results load the sums of their own filters.
+    assert 'hx-get="/staff/billing/invoices/sums/?currency=EUR" hx-trigger="load"' in html
+
+
+def test_the_list_loads_its_sums_apart_with_its_filters_and_without_its_page(
+    billing, invoices, carol_customer
+):
+    query = {"status": "issued", "customer": carol_customer.pk, "page": "1"}
+    sums_url = f"/staff/billing/invoices/sums/?status=issued&amp;customer={carol_customer.pk}"
+
+    html = billing.get(INVOICES, query).content.decode()
+
+    assert (
+        f'<div hx-get="{sums_url}" hx-trigger="load" hx-target="this" hx-swap="outerHTML" aria-busy="true">\n'
+        '  <p class="help htmx-indicator">Adding up the totals per currency…</p>\n'
+        f'  <noscript><p><a href="{sums_url}">Totals per currency of the documents found</a></p></noscript>\n'
+        "</div>"
+    ) in html
+    assert '<table class="document-sums">' not in html
+
+
+def test_without_javascript_the_sums_are_a_page_of_their_own(billing, invoices, carol_customer):
+    response = billing.get(INVOICE_SUMS, {"status": "issued", "customer": carol_customer.pk})
+
+    assert response.status_code == 200
+    assert response.context["sums"] == [
+        {
+            "currency": "RON",
+            "net": D("689.88"),
+            "vat": D("144.87"),
+            "total": D("834.75"),
+            "outstanding": D("88.90"),
+        }
+    ]
+    html = response.content.decode()
+    assert "<h1>Invoices: totals per currency</h1>" in html
+    assert '<table class="document-sums">' in html
+    back = f"/staff/billing/invoices/?status=issued&amp;customer={carol_customer.pk}"
+    assert f'<p><a href="{back}">Back to the list</a></p>' in html
+
+
+def test_a_sums_page_without_documents_says_so(billing, invoices):
+    response = billing.get(INVOICE_SUMS, {"status": "draft", "currency": "EUR"})
+
+    assert response.context["sums"] == []
+    assert "<p>None of the documents found is counted in the totals.</p>" in response.content.decode()
 
 
 def test_the_filter_form_refreshes_the_results_on_any_change(billing, invoices):
@@ -318,21 +402,48 @@ def test_the_credit_note_list_names_the_credited_invoice(billing, bill_billing, 
         f'<a class="mono" href="/staff/billing/documents/{invoice.pk}/">PRH-2026-000001</a>'
         in response.content.decode()
     )
-    assert response.context["sums"] == [
+    assert 'hx-get="/staff/billing/credit-notes/sums/"' in response.content.decode()
+    sums = billing.get(CREDIT_NOTE_SUMS, **HTMX)
+    assert sums.context["sums"] == [
         {"currency": "RON", "net": D("599.88"), "vat": D("125.97"), "total": D("725.85")}
     ]
     assert note.total == D("725.85")
+    assert "Outstanding" not in sums.content.decode()
 
 
-def test_the_list_is_paginated_by_25(billing, bill_billing, carol_customer):
-    for _n in range(26):
-        invoice_for(bill_billing, carol_customer, [DOMAIN], issue=False)
+def test_the_proforma_sums_count_cancelled_proformas_only_when_filtered_for(
+    billing, bill_billing, carol_customer
+):
+    from praho.billing.corrections import cancel_proforma
+
+    proforma_for(bill_billing, carol_customer, issue=True)  # 54.45
+    proforma_for(bill_billing, carol_customer, [HOSTING])  # a draft: 725.85
+    cancel_proforma(actor=bill_billing, proforma=proforma_for(bill_billing, carol_customer, [HOSTING]))
+
+    everything = billing.get(PROFORMA_SUMS, **HTMX)
+    cancelled = billing.get(PROFORMA_SUMS, {"status": "cancelled"}, **HTMX)
+
+    assert everything.context["sums"] == [
+        {"currency": "RON", "net": D("45.00"), "vat": D("9.45"), "total": D("54.45")}
+    ]
+    assert cancelled.context["sums"] == [
+        {"currency": "RON", "net": D("599.88"), "vat": D("125.97"), "total": D("725.85")}
+    ]
+
+
+def test_the_list_is_paginated_by_25(billing, bill_billing, carol_customer, django_assert_num_queries):
+    drafts = [invoice_for(bill_billing, carol_customer, [DOMAIN], issue=False) for _n in range(26)]
 
     first = billing.get(INVOICES)
-    second = billing.get(INVOICES, {"page": 2})
+    # 1 session, 2 user, 3 authenticators, 4 user permissions, 5 group permissions, 6 count,
+    # 7 the page's invoices, read through their ids (praho.core.paginator): no query more
+    with django_assert_num_queries(7):
+        second = billing.get(INVOICES, {"page": 2})
 
     assert (len(first.context["rows"]), len(second.context["rows"])) == (25, 1)
+    assert [row["document"] for row in second.context["rows"]] == [drafts[0]]  # the oldest, last
     assert 'href="?page=2" rel="next"' in first.content.decode()
+    assert 'hx-get="/staff/billing/invoices/sums/"' in second.content.decode()  # without its page
 
 
 def _many_invoices(actor, customer, count):
@@ -347,14 +458,14 @@ def _many_invoices(actor, customer, count):
     ("query", "htmx", "expected"),
     [
         # 1 session, 2 user, 3 authenticators (staff gate), 4 user permissions, 5 group permissions,
-        # 6 count of invoices, 7 the page of invoices with customer and ledger amounts,
-        # 8 the sums per currency
-        ({}, False, 8),
-        ({}, True, 8),
-        # the same, and 9 the customer chosen in the picker
-        ({"status": "unpaid", "currency": "RON", "issued_from": "2026-01-01", "customer": "carol"}, False, 9),
+        # 6 count of invoices, 7 the page of invoices with customer and ledger amounts
+        # (the sums load apart: test_the_sums_run_one_query)
+        ({}, False, 7),
+        ({}, True, 7),
+        # the same, and 8 the customer chosen in the picker
+        ({"status": "unpaid", "currency": "RON", "issued_from": "2026-01-01", "customer": "carol"}, False, 8),
         # the picker is not part of the results htmx swaps
-        ({"overdue": "on", "customer": "carol"}, True, 8),
+        ({"overdue": "on", "customer": "carol"}, True, 7),
     ],
 )
 def test_the_invoice_list_runs_a_fixed_number_of_queries(
@@ -382,11 +493,42 @@ def test_the_proforma_and_credit_note_lists_run_a_fixed_number_of_queries(
         credit_note(actor=bill_billing, invoice=invoice_for(bill_billing, carol_customer, [DOMAIN]))
 
     # 1 session, 2 user, 3 authenticators, 4 user permissions, 5 group permissions,
-    # 6 count, 7 the page of documents (with customer, and the credited invoice), 8 the sums
-    with django_assert_num_queries(8):
+    # 6 count, 7 the page of documents (with customer, and the credited invoice)
+    with django_assert_num_queries(7):
         response = billing.get(path, {"status": "issued"})
 
     assert len(response.context["rows"]) == count
+
+
+@pytest.mark.parametrize("count", [3, 10])
+@pytest.mark.parametrize(
+    ("path", "query", "htmx"),
+    [
+        (INVOICE_SUMS, {}, True),
+        (INVOICE_SUMS, {}, False),
+        (INVOICE_SUMS, {"status": "unpaid", "currency": "RON", "customer": "carol"}, True),
+        (INVOICE_SUMS, {"overdue": "on"}, True),
+        (PROFORMA_SUMS, {"status": "issued"}, True),
+        (CREDIT_NOTE_SUMS, {}, True),
+    ],
+)
+def test_the_sums_run_one_query(
+    billing, bill_billing, carol_customer, django_assert_num_queries, count, path, query, htmx
+):
+    _many_invoices(bill_billing, carol_customer, count)
+    for _n in range(count):
+        proforma_for(bill_billing, carol_customer, issue=True)
+        credit_note(actor=bill_billing, invoice=invoice_for(bill_billing, carol_customer, [DOMAIN]))
+    if "customer" in query:
+        query = query | {"customer": carol_customer.pk}
+
+    # 1 session, 2 user, 3 authenticators (staff gate), 4 user permissions, 5 group permissions,
+    # 6 the sums per currency (the page without htmx shows no customer picker)
+    with django_assert_num_queries(6):
+        response = billing.get(path, query, **(HTMX if htmx else {}))
+
+    assert response.status_code == 200
+    assert [row["currency"] for row in response.context["sums"]] == ["RON"]
 
 
 def test_the_customer_picker_finds_customers_and_keeps_the_chosen_one(billing, carol_customer, dave_customer):
@@ -1248,6 +1390,9 @@ LIST_PAGES = [
     "invoices/",
     "proformas/",
     "credit-notes/",
+    "invoices/sums/",
+    "proformas/sums/",
+    "credit-notes/sums/",
     "invoices/new/",
     "proformas/new/",
     "documents/customers/",
@@ -1294,6 +1439,7 @@ def test_a_customers_user_finds_no_staff_billing_list(client, carol, carol_custo
     client.force_login(carol)
 
     assert client.get(f"/staff/billing/{path}").status_code == 404
+    assert client.get(f"/staff/billing/{path}", **HTMX).status_code == 404  # the sums' fragment too
 
 
 def test_a_visitor_is_sent_to_log_in(client, documents):
@@ -1352,9 +1498,11 @@ def test_support_sees_the_lists(staff_client, sue_support, documents):
 
     invoices = support.get(INVOICES)
     proformas = support.get(PROFORMAS)
+    sums = support.get(INVOICE_SUMS, **HTMX)
 
-    assert (invoices.status_code, proformas.status_code) == (200, 200)
+    assert (invoices.status_code, proformas.status_code, sums.status_code) == (200, 200, 200)
     assert numbers(invoices) == ["PRH-2026-000001"]
+    assert [row["total"] for row in sums.context["sums"]] == [D("725.85")]
     assert "New invoice" not in invoices.content.decode()
     assert "New proforma" not in proformas.content.decode()
 
@@ -1413,6 +1561,9 @@ def test_the_staff_menu_links_to_the_document_lists_for_staff_who_may_see_them(
         ("invoices/?issued_from=2026-03-05&issued_to=2026-03-01", None, ["issued_to"]),
         ("proformas/", None, []),
         ("credit-notes/", None, []),
+        ("invoices/sums/?status=issued", None, []),
+        ("invoices/sums/?issued_from=2026-03-05&issued_to=2026-03-01", None, []),
+        ("proformas/sums/", None, []),
         ("invoices/new/", None, []),
         ("invoices/new/", "bad", ["due_date", "lines-0-quantity", "lines-0-vat_override_reason"]),
         ("documents/{invoice}/", None, []),
