@@ -136,13 +136,23 @@ def _line_treatment(
         return computed
 
 
-def _treatment(customer: Customer, seller: SellerProfile, on: date) -> vat.VatTreatment:
-    return vat.determine_treatment(seller=vat.seller_facts(seller), buyer=vat.buyer_facts(customer), on=on)
+def _treatment(customer: Customer, seller: SellerProfile, on: date, language: str) -> vat.VatTreatment:
+    """The computed treatment, its mention and exemption reason in the customer's document
+    language: they are printed on the document and sent to ANAF (e-Factura)."""
+    with translation.override(language):
+        return vat.determine_treatment(
+            seller=vat.seller_facts(seller), buyer=vat.buyer_facts(customer), on=on
+        )
+
+
+def _language(profile: TaxProfile | None) -> str:
+    return profile.document_language if profile is not None else "ro"
 
 
 def _clean_header(
     errors: FieldErrors, customer: Customer, values: dict[str, Any]
-) -> tuple[str, date, date | None, date]:
+) -> tuple[str, date, date | None, date, str]:
+    """Currency, issue date, tax point date, due date and the customer's document language."""
     profile = current_profile(customer)
     currency = str(values.get("currency") or profile.currency).upper()
     if currency not in Currency.values:
@@ -152,7 +162,7 @@ def _clean_header(
     due_date = values.get("due_date") or issue_date + timedelta(days=profile.payment_terms_days)
     if due_date < issue_date:
         errors.add("due_date", _("The due date cannot be before the issue date."), "before_issue")
-    return currency, issue_date, tax_point_date, due_date
+    return currency, issue_date, tax_point_date, due_date, _language(profile)
 
 
 def write_lines(document: Document, lines: list[dict[str, Any]]) -> None:
@@ -202,9 +212,9 @@ def create_document(
             {"document_type": ValidationError(_("Choose proforma or invoice."), code="invalid")}
         )
     errors = FieldErrors()
-    currency, issue_date, tax_point_date, due_date = _clean_header(errors, customer, values)
+    currency, issue_date, tax_point_date, due_date, language = _clean_header(errors, customer, values)
     seller = current_seller()
-    treatment = _treatment(customer, seller, tax_point_date or issue_date)
+    treatment = _treatment(customer, seller, tax_point_date or issue_date, language)
     if not lines:
         errors.add("lines", _("A document needs at least one line."), "required")
     on = tax_point_date or issue_date
@@ -261,8 +271,10 @@ def update_draft(
             "tax_point_date": document.tax_point_date,
             "due_date": document.due_date,
         } | values
-        currency, issue_date, tax_point_date, due_date = _clean_header(errors, document.customer, merged)
-        treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date)
+        currency, issue_date, tax_point_date, due_date, language = _clean_header(
+            errors, document.customer, merged
+        )
+        treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date, language)
         cleaned = None
         if lines is not None:
             if not lines:
@@ -419,9 +431,11 @@ def _store_issue(document: Document) -> None:
 def _mentions(document: Document, seller: SellerProfile) -> list[str]:
     """The legal mentions, in the customer's document language, from each line's treatment."""
     on = document.tax_point_date or document.issue_date
-    computed = _treatment(document.customer, seller, on)
+    language = _language(document.customer_profile)
+    computed = _treatment(document.customer, seller, on, language)
     # By position: the model's ordering would join the document only to sort by its date.
-    treatments = [_treatment_of(line, computed, on) for line in document.lines.order_by("position")]
+    with translation.override(language):
+        treatments = [_treatment_of(line, computed, on) for line in document.lines.order_by("position")]
     return _mentions_in_language(document, seller, treatments)
 
 
@@ -563,9 +577,12 @@ def _snapshot_parties(batch: list[Document], seller: SellerProfile) -> None:
             raise TaxProfile.DoesNotExist(f"{document.customer} has no tax profile")
         document.customer_profile = profiles[document.customer_id]
         on = document.tax_point_date or document.issue_date
-        computed = treatments.computed(document.customer, on)
+        language = _language(document.customer_profile)
+        computed = treatments.computed(document.customer, on, language)
         document.mentions = _mentions_in_language(
-            document, seller, [treatments.of_line(line, computed, on) for line in lines[document.pk]]
+            document,
+            seller,
+            [treatments.of_line(line, computed, on, language) for line in lines[document.pk]],
         )
         _set_ron_vat_at(document, rates)
 
@@ -625,19 +642,22 @@ class _Treatments:
         self._computed: dict[tuple[Any, ...], vat.VatTreatment] = {}
         self._overrides: dict[tuple[Any, ...], vat.VatTreatment] = {}
 
-    def computed(self, customer: Customer, on: date) -> vat.VatTreatment:
+    def computed(self, customer: Customer, on: date, language: str) -> vat.VatTreatment:
         buyer = vat.buyer_facts(customer)
-        key = (buyer.kind, buyer.country, buyer.has_eu_vat_number, on)
+        key = (buyer.kind, buyer.country, buyer.has_eu_vat_number, on, language)
         if key not in self._computed:
-            self._computed[key] = _treatment(customer, self.seller, on)
+            self._computed[key] = _treatment(customer, self.seller, on, language)
         return self._computed[key]
 
-    def of_line(self, line: DocumentLine, computed: vat.VatTreatment, on: date) -> vat.VatTreatment:
+    def of_line(
+        self, line: DocumentLine, computed: vat.VatTreatment, on: date, language: str
+    ) -> vat.VatTreatment:
         if not line.vat_override_reason:
             return computed
-        key = (computed, on, tuple(line_values(line).items()))
+        key = (computed, on, language, tuple(line_values(line).items()))
         if key not in self._overrides:
-            self._overrides[key] = _treatment_of(line, computed, on)
+            with translation.override(language):
+                self._overrides[key] = _treatment_of(line, computed, on)
         return self._overrides[key]
 
 
