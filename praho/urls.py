@@ -43,6 +43,7 @@ urlpatterns = [
     path("staff/audit/", include("praho.audit.urls")),
     path("", include("praho.customers.urls")),
     path("", include("praho.billing.urls")),
+    path("staff/efactura/", include("praho.efactura.staff_urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
 ]

@@ -1,0 +1,50 @@
+"""Fixtures for the efactura app's tests: the local ANAF and a PRAHO connected to it."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from praho.efactura.tests.fakes.anaf_efactura import FakeAnafEfactura
+
+HTTP_TIMEOUT_SECONDS = 0.5
+
+
+@pytest.fixture
+def fake_anaf_efactura(settings):
+    """ANAF's OAuth server and e-Factura API on a local port, with PRAHO's settings pointing at it.
+
+    Timeouts are short (a SLOW answer is a timeout within half a second) and so are the
+    backoff waits between retries of a read.
+    """
+    with FakeAnafEfactura() as fake:
+        settings.EFACTURA_API_URL = fake.api_url
+        settings.EFACTURA_OAUTH_AUTHORIZE_URL = fake.authorize_url
+        settings.EFACTURA_OAUTH_TOKEN_URL = fake.token_url
+        settings.EFACTURA_CLIENT_ID = fake.client_id
+        settings.EFACTURA_CLIENT_SECRET = fake.client_secret
+        settings.EFACTURA_REDIRECT_URI = fake.redirect_uri
+        settings.EFACTURA_HTTP_TIMEOUT = HTTP_TIMEOUT_SECONDS
+        settings.EFACTURA_RETRY_ATTEMPTS = 3
+        settings.EFACTURA_RETRY_BACKOFF_SECONDS = 0.05
+        settings.EFACTURA_RETRY_MAX_WAIT_SECONDS = 2.0
+        yield fake
+
+
+def authorize_at_anaf(url: str) -> dict[str, str]:
+    """What a person's browser does at ANAF: open the authorize URL, come back with its redirect."""
+    response = httpx.get(url, follow_redirects=False, timeout=HTTP_TIMEOUT_SECONDS)
+    assert response.status_code == 302, response.text
+    location = urlsplit(response.headers["Location"])
+    return {key: values[0] for key, values in parse_qs(location.query).items()}
+
+
+@pytest.fixture
+def anaf_connected(fake_anaf_efactura, alice_admin):
+    """PRAHO connected to the fake ANAF by alice through the real OAuth flow; the stored token."""
+    from praho.efactura import tokens
+
+    answer = authorize_at_anaf(tokens.authorization_url(actor=alice_admin))
+    return tokens.exchange_code(actor=alice_admin, state=answer["state"], code=answer["code"])
