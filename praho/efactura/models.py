@@ -63,3 +63,102 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"ANAF authorization by {self.created_by_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SubmissionState(models.TextChoices):
+    NOT_SUBMITTED = "not_submitted", _("Not submitted")
+    INVALID = "invalid", _("Failed validation")
+    VALIDATED = "validated", _("Validated")
+    # An upload was sent and no answer came back (timeout, dropped connection): ANAF may or may
+    # not have it. Resolved by asking ANAF (message list) before anything is sent again.
+    UNKNOWN = "unknown", _("Upload outcome unknown")
+    UPLOADED = "uploaded", _("Uploaded")
+    PROCESSING = "processing", _("Processing at ANAF")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+# States in which ANAF may hold the document: nothing is uploaded again from them.
+AT_ANAF = (
+    SubmissionState.UNKNOWN,
+    SubmissionState.UPLOADED,
+    SubmissionState.PROCESSING,
+    SubmissionState.ACCEPTED,
+)
+
+
+class Submission(models.Model):
+    """One issued invoice's or credit note's way to ANAF e-Factura, and where it stands.
+
+    The document itself never changes; a rejected one is fixed with a credit note and a new
+    invoice, each with its own submission. `state` moves only through praho.efactura.submissions.
+    """
+
+    document = models.OneToOneField(
+        "billing.Document", on_delete=models.PROTECT, related_name="efactura_submission"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=SubmissionState.choices, default=SubmissionState.NOT_SUBMITTED
+    )
+    # The last day ANAF must have accepted it: 5 working days after the issue date
+    # (Romanian public holidays excluded).
+    deadline = models.DateField(_("deadline"))
+    # The last validation: {"state", "reason", "failures": [{"rule_id", "flag", "text", "location"}]}.
+    validation = models.JSONField(_("validation"), default=dict, blank=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    upload_index = models.CharField(_("ANAF upload index"), max_length=32, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)
+    download_id = models.CharField(_("ANAF download id"), max_length=32, blank=True)
+    # ANAF's signed answer (ZIP), archived: ANAF keeps it only 60 days.
+    answer = models.BinaryField(_("ANAF's signed answer"), null=True, blank=True, editable=False)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # ANAF's errors when it rejected the document: [{"code", "message"}].
+    errors = models.JSONField(_("ANAF's errors"), default=list, blank=True)
+    # Retries of the current step after a network error or HTTP 429, with backoff.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    overdue_notified_at = models.DateTimeField(_("staff told it is overdue"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-Factura submission")
+        verbose_name_plural = _("e-Factura submissions")
+        permissions = [("submit_efactura", _("Can submit documents to ANAF e-Factura"))]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="efactura_sub_due"),
+            models.Index(fields=["state", "deadline"], name="efactura_sub_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"e-Factura {self.document_id}: {self.state}"
+
+
+class UploadOutcome(models.TextChoices):
+    SENT = "sent", _("Sent, no answer yet")
+    REGISTERED = "registered", _("Registered by ANAF")
+    REFUSED = "refused", _("Refused at upload")
+    NEVER_REACHED = "never_reached", _("Never reached ANAF")
+
+
+class Upload(models.Model):
+    """Every upload request sent to ANAF for a submission, written before it is sent: the
+    record that enforces "at most once" and tells what happened to an unanswered one."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="uploads")
+    sent_at = models.DateTimeField(_("sent"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=UploadOutcome.choices, default=UploadOutcome.SENT
+    )
+    index = models.CharField(_("ANAF upload index"), max_length=32, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("e-Factura upload")
+        verbose_name_plural = _("e-Factura uploads")
+        ordering = ("sent_at", "id")
+
+    def __str__(self) -> str:
+        return f"upload {self.index or '?'} of {self.submission_id}: {self.outcome}"
