@@ -136,6 +136,24 @@ def _line_treatment(
         return computed
 
 
+def _refuse_outside_scope_mixed(errors: FieldErrors, lines: list[dict[str, Any]]) -> None:
+    """A document outside the scope of VAT (category O) has only O lines (EN 16931 BR-O-11..14):
+    e-Factura could not express anything else."""
+    categories = {line["vat_category"] for line in lines}
+    if vat.VatCategory.OUTSIDE_SCOPE not in categories or len(categories) == 1:
+        return
+    for index, line in enumerate(lines):
+        if line["vat_category"] == vat.VatCategory.OUTSIDE_SCOPE:
+            errors.add(
+                f"lines.{index}.vat_category",
+                _(
+                    "A line outside the scope of VAT (O) cannot share a document with lines that are "
+                    "taxed or exempt; put it on a document of its own."
+                ),
+                "outside_scope_mixed",
+            )
+
+
 def _treatment(customer: Customer, seller: SellerProfile, on: date, language: str) -> vat.VatTreatment:
     """The computed treatment, its mention and exemption reason in the customer's document
     language: they are printed on the document and sent to ANAF (e-Factura)."""
@@ -219,6 +237,7 @@ def create_document(
         errors.add("lines", _("A document needs at least one line."), "required")
     on = tax_point_date or issue_date
     cleaned = [_clean_line(errors, i, line, treatment=treatment, on=on) for i, line in enumerate(lines)]
+    _refuse_outside_scope_mixed(errors, cleaned)
     errors.raise_if_any()
     document = Document(
         document_type=document_type,
@@ -283,6 +302,7 @@ def update_draft(
                 _clean_line(errors, i, line, treatment=treatment, on=tax_point_date or issue_date)
                 for i, line in enumerate(lines)
             ]
+            _refuse_outside_scope_mixed(errors, cleaned)
         errors.raise_if_any()
         document.currency, document.issue_date = currency, issue_date
         document.tax_point_date, document.due_date = tax_point_date, due_date

@@ -161,6 +161,49 @@ def test_a_reduced_rate_override_with_a_reason_is_kept_and_audited(
     ]
 
 
+OUTSIDE = DOMAIN | {"vat_category": "O", "vat_rate": "0", "vat_override_reason": "Service used abroad"}
+MIXED_REFUSAL = (
+    "A line outside the scope of VAT (O) cannot share a document with lines that are taxed or exempt; "
+    "put it on a document of its own."
+)
+
+
+def test_a_line_outside_the_scope_of_vat_is_refused_beside_taxed_lines(
+    billing_ready, frozen_day, bill_billing, carol_customer
+):
+    with pytest.raises(ValidationError) as refused:
+        create_document(
+            actor=bill_billing, document_type="invoice", customer=carol_customer, lines=[HOSTING, OUTSIDE]
+        )
+
+    assert refused.value.message_dict == {"lines.1.vat_category": [MIXED_REFUSAL]}
+    assert Document.objects.count() == 0
+
+
+def test_a_draft_cannot_be_changed_into_a_mix_of_outside_scope_and_taxed_lines(
+    billing_ready, frozen_day, bill_billing, carol_customer
+):
+    draft = create_document(
+        actor=bill_billing, document_type="invoice", customer=carol_customer, lines=[HOSTING]
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        update_draft(actor=bill_billing, document=draft, lines=[OUTSIDE, HOSTING])
+
+    assert refused.value.message_dict == {"lines.0.vat_category": [MIXED_REFUSAL]}
+    assert [line.description for line in draft.lines.all()] == [HOSTING["description"]]
+
+
+def test_a_document_of_outside_scope_lines_only_is_accepted(
+    billing_ready, frozen_day, bill_billing, carol_customer
+):
+    invoice = create_document(
+        actor=bill_billing, document_type="invoice", customer=carol_customer, lines=[OUTSIDE, OUTSIDE]
+    )
+
+    assert [line.vat_category for line in invoice.lines.all()] == ["O", "O"]
+
+
 def test_an_eu_business_with_a_vat_number_is_reverse_charged_with_the_mention(
     billing_ready, frozen_day, alice_admin, bill_billing
 ):
