@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import EventSpec, record_event, record_events
-from praho.billing import ledger, numbering, totals, vat
+from praho.billing import ledger, numbering, signals, totals, vat
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
@@ -431,7 +431,15 @@ def issue_document(*, actor: User, document: Document) -> Document:
             target=document,
             data={"number": document.number, "total": document.total, "currency": document.currency},
         )
+        _announce_issued([document])
     return document
+
+
+def _announce_issued(documents: Sequence[Document]) -> None:
+    """signals.documents_issued for the invoices and credit notes among `documents`, after commit."""
+    ids = [document.pk for document in documents if document.is_fiscal]
+    if ids:
+        transaction.on_commit(lambda: signals.documents_issued.send(sender=Document, document_ids=ids))
 
 
 def _store_issue(document: Document) -> None:
@@ -554,6 +562,7 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
                 for document in batch
             ]
         )
+        _announce_issued(batch)
     return batch
 
 

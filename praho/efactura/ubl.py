@@ -104,8 +104,8 @@ def document_xml(document: Document) -> bytes:
     _refuse_unless_issued(document)
     kind = _KINDS[DocumentType(document.document_type)]
     lines = sorted(document.lines.all(), key=lambda line: line.position)
+    # Billing never mixes O with other categories on one document (BR-O-11..14, documents.py).
     categories = {line.vat_category for line in lines}
-    _refuse_mixed_outside_scope(categories)
     outside_scope = codes.OUTSIDE_SCOPE in categories
     # The root's namespace is the default one (no prefix): lxml's key None, which lxml-stubs omit.
     nsmap: dict[Any, str] = {None: kind.namespace, **NSMAP}
@@ -134,23 +134,6 @@ def _refuse_unless_issued(document: Document) -> None:
             _("Only an issued invoice or credit note has an e-Factura XML; %(document)s is not one.")
             % {"document": document},
             code="not_issued",
-        )
-
-
-def _refuse_mixed_outside_scope(categories: set[str]) -> None:
-    """EN 16931 (BR-O-11 ... BR-O-14): a document with lines outside the scope of VAT has no other."""
-    if codes.OUTSIDE_SCOPE in categories and len(categories) > 1:
-        raise ValidationError(
-            {
-                "lines": ValidationError(
-                    _(
-                        "e-Factura does not allow lines outside the scope of VAT (O) beside other VAT "
-                        "categories (%(categories)s) on one document (EN 16931 BR-O-11)."
-                    ),
-                    code="outside_scope_mixed",
-                    params={"categories": ", ".join(sorted(categories))},
-                )
-            }
         )
 
 

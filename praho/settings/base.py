@@ -284,7 +284,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "billing.requeue_stuck_deliveries",
         "schedule": crontab(minute="*/15"),
     },
+    # e-Factura: newly issued documents are validated and uploaded within minutes (ANAF wants
+    # them within 5 working days); pending ones are polled when their next look is due.
+    "efactura.submit_new": {"task": "efactura.submit_new", "schedule": crontab(minute="*/5")},
+    "efactura.poll_pending": {"task": "efactura.poll_pending", "schedule": crontab(minute="*/2")},
+    # Staff hear each morning of documents ANAF has not accepted by their deadline (once each);
+    # 06:00 UTC is 08:00 or 09:00 in Bucharest. The task lives in praho.efactura.watch.
+    "efactura.notify_overdue": {"task": "efactura.notify_overdue", "schedule": crontab(minute="0", hour="6")},
 }
+# Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
+CELERY_IMPORTS = ("praho.efactura.watch",)
 
 # --- Logging: every line carries the request ID ---
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -395,3 +404,10 @@ EFACTURA_HTTP_TIMEOUT = float(env_int("EFACTURA_HTTP_TIMEOUT", 30))
 EFACTURA_RETRY_ATTEMPTS = env_int("EFACTURA_RETRY_ATTEMPTS", 3)
 EFACTURA_RETRY_BACKOFF_SECONDS = float(env_int("EFACTURA_RETRY_BACKOFF_SECONDS", 2))
 EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS", 30))
+# An upload whose answer was lost is looked for in ANAF's message list (where it appears only once
+# ANAF has processed it); after this many minutes with nothing listed it is taken as never
+# received and the document is uploaded again (praho.efactura.submissions.resolve_unknown).
+EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 120)
+# Submit each invoice and credit note to ANAF as soon as it is issued (a Celery task after the
+# issuing transaction commits); off, the periodic intake (every 5 minutes) still takes them in.
+EFACTURA_SUBMIT_ON_ISSUE = env_bool("EFACTURA_SUBMIT_ON_ISSUE", True)

@@ -41,3 +41,5 @@ EFACTURA_RETRY_BACKOFF_SECONDS = 0.01
 # With the artifacts absent, validation goes to ANAF; tests reach it only through the
 # fake_anaf_validation fixture (praho/efactura/tests), never the real service.
 EFACTURA_REMOTE_VALIDATION_URL = "http://127.0.0.1:9"
+# Issuing does not submit to ANAF in tests (tasks run eagerly); efactura's tests turn it on.
+EFACTURA_SUBMIT_ON_ISSUE = False

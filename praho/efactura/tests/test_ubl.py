@@ -458,26 +458,6 @@ def test_drafts_and_proformas_have_no_xml(billing):
         assert refused.value.code == "not_issued"
 
 
-def test_lines_outside_the_scope_beside_taxed_ones_are_refused_naming_the_rule(billing):
-    """Billing lets staff override one line to O beside taxed ones; EN 16931 has no such document."""
-    outside = DOMAIN | {
-        "vat_category": "O",
-        "vat_rate": "0",
-        "vat_override_reason": "Sold on behalf of a client",
-    }
-    invoice = issued_invoice(billing, "ro_company", (HOSTING, outside))
-
-    with pytest.raises(ValidationError) as refused:
-        document_xml(ready(invoice))
-
-    assert refused.value.message_dict == {
-        "lines": [
-            "e-Factura does not allow lines outside the scope of VAT (O) beside other VAT categories "
-            "(O, S) on one document (EN 16931 BR-O-11)."
-        ]
-    }
-
-
 def test_an_invoice_converted_from_a_proforma_keeps_the_exemption_of_its_lines(billing):
     proforma = issue_document(
         actor=billing.clerk,
@@ -536,15 +516,12 @@ def test_the_command_refuses_unknown_numbers_proformas_and_documents_it_cannot_e
             lines=[DOMAIN],
         ),
     )
-    outside = DOMAIN | {
-        "vat_category": "O",
-        "vat_rate": "0",
-        "vat_override_reason": "Sold on behalf of a client",
-    }
-    mixed = issued_invoice(billing, "ro_company", (HOSTING, outside))
+    # An intra-community supply (K) to a buyer address without a region: CIUS-RO cannot express it.
+    intra_community = DOMAIN | {"vat_category": "K", "vat_rate": "0", "vat_override_reason": "EU supply"}
+    unexpressible = issued_invoice(billing, "eu_company", (intra_community,))
 
     messages = []
-    for number in ("PRH-2026-999999", proforma.number, mixed.number, ""):
+    for number in ("PRH-2026-999999", proforma.number, unexpressible.number, ""):
         with pytest.raises(CommandError) as refused:
             call_command("efactura_xml", number, stdout=StringIO())
         assert refused.value.returncode == 1
@@ -553,8 +530,9 @@ def test_the_command_refuses_unknown_numbers_proformas_and_documents_it_cannot_e
     assert messages == [
         'No invoice or credit note is numbered "PRH-2026-999999".',
         f"{proforma.number} is a proforma; only invoices and credit notes have an e-Factura XML.",
-        f"The e-Factura XML of {mixed.number} cannot be generated: e-Factura does not allow lines "
-        "outside the scope of VAT (O) beside other VAT categories (O, S) on one document (EN 16931 BR-O-11).",
+        f"The e-Factura XML of {unexpressible.number} cannot be generated: An intra-community supply (K) "
+        "names the delivery address with its region (county) for e-Factura (BR-RO-211); the buyer's "
+        "address has none.",
         'No invoice or credit note is numbered "".',
     ]
 

@@ -1,0 +1,43 @@
+"""When ANAF must have an issued invoice or credit note: 5 working days after its issue date.
+
+Working days are Monday to Friday except Romania's public holidays, as listed by the
+`holidays` package (Orthodox Easter and Pentecost move every year, so no fixed list here).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+WORKING_DAYS_TO_SUBMIT = 5
+SATURDAY = 5
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(year: int) -> frozenset[date]:
+    # One frozen set per year: the package's HolidayBase grows itself on lookups, which is
+    # not safe to share between threads.
+    return frozenset(holidays.country_holidays("RO", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < SATURDAY and day not in _public_holidays(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The `days`-th working day after `start` (`start` itself never counts)."""
+    day = start
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def deadline_for(issue_date: date) -> date:
+    """The last day for ANAF to have the document issued on `issue_date`: the 5th working day
+    after it (issued on Monday 2026-03-09: Monday 2026-03-16)."""
+    return add_working_days(issue_date, WORKING_DAYS_TO_SUBMIT)

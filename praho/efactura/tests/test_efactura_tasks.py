@@ -1,0 +1,170 @@
+"""The e-Factura Celery tasks (run eagerly in tests) against the local ANAF: the periodic intake
+of newly issued documents, the periodic follow-up of pending ones and the staff trigger."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils import timezone
+
+from praho.audit.models import AuditEvent
+from praho.celery import app
+from praho.efactura import submissions, tasks
+from praho.efactura.models import Submission, SubmissionState
+from praho.efactura.tests.fakes.anaf_efactura import HANG_UP_AFTER
+from praho.efactura.tests.ubl_builders import (
+    DOMAIN,
+    HOSTING,
+    credited,
+    issued_invoice,
+    require_validation_artifacts,
+    start_billing,
+)
+
+State = SubmissionState
+
+
+@pytest.fixture
+def billing(db):
+    require_validation_artifacts()
+    return start_billing()
+
+
+def states() -> dict[str, str]:
+    return dict(Submission.objects.values_list("document__number", "state"))
+
+
+def test_newly_issued_documents_are_found_in_one_query(billing, django_assert_num_queries):
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+    note = credited(billing, invoice)
+    submissions.submission_for(invoice)
+
+    with django_assert_num_queries(1):  # the documents WHERE NOT EXISTS (their submission)
+        found = list(submissions.documents_without_submission())
+
+    assert found == [note]
+
+
+def test_submit_new_takes_in_validates_and_uploads_every_issued_invoice_and_credit_note(
+    billing, anaf_connected, fake_anaf_efactura
+):
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+    note = credited(billing, invoice)
+
+    assert tasks.submit_new.delay().get() == 2
+    assert tasks.submit_new.delay().get() == 0  # run again: nothing new, nothing sent twice
+
+    assert states() == {invoice.number: State.UPLOADED, note.number: State.UPLOADED}
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2
+    assert Submission.objects.get(document=invoice).deadline > invoice.issue_date
+
+
+def test_poll_pending_follows_due_submissions_to_their_verdict(billing, anaf_connected, fake_anaf_efactura):
+    fake_anaf_efactura.decide("ok", polls=1)
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+    tasks.submit_new.delay()
+
+    assert tasks.poll_pending.delay().get() == 0  # the first look is due a minute after the upload
+    assert fake_anaf_efactura.requests_to("stareMesaj") == []
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert tasks.poll_pending.delay().get() == 1
+        assert states() == {invoice.number: State.PROCESSING}
+    with time_machine.travel(timezone.now() + timedelta(minutes=4)):
+        assert tasks.poll_pending.delay().get() == 1
+
+    submission = Submission.objects.get(document=invoice)
+    assert submission.state == State.ACCEPTED
+    assert bytes(submission.answer).startswith(b"PK")
+
+
+def test_poll_pending_resolves_an_unknown_upload_without_sending_it_again(
+    billing, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+    tasks.submit_new.delay()
+    assert states() == {invoice.number: State.UNKNOWN}
+    (index,) = fake_anaf_efactura.uploads
+    fake_anaf_efactura.finish(index)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert tasks.submit_new.delay().get() == 0  # unknown is never picked up for an upload
+        assert tasks.poll_pending.delay().get() == 1
+
+    assert states() == {invoice.number: State.ACCEPTED}
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+
+
+def test_without_an_anaf_connection_the_tasks_validate_but_send_nothing_and_say_why(
+    billing, fake_anaf_efactura
+):
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+
+    tasks.submit_new.delay()
+
+    submission = Submission.objects.get(document=invoice)
+    assert submission.state == State.VALIDATED
+    assert "not connected to ANAF" in submission.last_error
+    assert fake_anaf_efactura.received == []
+
+
+def test_the_staff_trigger_runs_after_commit_as_the_staff_member(
+    billing, anaf_connected, fake_anaf_efactura, bill_billing, django_capture_on_commit_callbacks
+):
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submission = submissions.submit(invoice, bill_billing)
+    assert submission.state == State.NOT_SUBMITTED  # nothing sent inside the staff request
+    assert fake_anaf_efactura.requests_to("upload") == []
+    for callback in callbacks:
+        callback()
+
+    submission.refresh_from_db()
+    assert submission.state == State.UPLOADED
+    events = AuditEvent.objects.filter(object_type="efactura.submission").order_by("id")
+    assert [(e.action, e.actor) for e in events] == [
+        ("efactura.submit_requested", bill_billing),
+        ("efactura.validated", bill_billing),
+        ("efactura.upload_sent", bill_billing),
+        ("efactura.uploaded", bill_billing),
+    ]
+
+
+def test_the_tasks_are_registered_and_scheduled():
+    for name in ("efactura.submit_new", "efactura.poll_pending", "efactura.submit_one"):
+        assert name in app.tasks
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["efactura.submit_new"]["task"] == "efactura.submit_new"
+    assert schedule["efactura.poll_pending"]["task"] == "efactura.poll_pending"
+
+
+def test_issuing_submits_at_once_after_commit_and_not_before(
+    billing, anaf_connected, fake_anaf_efactura, settings, django_capture_on_commit_callbacks
+):
+    settings.EFACTURA_SUBMIT_ON_ISSUE = True
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+    assert not Submission.objects.exists()  # nothing is sent for a transaction that may roll back
+    for callback in pending:  # the issuing transaction commits
+        callback()
+
+    assert states() == {invoice.number: State.UPLOADED}
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+    assert tasks.submit_new.delay().get() == 0  # the periodic intake finds nothing left to send
+
+
+def test_issuing_leaves_submission_to_the_periodic_intake_when_the_setting_is_off(
+    billing, anaf_connected, fake_anaf_efactura, settings, django_capture_on_commit_callbacks
+):
+    settings.EFACTURA_SUBMIT_ON_ISSUE = False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+
+    assert not Submission.objects.exists()
+    assert fake_anaf_efactura.requests_to("upload") == []

@@ -1,0 +1,402 @@
+"""The submission state machine against the local ANAF over real HTTP: validation, the upload
+(at most once), polling to a verdict with the signed ZIP archived, retries with backoff and the
+unknown-outcome resolution through ANAF's message list. Documents are issued by billing itself."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.utils import timezone
+
+from praho.audit.models import AuditEvent
+from praho.billing.models import Document
+from praho.efactura import submissions
+from praho.efactura.deadlines import deadline_for
+from praho.efactura.gateways.anaf_answers import read_answer
+from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
+from praho.efactura.tests.fakes.anaf_efactura import (
+    HANG_UP,
+    HANG_UP_AFTER,
+    NOK,
+    TOO_MANY_REQUESTS,
+    XML_ERRORS,
+)
+from praho.efactura.tests.ubl_builders import (
+    DOMAIN,
+    HOSTING,
+    credited,
+    issued_invoice,
+    require_validation_artifacts,
+    start_billing,
+)
+
+State = SubmissionState
+SELLER_CIF = "18547290"  # the demo seller's RO18547290 without RO
+
+
+@pytest.fixture
+def billing(db):
+    require_validation_artifacts()
+    return start_billing()
+
+
+@pytest.fixture
+def invoice(billing) -> Document:
+    return issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+
+
+def actions(submission: Submission) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(object_type="efactura.submission", object_id=str(submission.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+def uploads(submission: Submission) -> list[tuple[str, str]]:
+    return [(u.outcome, u.index) for u in Upload.objects.filter(submission=submission).order_by("pk")]
+
+
+def reload(submission: Submission) -> Submission:
+    return Submission.objects.get(pk=submission.pk)
+
+
+def validated(document: Document) -> Submission:
+    submission = submissions.validate(submissions.submission_for(document))
+    assert submission.state == State.VALIDATED, submission.validation
+    return submission
+
+
+# --- creating, validating -----------------------------------------------------------------
+
+
+def test_a_submission_is_created_once_with_its_deadline(invoice):
+    first = submissions.submission_for(invoice)
+    again = submissions.submission_for(invoice)
+
+    assert first.pk == again.pk
+    assert first.state == State.NOT_SUBMITTED
+    assert first.deadline == deadline_for(invoice.issue_date)
+
+
+def test_only_issued_invoices_and_credit_notes_get_a_submission(billing):
+    from praho.billing.documents import create_document
+
+    draft = create_document(
+        actor=billing.clerk, document_type="invoice", customer=billing.customers["ro_company"], lines=[DOMAIN]
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        submissions.submission_for(draft)
+
+    assert refused.value.error_dict["document"][0].code == "not_issued"
+    assert not Submission.objects.exists()
+
+
+def test_a_valid_document_is_validated_with_the_verdict_stored(invoice):
+    submission = validated(invoice)
+
+    assert submission.validation["state"] == "valid"
+    assert submission.validation["validator"]
+    assert submission.validated_at is not None
+    assert actions(submission) == ["efactura.validated"]
+
+
+def test_a_document_that_cannot_be_expressed_is_invalid_with_its_failures_and_never_uploaded(
+    billing, anaf_connected, fake_anaf_efactura
+):
+    # An intra-community supply (K) to an address without a region: CIUS-RO cannot express it.
+    intra_community = DOMAIN | {"vat_category": "K", "vat_rate": "0", "vat_override_reason": "EU supply"}
+    document = issued_invoice(billing, "eu_company", (intra_community,))
+    submission = submissions.submission_for(document)
+
+    submission = submissions.advance(submission)
+
+    assert submission.state == State.INVALID
+    assert [(f["rule_id"], f["flag"], f["location"]) for f in submission.validation["failures"]] == [
+        ("PRAHO", "fatal", "buyer.county")
+    ]
+    assert fake_anaf_efactura.requests_to("upload") == []
+    assert uploads(submission) == []
+    with pytest.raises(ValidationError):
+        submissions._claim(submission, None)
+    assert actions(submission) == ["efactura.invalid"]
+
+
+def test_without_a_validator_the_document_stays_not_submitted_with_the_reason_and_a_retry(
+    invoice, settings, tmp_path
+):
+    settings.EFACTURA_VALIDATION_DIR = str(tmp_path / "missing")
+    submission = submissions.submission_for(invoice)
+
+    submission = submissions.validate(submission)
+
+    assert submission.state == State.NOT_SUBMITTED
+    assert "validation directory" in submission.last_error
+    assert submission.attempts == 1
+    assert submission.next_attempt_at > timezone.now()
+    assert actions(submission) == []
+
+
+# --- the happy path ------------------------------------------------------------------------
+
+
+def test_issue_submit_upload_process_accept_with_the_signed_zip_archived(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.decide("ok", polls=1)
+    submission = validated(invoice)
+
+    submission = submissions.upload(submission)
+
+    assert submission.state == State.UPLOADED
+    (sent,) = fake_anaf_efactura.requests_to("upload")
+    assert "standard=UBL" in sent.path
+    assert f"cif={SELLER_CIF}" in sent.path
+    assert "extern" not in sent.path
+    assert submission.upload_index == next(iter(fake_anaf_efactura.uploads))
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, submission.upload_index)]
+
+    submission = submissions.poll(submission)
+    assert submission.state == State.PROCESSING
+    assert submission.next_attempt_at > timezone.now()
+
+    submission = submissions.poll(reload(submission))
+    submission = reload(submission)
+    assert submission.state == State.ACCEPTED
+    assert submission.download_id == fake_anaf_efactura.uploads[submission.upload_index].download_id
+    archive = read_answer(bytes(submission.answer))
+    assert archive.document_xml == fake_anaf_efactura.uploads[submission.upload_index].xml
+    assert archive.signature_xml is not None
+    assert submission.answered_at is not None
+    assert submission.errors == []
+    assert actions(submission) == [
+        "efactura.validated",
+        "efactura.upload_sent",
+        "efactura.uploaded",
+        "efactura.processing",
+        "efactura.answer_downloaded",
+        "efactura.accepted",
+    ]
+
+
+def test_a_consumer_invoice_goes_to_uploadb2c_and_a_credit_note_as_cn(
+    billing, anaf_connected, fake_anaf_efactura
+):
+    person = issued_invoice(billing, "ro_person", (HOSTING, DOMAIN))
+    note = credited(billing, issued_invoice(billing, "ro_company", (HOSTING, DOMAIN)))
+
+    assert submissions.upload(validated(person)).state == State.UPLOADED
+    assert submissions.upload(validated(note)).state == State.UPLOADED
+
+    assert len(fake_anaf_efactura.requests_to("uploadb2c")) == 1
+    (standard,) = fake_anaf_efactura.requests_to("upload")
+    assert "standard=CN" in standard.path
+
+
+# --- rejections ----------------------------------------------------------------------------
+
+
+def test_nok_is_rejected_with_anafs_errors_from_the_archived_zip(invoice, anaf_connected, fake_anaf_efactura):
+    fake_anaf_efactura.decide(NOK, polls=0, errors=("E: validari globale eroare regula: BR-RO-010, nume",))
+    submission = submissions.upload(validated(invoice))
+
+    submission = submissions.poll(submission)
+
+    assert submission.state == State.REJECTED
+    assert submission.errors == [
+        {"code": "BR-RO-010", "message": "E: validari globale eroare regula: BR-RO-010, nume"}
+    ]
+    assert read_answer(bytes(reload(submission).answer)).errors == (
+        "E: validari globale eroare regula: BR-RO-010, nume",
+    )
+    assert actions(submission)[-2:] == ["efactura.answer_downloaded", "efactura.rejected"]
+
+
+def test_xml_with_errors_not_taken_in_is_rejected_with_that_reason(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.decide(XML_ERRORS, polls=0)
+    submission = submissions.upload(validated(invoice))
+
+    submission = submissions.poll(submission)
+
+    assert submission.state == State.REJECTED
+    assert submission.errors[0]["message"] == "XML cu erori nepreluat de sistem"
+    assert submission.answer is None
+    assert actions(submission)[-1] == "efactura.rejected"
+
+
+def test_a_rejected_document_is_uploaded_again_only_after_a_staff_resubmit(
+    invoice, anaf_connected, fake_anaf_efactura, alice_admin, django_capture_on_commit_callbacks
+):
+    fake_anaf_efactura.decide(NOK, polls=0)
+    submission = submissions.poll(submissions.upload(validated(invoice)))
+    assert submission.state == State.REJECTED
+    with pytest.raises(ValidationError):
+        submissions.upload(submission)
+
+    fake_anaf_efactura.decide("ok", polls=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        submissions.submit(invoice, alice_admin)
+
+    submission = reload(submission)
+    assert submission.state == State.UPLOADED
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2
+    assert "efactura.resubmitted" in actions(submission)
+    resubmitted = AuditEvent.objects.get(action="efactura.resubmitted")
+    assert resubmitted.actor == alice_admin
+
+
+# --- retries -------------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_backs_off_then_succeeds(invoice, anaf_connected, fake_anaf_efactura):
+    fake_anaf_efactura.fail_next("upload", TOO_MANY_REQUESTS, retry_after="600")
+    submission = validated(invoice)
+
+    submission = submissions.upload(submission)
+
+    assert submission.state == State.VALIDATED
+    assert submission.attempts == 1
+    wait = submission.next_attempt_at - timezone.now()
+    assert timedelta(seconds=590) < wait <= timedelta(seconds=600)
+    assert uploads(submission) == [(UploadOutcome.NEVER_REACHED, "")]
+    assert submissions.submit_new_documents() == 0  # not due yet: nothing sent
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert submissions.submit_new_documents() == 1
+
+    submission = reload(submission)
+    assert submission.state == State.UPLOADED
+    assert submission.attempts == 0
+    assert submission.last_error == ""
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2
+    assert len(fake_anaf_efactura.uploads) == 1
+    assert [o for o, _i in uploads(submission)] == [UploadOutcome.NEVER_REACHED, UploadOutcome.REGISTERED]
+
+
+def test_backoff_doubles_with_each_failure(invoice, anaf_connected, fake_anaf_efactura):
+    fake_anaf_efactura.fail_next("upload", TOO_MANY_REQUESTS, times=3)
+    submission = validated(invoice)
+    waits = []
+    for _ in range(3):
+        submission = submissions.upload(submission)
+        waits.append(round((submission.next_attempt_at - timezone.now()).total_seconds() / 60))
+
+    assert waits == [1, 2, 4]
+
+
+# --- at most once, unknown outcomes --------------------------------------------------------
+
+
+def test_uploading_twice_sends_once(invoice, anaf_connected, fake_anaf_efactura):
+    submission = submissions.upload(validated(invoice))
+
+    with pytest.raises(ValidationError) as refused:
+        submissions.upload(submission)
+
+    assert refused.value.error_dict["state"][0].code == "at_anaf"
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+
+
+def test_a_hang_up_after_upload_is_resolved_from_the_message_list_without_a_second_upload(
+    billing, invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    submission = submissions.upload(validated(invoice))
+    assert submission.state == State.UNKNOWN
+    assert uploads(submission) == [(UploadOutcome.SENT, "")]
+    (index,) = fake_anaf_efactura.uploads
+    other = issued_invoice(billing, "ro_company", (DOMAIN,))
+    submissions.upload(validated(other))  # another upload in the list, known to PRAHO: skipped
+    fake_anaf_efactura.finish(index)
+    fake_anaf_efactura.finish(reload(Submission.objects.get(document=other)).upload_index)
+
+    submission = submissions.resolve_unknown(reload(submission))
+
+    assert submission.state == State.ACCEPTED
+    assert submission.upload_index == index
+    assert submission.download_id == fake_anaf_efactura.uploads[index].download_id
+    assert read_answer(bytes(reload(submission).answer)).document_xml == fake_anaf_efactura.uploads[index].xml
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, index)]
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2  # ours once, the other invoice once
+    assert len(fake_anaf_efactura.requests_to("descarcare")) == 1  # only the unknown candidate
+    assert actions(submission)[-4:] == [
+        "efactura.upload_sent",
+        "efactura.upload_unknown",
+        "efactura.answer_downloaded",
+        "efactura.accepted",
+    ]
+
+
+def test_unknown_stays_unknown_before_the_grace_period_then_a_new_upload_is_allowed(
+    invoice, anaf_connected, fake_anaf_efactura, settings
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 120
+    fake_anaf_efactura.fail_next("upload", HANG_UP)  # the connection drops before ANAF registers it
+    submission = submissions.upload(validated(invoice))
+    assert submission.state == State.UNKNOWN
+
+    submission = submissions.resolve_unknown(submission)
+    assert submission.state == State.UNKNOWN
+    assert submission.next_attempt_at - timezone.now() <= timedelta(minutes=10)
+    with pytest.raises(ValidationError):
+        submissions.upload(submission)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=121)):
+        submission = submissions.resolve_unknown(reload(submission))
+        assert submission.state == State.VALIDATED
+        submission = submissions.upload(submission)
+
+    assert submission.state == State.UPLOADED
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2
+    assert [o for o, _i in uploads(submission)] == [UploadOutcome.NEVER_REACHED, UploadOutcome.REGISTERED]
+    assert "efactura.upload_never_reached" in actions(submission)
+
+
+def test_not_connected_nothing_is_sent_and_staff_see_why(invoice, fake_anaf_efactura):
+    submission = submissions.upload(validated(invoice))
+
+    assert submission.state == State.VALIDATED
+    assert "not connected to ANAF" in submission.last_error
+    assert fake_anaf_efactura.received == []
+    assert uploads(submission) == []
+
+
+# --- two workers at once, on PostgreSQL ----------------------------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="Needs PostgreSQL: SQLite has no row locks; set DATABASE_URL=postgres://... to run it.",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_uploading_at_once_send_one_upload(invoice, anaf_connected, fake_anaf_efactura):
+    submission = validated(invoice)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=5)
+            outcomes.append(str(submissions.upload(Submission.objects.get(pk=submission.pk)).state))
+        except ValidationError as error:
+            outcomes.append(error.error_dict["state"][0].code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["at_anaf", "uploaded"]
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+    assert Upload.objects.count() == 1
