@@ -1,8 +1,14 @@
-"""Staff pages of the ANAF connection under /staff/efactura/anaf/: where the authorization
-stands, the button that starts it at ANAF, and the callback ANAF redirects back to.
+"""Staff pages of e-Factura under /staff/efactura/.
 
-Only staff allowed to manage the connection (efactura.manage_anaf, the admin role) reach
-them; the rules and their messages live in praho.efactura.tokens.
+- The dashboard (efactura.view_submission): counts by state, documents near or past their
+  deadline, rejected and invalid ones, issued documents not tracked yet (presenters.dashboard).
+- A document's XML (whoever may see the document, as its PDF), ANAF's archived signed answer
+  (efactura.view_submission) and "Submit to ANAF" (efactura.submit_efactura, which calls
+  praho.efactura.submissions.submit). Documents are reached through billing's selectors, so an
+  id the user may not see is a 404.
+- The ANAF connection under anaf/ (efactura.manage_anaf, the admin role): where the
+  authorization stands, the button that starts it at ANAF, and the callback ANAF redirects
+  back to; the rules and their messages live in praho.efactura.tokens.
 """
 
 from __future__ import annotations
@@ -13,16 +19,78 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from praho.billing.models import Document
+from praho.billing.selectors import document_for, documents_visible_to
 from praho.core.http import AuthenticatedHttpRequest
-from praho.efactura import tokens
+from praho.core.validation import fiscal_today
+from praho.efactura import presenters, submissions, tokens
+from praho.efactura.api import xml_response
+from praho.efactura.models import Submission
+from praho.efactura.selectors import with_xml_data
 
 TEMPLATES = "efactura/staff/"
 PERMISSION = "efactura.manage_anaf"
+VIEW_SUBMISSIONS = "efactura.view_submission"
+
+
+@require_GET
+@permission_required(VIEW_SUBMISSIONS, raise_exception=True)
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, TEMPLATES + "dashboard.html", presenters.dashboard(fiscal_today()))
+
+
+@require_GET
+@permission_required("billing.view_document", raise_exception=True)
+def document_xml(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    """The e-Factura XML as a download; a draft has none (back to its page, saying so)."""
+    try:
+        document = with_xml_data(documents_visible_to(request.user)).get(pk=document_id)
+    except Document.DoesNotExist:
+        raise Http404 from None
+    try:
+        return xml_response(document)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("billing:document", document.pk)
+
+
+@require_GET
+@permission_required(VIEW_SUBMISSIONS, raise_exception=True)
+def document_answer(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    """ANAF's signed answer (ZIP) as archived when the document was accepted or rejected."""
+    document = document_for(request.user, document_id)
+    submission = Submission.objects.filter(document=document, answer__isnull=False).first()
+    if submission is None or submission.answer is None:
+        raise Http404
+    filename = f"{document.number}-ANAF-{submission.download_id or 'answer'}.zip"
+    return HttpResponse(
+        bytes(submission.answer),
+        content_type="application/zip",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+@require_POST
+@permission_required("efactura.submit_efactura", raise_exception=True)
+def document_submit(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    document = document_for(request.user, document_id)
+    try:
+        submission = submissions.submit(document, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(document)s is on its way to ANAF (%(state)s); its state here follows ANAF's answer.")
+            % {"document": document, "state": submission.get_state_display()},
+        )
+    return redirect("billing:document", document.pk)
 
 
 @require_GET

@@ -446,6 +446,7 @@ def test_the_schema_documents_the_billing_endpoints(client):
         "/api/v1/invoices/{invoice_id}/issue/": {"post": {"200", *action}},
         "/api/v1/invoices/{invoice_id}/credit-note/": {"post": {"201", *action}},
         "/api/v1/invoices/{invoice_id}/pdf/": {"get": read},
+        "/api/v1/invoices/{invoice_id}/efactura.xml": {"get": {"400", *read}},
         "/api/v1/proformas/": {"get": {"200", "400", "401"}, "post": {"201", "400", "401", "403"}},
         "/api/v1/proformas/{proforma_id}/": {"get": read, "patch": {"200", *action}},
         "/api/v1/proformas/{proforma_id}/issue/": {"post": {"200", *action}},
@@ -455,6 +456,7 @@ def test_the_schema_documents_the_billing_endpoints(client):
         "/api/v1/credit-notes/": {"get": {"200", "400", "401"}},
         "/api/v1/credit-notes/{credit_note_id}/": {"get": read},
         "/api/v1/credit-notes/{credit_note_id}/pdf/": {"get": read},
+        "/api/v1/credit-notes/{credit_note_id}/efactura.xml": {"get": {"400", *read}},
         "/api/v1/payments/": {"get": {"200", "400", "401"}, "post": {"201", "400", "401", "403"}},
         "/api/v1/payments/{payment_id}/": {"get": read},
         "/api/v1/customers/{customer_id}/balance/": {"get": read},
@@ -463,6 +465,11 @@ def test_the_schema_documents_the_billing_endpoints(client):
     assert set(paths["/api/v1/invoices/{invoice_id}/pdf/"]["get"]["responses"]["200"]["content"]) == {
         "application/pdf"
     }
+    for xml in (
+        "/api/v1/invoices/{invoice_id}/efactura.xml",
+        "/api/v1/credit-notes/{credit_note_id}/efactura.xml",
+    ):
+        assert set(paths[xml]["get"]["responses"]["200"]["content"]) == {"application/xml"}
     assert [p["name"] for p in paths["/api/v1/invoices/"]["get"]["parameters"]] == [
         "currency",
         "customer",

@@ -31,6 +31,7 @@ API_PATHS = {
     "/api/v1/invoices/{invoice_id}/issue/",
     "/api/v1/invoices/{invoice_id}/credit-note/",
     "/api/v1/invoices/{invoice_id}/pdf/",
+    "/api/v1/invoices/{invoice_id}/efactura.xml",
     "/api/v1/proformas/",
     "/api/v1/proformas/{proforma_id}/",
     "/api/v1/proformas/{proforma_id}/issue/",
@@ -40,6 +41,7 @@ API_PATHS = {
     "/api/v1/credit-notes/",
     "/api/v1/credit-notes/{credit_note_id}/",
     "/api/v1/credit-notes/{credit_note_id}/pdf/",
+    "/api/v1/credit-notes/{credit_note_id}/efactura.xml",
     "/api/v1/payments/",
     "/api/v1/payments/{payment_id}/",
 }
