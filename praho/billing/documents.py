@@ -439,7 +439,11 @@ def _announce_issued(documents: Sequence[Document]) -> None:
     """signals.documents_issued for the invoices and credit notes among `documents`, after commit."""
     ids = [document.pk for document in documents if document.is_fiscal]
     if ids:
-        transaction.on_commit(lambda: signals.documents_issued.send(sender=Document, document_ids=ids))
+        # robust: a receiver failing (the broker down) must not turn an issued invoice into an error
+        # page; it is logged, and e-Factura's periodic intake takes the documents in anyway.
+        transaction.on_commit(
+            lambda: signals.documents_issued.send(sender=Document, document_ids=ids), robust=True
+        )
 
 
 def _store_issue(document: Document) -> None:

@@ -25,11 +25,9 @@ CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:efactura.mfinante.ro:C
 INVOICE_TYPE_CODE = "380"
 CREDIT_NOTE_TYPE_CODE = "381"
 
-# BT-81, UNCL 4461: invoices are paid by credit transfer to the seller's IBAN; a credit note
-# is settled against what the customer owes or was paid (customer credit or refund), so it
-# says "clearing between partners" and names no account to pay into.
+# BT-81, UNCL 4461: invoices are paid by credit transfer to the seller's IBAN. A credit note
+# carries payment terms instead (it is settled against what the customer owes, or refunded).
 PAYMENT_MEANS_CREDIT_TRANSFER = "30"
-PAYMENT_MEANS_CLEARING = "97"
 
 # BT-8, UNTDID 2005 as CIUS-RO restricts it (BR-RO-040): VAT due when paid, for VAT on a cash
 # basis, whose documents carry this mention (praho.billing.vat.document_mentions).

@@ -25,6 +25,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from praho.audit.services import record_event
 from praho.billing.models import Document
 from praho.billing.selectors import document_for, documents_visible_to
 from praho.core.http import AuthenticatedHttpRequest
@@ -69,6 +70,10 @@ def document_answer(request: AuthenticatedHttpRequest, document_id: int) -> Http
     if submission is None or submission.answer is None:
         raise Http404
     filename = f"{document.number}-ANAF-{submission.download_id or 'answer'}.zip"
+    # The signed answer is the proof of reporting an auditor asks for: who took a copy is recorded.
+    record_event(
+        "efactura.answer_copied", actor=request.user, target=submission, data={"document": document.number}
+    )
     return HttpResponse(
         bytes(submission.answer),
         content_type="application/zip",

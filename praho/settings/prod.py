@@ -18,6 +18,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's host(s), e.g. praho.example.com.")
 
+# Which ANAF system e-Factura reports to must be said, not defaulted: a forgotten setting would
+# send real invoices to ANAF's test system, where "accepted" has no fiscal effect.
+if env_str("EFACTURA_ENVIRONMENT", "") not in ("test", "prod"):
+    raise ImproperlyConfigured("EFACTURA_ENVIRONMENT must be prod (or test, for a staging system).")
+
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 # Load balancers probe over plain HTTP; a redirect would fail them.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]

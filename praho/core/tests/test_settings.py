@@ -28,7 +28,11 @@ def prod_env(**overrides: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "LOG_"))
     }
-    env.update(DJANGO_SECRET_KEY=random_secret_key(), DJANGO_ALLOWED_HOSTS="praho.example.com")
+    env.update(
+        DJANGO_SECRET_KEY=random_secret_key(),
+        DJANGO_ALLOWED_HOSTS="praho.example.com",
+        EFACTURA_ENVIRONMENT="prod",
+    )
     env.update(overrides)
     return env
 
@@ -61,6 +65,7 @@ def test_check_deploy_finds_nothing_with_production_settings():
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS must name the site's host(s)"),
         ({"DJANGO_ALLOWED_HOSTS": " , "}, "DJANGO_ALLOWED_HOSTS must name the site's host(s)"),
         ({"DJANGO_SECURE_SSL_REDIRECT": "maybe"}, "DJANGO_SECURE_SSL_REDIRECT must be a boolean"),
+        ({"EFACTURA_ENVIRONMENT": "production"}, "EFACTURA_ENVIRONMENT must be test or prod"),
     ],
 )
 def test_production_refuses_to_start_with_bad_configuration(overrides, message):
@@ -69,6 +74,16 @@ def test_production_refuses_to_start_with_bad_configuration(overrides, message):
     assert result.returncode == 1
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+def test_production_refuses_to_start_without_saying_which_anaf_system_it_reports_to():
+    env = prod_env()
+    del env["EFACTURA_ENVIRONMENT"]
+
+    result = run(["manage.py", "check", "--settings=praho.settings.prod"], env)
+
+    assert result.returncode == 1
+    assert "EFACTURA_ENVIRONMENT must be prod (or test, for a staging system)." in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -197,6 +197,8 @@ def test_staff_download_the_archived_answer(staff_client, sue_support, invoice):
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == f'attachment; filename="{invoice.number}-ANAF-3001.zip"'
     assert response.content == ZIP
+    event = AuditEvent.objects.get(action="efactura.answer_copied")
+    assert (event.actor, event.data) == (sue_support, {"document": invoice.number})
 
 
 def test_no_answer_yet_is_404(staff_client, sue_support, invoice):
