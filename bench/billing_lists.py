@@ -2,7 +2,8 @@
 
 Measures, with Django's test client (staff user with the billing role, forced login past the 2FA
 gate), p50/p95/max and the queries of: the staff list /staff/billing/invoices/ (page 1, a deep page,
-status=overdue, one customer, currency and a date range), the API list GET /api/v1/invoices/
+status=overdue, one customer, currency and a date range), the sums fragment the page loads after
+it (all, overdue), the API list GET /api/v1/invoices/
 (default, status=unpaid, one customer) and the customer area's /app/billing/ for a user of a
 customer with 500 invoices; then EXPLAIN ANALYZE of each request's slowest query.
 
@@ -845,6 +846,7 @@ def scenarios_for(who: Subjects) -> list[Scenario]:
     area.force_login(who.owner)
     staff_list = get_ok(staff, "/staff/billing/invoices/")
     api = get_ok(staff, "/api/v1/invoices/")
+    sums = get_ok(staff, "/staff/billing/invoices/sums/", **{"HX-Request": "true"})
     customers = [{"customer": str(pk)} for pk in who.customers]
     return [
         Scenario("staff list, page 1", staff_list, cycle([{}])),
@@ -854,6 +856,8 @@ def scenarios_for(who: Subjects) -> list[Scenario]:
         Scenario(
             "staff list ?currency=EUR&issued_from..to", staff_list, cycle(who.ranges), note="4 quarters"
         ),
+        Scenario("staff sums fragment (HTMX)", sums, cycle([{}]), note="loaded after the page"),
+        Scenario("staff sums ?status=overdue", sums, cycle([{"status": "overdue"}])),
         Scenario("API /api/v1/invoices/", api, cycle([{}])),
         Scenario("API ?status=unpaid", api, cycle([{"status": "unpaid"}])),
         Scenario("API ?customer=<id>", api, cycle(customers), note="15 customers"),
