@@ -3,19 +3,27 @@
 from django.urls import path
 
 from praho.billing import staff_credit_views, staff_document_views, staff_draft_views, staff_views
+from praho.billing.models import DocumentType
+
+INVOICE, PROFORMA, CREDIT_NOTE = DocumentType.INVOICE, DocumentType.PROFORMA, DocumentType.CREDIT_NOTE
 
 urlpatterns = [
-    path("invoices/", staff_views.invoice_list, name="invoices"),
-    path("invoices/sums/", staff_views.invoice_sums, name="invoice-sums"),
+    path("invoices/", staff_views.document_list, {"document_type": INVOICE}, name="invoices"),
+    path("invoices/sums/", staff_views.document_sums, {"document_type": INVOICE}, name="invoice-sums"),
     path("invoices/new/", staff_draft_views.invoice_create, name="invoice-create"),
     path(
         "invoices/<int:document_id>/credit/", staff_credit_views.credit_note_create, name="credit-note-create"
     ),
-    path("proformas/", staff_views.proforma_list, name="proformas"),
-    path("proformas/sums/", staff_views.proforma_sums, name="proforma-sums"),
+    path("proformas/", staff_views.document_list, {"document_type": PROFORMA}, name="proformas"),
+    path("proformas/sums/", staff_views.document_sums, {"document_type": PROFORMA}, name="proforma-sums"),
     path("proformas/new/", staff_draft_views.proforma_create, name="proforma-create"),
-    path("credit-notes/", staff_views.credit_note_list, name="credit-notes"),
-    path("credit-notes/sums/", staff_views.credit_note_sums, name="credit-note-sums"),
+    path("credit-notes/", staff_views.document_list, {"document_type": CREDIT_NOTE}, name="credit-notes"),
+    path(
+        "credit-notes/sums/",
+        staff_views.document_sums,
+        {"document_type": CREDIT_NOTE},
+        name="credit-note-sums",
+    ),
     path("documents/customers/", staff_views.customer_picker, name="customer-picker"),
     path("documents/<int:document_id>/", staff_document_views.document_detail, name="document"),
     path("documents/<int:document_id>/edit/", staff_draft_views.document_edit, name="document-edit"),

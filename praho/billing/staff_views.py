@@ -206,31 +206,6 @@ def _document_sums(request: AuthenticatedHttpRequest, document_type: str) -> Htt
     return render(request, TEMPLATES + template, context)
 
 
-@permission_required("billing.view_document", raise_exception=True)
-def invoice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _document_list(request, DocumentType.INVOICE)
-
-
-@permission_required("billing.view_document", raise_exception=True)
-def proforma_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _document_list(request, DocumentType.PROFORMA)
-
-
-@permission_required("billing.view_document", raise_exception=True)
-def credit_note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _document_list(request, DocumentType.CREDIT_NOTE)
-
-
-@permission_required("billing.view_document", raise_exception=True)
-def invoice_sums(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _document_sums(request, DocumentType.INVOICE)
-
-
-@permission_required("billing.view_document", raise_exception=True)
-def proforma_sums(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _document_sums(request, DocumentType.PROFORMA)
-
-
-@permission_required("billing.view_document", raise_exception=True)
-def credit_note_sums(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _document_sums(request, DocumentType.CREDIT_NOTE)
+# One view per page, each type's URL passing its document_type (staff_urls.py).
+document_list = permission_required("billing.view_document", raise_exception=True)(_document_list)
+document_sums = permission_required("billing.view_document", raise_exception=True)(_document_sums)
