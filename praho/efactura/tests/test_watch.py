@@ -127,8 +127,8 @@ def test_each_email_is_written_in_its_recipients_language(
 
     # The state's label, translated: alice reads Romanian, bill Bulgarian, mike the default (en).
     bodies = {message.to[0]: message.body for message in mail.outbox}
-    assert "deadline 2026-03-06, Respinsă" in bodies["alice@staff.test"]
-    assert "Отхвърлена" in bodies["bill@staff.test"]
+    assert "termen limită 2026-03-06, Respinsă" in bodies["alice@staff.test"]
+    assert "краен срок 2026-03-06, Отхвърлена" in bodies["bill@staff.test"]
     assert "deadline 2026-03-06, Rejected" in bodies["mike@staff.test"]
 
 
