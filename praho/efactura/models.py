@@ -106,6 +106,12 @@ class Submission(models.Model):
     # The last validation: {"state", "reason", "failures": [{"rule_id", "flag", "text", "location"}]}.
     validation = models.JSONField(_("validation"), default=dict, blank=True)
     validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    # The XML as validated, sent as it is: regenerating it at upload could send bytes that were
+    # never validated (a deploy between the two). Its SHA-256 is checked before it is sent.
+    xml = models.BinaryField(_("validated XML"), null=True, blank=True, editable=False)
+    xml_sha256 = models.CharField(_("validated XML SHA-256"), max_length=64, blank=True)
+    # EFACTURA_ENVIRONMENT ("test" or "prod") of the last upload: a test upload has no fiscal effect.
+    environment = models.CharField(_("ANAF environment"), max_length=8, blank=True)
     upload_index = models.CharField(_("ANAF upload index"), max_length=32, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)
     download_id = models.CharField(_("ANAF download id"), max_length=32, blank=True)
@@ -154,6 +160,9 @@ class Upload(models.Model):
     index = models.CharField(_("ANAF upload index"), max_length=32, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+    # While the outcome is unknown: the ids of the messages in ANAF's list already downloaded and
+    # found to hold another invoice, so they are not downloaded again (ANAF limits downloads a day).
+    checked_messages = models.JSONField(_("ANAF messages checked"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("e-Factura upload")

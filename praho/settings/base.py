@@ -405,9 +405,13 @@ EFACTURA_RETRY_ATTEMPTS = env_int("EFACTURA_RETRY_ATTEMPTS", 3)
 EFACTURA_RETRY_BACKOFF_SECONDS = float(env_int("EFACTURA_RETRY_BACKOFF_SECONDS", 2))
 EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS", 30))
 # An upload whose answer was lost is looked for in ANAF's message list (where it appears only once
-# ANAF has processed it); after this many minutes with nothing listed it is taken as never
-# received and the document is uploaded again (praho.efactura.submissions.resolve_unknown).
-EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 120)
+# ANAF has processed it, so an empty list proves nothing). It is never uploaded again on its own:
+# after this many minutes with nothing listed, PRAHO looks more rarely and tells staff, and a
+# staff member's "Submit to ANAF" then sends it again (praho.efactura.submissions.resolve_unknown).
+EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 1440)
+# The first issue date PRAHO sends to ANAF (ISO, e.g. 2026-12-01): documents issued before it are
+# not taken in (they stay "not tracked"; whatever reported them before PRAHO did). Empty: all.
+EFACTURA_START_DATE = env_str("EFACTURA_START_DATE", "")
 # Submit each invoice and credit note to ANAF as soon as it is issued (a Celery task after the
 # issuing transaction commits); off, the periodic intake (every 5 minutes) still takes them in.
 EFACTURA_SUBMIT_ON_ISSUE = env_bool("EFACTURA_SUBMIT_ON_ISSUE", True)

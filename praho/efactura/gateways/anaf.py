@@ -46,6 +46,7 @@ from praho.efactura.gateways.anaf_answers import (
 )
 from praho.efactura.gateways.anaf_errors import (
     AnafAuthError,
+    AnafConfigurationError,
     AnafError,
     AnafRateLimitedError,
     AnafRejectedError,
@@ -134,7 +135,8 @@ class AnafEfacturaClient:
         `external`: the buyer is not Romanian (extern=DA); `self_billed`: the buyer issued it
         (autofactura=DA); `b2c`: the buyer is a consumer (/uploadb2c).
         Raises AnafRejectedError (nothing registered), AnafUnknownOutcomeError, AnafRetryableError
-        (certainly not registered: try again later) or AnafAuthError.
+        (certainly not registered: try again later), AnafConfigurationError (not registered: the
+        API address or the file's size must be fixed) or AnafAuthError.
         """
         params = {"standard": Standard(standard).value, "cif": normalize_cif(cif)}
         if external:
@@ -145,6 +147,8 @@ class AnafEfacturaClient:
         response = self._request("POST", path, params=params, content=xml)
         try:
             return answers.parse_upload(response.content)
+        except AnafRateLimitedError:
+            raise  # ANAF's daily limit refused it before registering anything: certainly not there
         except AnafRetryableError as error:
             # A 200 we cannot read may well carry an index we never saw.
             raise _unknown_outcome(path, error.detail) from error
@@ -287,8 +291,28 @@ def _raise_for_status(method: str, path: str, response: httpx.Response) -> None:
     raise _refusal(path, response)
 
 
+# Answers of the web server in front of the service, not of e-Factura: the request never got a verdict.
+_NOT_THE_SERVICE = (
+    httpx.codes.NOT_FOUND,
+    httpx.codes.METHOD_NOT_ALLOWED,
+    httpx.codes.REQUEST_ENTITY_TOO_LARGE,
+)
+
+
 def _refusal(path: str, response: httpx.Response) -> AnafError:
-    """A 4xx other than 401/403/429: ANAF's own JSON error when it sent one."""
+    """A 4xx other than 401/403/429: ANAF's own JSON error when it sent one; 404, 405 and 413
+    are a configuration error (wrong address, file too large), never ANAF's verdict on a document."""
+    detail = f"{path}: HTTP {response.status_code}: {response.text[:300]!r}"
+    if response.status_code in _NOT_THE_SERVICE:
+        logger.error("ANAF %s: %s", path, detail)
+        if response.status_code == httpx.codes.REQUEST_ENTITY_TOO_LARGE:
+            message = _("ANAF's server refused the file as too large (HTTP 413); nothing was registered.")
+        else:
+            message = _(
+                "ANAF's server has no %(path)s at the configured address (HTTP %(status)s); check "
+                "EFACTURA_API_URL. Nothing was registered."
+            ) % {"path": path, "status": response.status_code}
+        return AnafConfigurationError(message, detail=detail)
     message = response.text[:300]
     try:
         body = response.json()
@@ -300,7 +324,7 @@ def _refusal(path: str, response: httpx.Response) -> AnafError:
         _("ANAF refused the request (HTTP %(status)s): %(message)s")
         % {"status": response.status_code, "message": message},
         errors=(message,),
-        detail=f"{path}: HTTP {response.status_code}: {response.text[:300]!r}",
+        detail=detail,
     )
 
 

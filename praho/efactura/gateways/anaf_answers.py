@@ -143,11 +143,17 @@ class AnswerArchive:
 
     @property
     def errors(self) -> tuple[str, ...]:
-        """ANAF's reasons for a rejection (empty for an accepted invoice)."""
+        """ANAF's reasons for a rejection (empty for an accepted invoice); a report that does not
+        parse is one reason saying so, the ZIP itself being archived for staff to open."""
         document = self.document_xml
         if document is None:
             return ()
-        root = _xml_root(document)
+        try:
+            root = _xml_root(document)
+        except etree.XMLSyntaxError:
+            return (
+                _("ANAF's error report could not be read; open the archived answer to see ANAF's errors."),
+            )
         if etree.QName(root).localname != "header":
             return ()
         return _error_messages(root)

@@ -10,6 +10,9 @@
   list before uploading again, or the invoice may be reported twice.
 - AnafAuthError: the access token is missing, expired or refused (401), or the certificate
   holder has no rights for the CIF. Someone must connect PRAHO to ANAF again.
+- AnafConfigurationError: ANAF's server does not take the request as PRAHO sends it (HTTP 404,
+  405, 413): a wrong EFACTURA_API_URL, an endpoint that moved, a file too large. Nothing was
+  registered; an operator must fix the setting (or the document).
 """
 
 from __future__ import annotations
@@ -54,6 +57,10 @@ class AnafUnreadableAnswerError(AnafRetryableError):
 
 class AnafUnknownOutcomeError(AnafError):
     """The upload reached the network but no answer came back: ANAF may or may not have it."""
+
+
+class AnafConfigurationError(AnafError):
+    """The request did not reach the e-Factura service as such; not ANAF's verdict on the document."""
 
 
 class AnafAuthError(AnafError):

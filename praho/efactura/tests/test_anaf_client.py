@@ -26,6 +26,7 @@ from praho.efactura.gateways.anaf_answers import (
 )
 from praho.efactura.gateways.anaf_errors import (
     AnafAuthError,
+    AnafConfigurationError,
     AnafNoRightsError,
     AnafNotConnectedError,
     AnafRateLimitedError,
@@ -157,6 +158,31 @@ def test_an_upload_refused_with_429_is_retryable_and_not_repeated_by_the_client(
     assert limited.value.retry_after == 7.0
     assert len(fake_anaf_efactura.requests_to("upload")) == 1
     assert fake_anaf_efactura.uploads == {}
+
+
+def test_anafs_daily_upload_limit_is_a_rate_limit_not_an_unknown_outcome(client, fake_anaf_efactura):
+    fake_anaf_efactura.fail_next("upload", fake_modes.DAILY_LIMIT)
+
+    with pytest.raises(AnafRateLimitedError) as limited:
+        client.upload(INVOICE, cif=CIF)
+
+    assert not isinstance(limited.value, AnafUnknownOutcomeError)
+    assert limited.value.retry_after is not None
+    assert fake_anaf_efactura.uploads == {}
+
+
+@pytest.mark.parametrize("path", ["/wrong/FCTEL/rest", "/test/FCTEL"])
+def test_an_upload_to_an_address_without_the_service_is_a_configuration_error(
+    anaf_connected, fake_anaf_efactura, settings, path
+):
+    settings.EFACTURA_API_URL = fake_anaf_efactura.url + path
+
+    with AnafEfacturaClient() as client, pytest.raises(AnafConfigurationError) as misconfigured:
+        client.upload(INVOICE, cif=CIF)
+
+    assert "HTTP 404" in misconfigured.value.message
+    assert "EFACTURA_API_URL" in misconfigured.value.message
+    assert not isinstance(misconfigured.value, AnafRejectedError)
 
 
 def test_an_upload_that_cannot_connect_certainly_did_not_reach_anaf(anaf_connected, settings):
@@ -349,6 +375,16 @@ def test_a_download_that_is_not_a_zip_is_retried_then_refused(client, fake_anaf_
         client.download("3000000001")
 
     assert len(fake_anaf_efactura.requests_to("descarcare")) == 3
+
+
+def test_an_error_report_that_does_not_parse_is_one_error_saying_so(client, fake_anaf_efactura):
+    fake_anaf_efactura.decide(fake_modes.NOK, polls=0, report=b"<header><Error errorMessage=")
+    index = uploaded(client, fake_anaf_efactura)
+
+    answer = read_answer(client.download(client.status(index).download_id))
+
+    assert len(answer.errors) == 1
+    assert "could not be read" in answer.errors[0]
 
 
 def test_a_truncated_zip_is_not_taken_for_an_answer():

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from praho.audit.models import AuditEvent
@@ -96,6 +97,49 @@ def test_poll_pending_resolves_an_unknown_upload_without_sending_it_again(
 
     assert states() == {invoice.number: State.ACCEPTED}
     assert len(fake_anaf_efactura.requests_to("upload")) == 1
+
+
+def test_one_submission_anaf_s_answers_cannot_be_used_for_does_not_stop_the_others(
+    billing, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.decide("ok", polls=1)
+    broken = issued_invoice(billing, "ro_company", (HOSTING,))
+    fine = issued_invoice(billing, "ro_company", (DOMAIN,))
+    tasks.submit_new.delay()
+    Submission.objects.filter(document=broken).update(upload_index="lost-in-a-restore")
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert tasks.poll_pending.delay().get() == 2
+
+    assert states() == {broken.number: State.UPLOADED, fine.number: State.PROCESSING}
+    waiting = Submission.objects.get(document=broken)
+    assert "lost-in-a-restore" in waiting.last_error
+    assert waiting.attempts == 1
+    assert waiting.next_attempt_at > timezone.now() + timedelta(minutes=2)
+
+
+def test_documents_issued_before_the_start_date_are_not_taken_in(
+    billing, anaf_connected, fake_anaf_efactura, settings
+):
+    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+    settings.EFACTURA_START_DATE = (invoice.issue_date + timedelta(days=1)).isoformat()
+
+    assert tasks.submit_new.delay().get() == 0
+    assert submissions.submit_issued([invoice.pk]) == 0
+    assert not Submission.objects.exists()
+    assert fake_anaf_efactura.requests_to("upload") == []
+
+    settings.EFACTURA_START_DATE = invoice.issue_date.isoformat()
+    assert tasks.submit_new.delay().get() == 1
+    assert states() == {invoice.number: State.UPLOADED}
+
+
+def test_a_start_date_that_is_not_a_date_is_refused_naming_the_setting(billing, settings):
+    issued_invoice(billing, "ro_company", (DOMAIN,))
+    settings.EFACTURA_START_DATE = "1.1.2026"
+
+    with pytest.raises(ImproperlyConfigured, match="EFACTURA_START_DATE"):
+        submissions.submit_new_documents()
 
 
 def test_without_an_anaf_connection_the_tasks_validate_but_send_nothing_and_say_why(

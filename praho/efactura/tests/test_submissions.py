@@ -4,11 +4,13 @@ unknown-outcome resolution through ANAF's message list. Documents are issued by 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
@@ -17,11 +19,14 @@ from praho.audit.models import AuditEvent
 from praho.billing.models import Document
 from praho.efactura import submissions
 from praho.efactura.deadlines import deadline_for
+from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import read_answer
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
 from praho.efactura.tests.fakes.anaf_efactura import (
+    DAILY_LIMIT,
     HANG_UP,
     HANG_UP_AFTER,
+    LATE_PROCESSING,
     NOK,
     TOO_MANY_REQUESTS,
     XML_ERRORS,
@@ -37,6 +42,11 @@ from praho.efactura.tests.ubl_builders import (
 
 State = SubmissionState
 SELLER_CIF = "18547290"  # the demo seller's RO18547290 without RO
+UBL = b"urn:oasis:names:specification:ubl:schema:xsd:"
+FOREIGN_INVOICE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="' + UBL + b'Invoice-2">'
+    b'<cbc:ID xmlns:cbc="' + UBL + b'CommonBasicComponents-2">OTHER-0001</cbc:ID></Invoice>'
+)
 
 
 @pytest.fixture
@@ -141,6 +151,33 @@ def test_without_a_validator_the_document_stays_not_submitted_with_the_reason_an
     assert submission.attempts == 1
     assert submission.next_attempt_at > timezone.now()
     assert actions(submission) == []
+
+
+def test_validate_on_a_stale_copy_leaves_a_submission_another_worker_uploaded(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    stale = submissions.submission_for(invoice)
+    submissions.advance(reload(stale))  # another worker validates and uploads it meanwhile
+
+    submission = submissions.validate(stale)
+    submissions.advance(submission)
+
+    assert submission.state == State.UPLOADED
+    assert reload(stale).state == State.UPLOADED
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+    assert actions(stale).count("efactura.validated") == 1
+
+
+def test_the_xml_validated_is_stored_and_exactly_that_is_sent(invoice, anaf_connected, fake_anaf_efactura):
+    submission = validated(invoice)
+    stored = bytes(submission.xml)
+
+    submission = submissions.upload(submission)
+
+    assert submission.xml_sha256 == hashlib.sha256(stored).hexdigest()
+    (sent,) = fake_anaf_efactura.requests_to("upload")
+    assert sent.body == stored
+    assert reload(submission).environment == django_settings.EFACTURA_ENVIRONMENT
 
 
 # --- the happy path ------------------------------------------------------------------------
@@ -253,7 +290,85 @@ def test_a_rejected_document_is_uploaded_again_only_after_a_staff_resubmit(
     assert resubmitted.actor == alice_admin
 
 
+def test_an_accepted_resubmission_shows_none_of_the_rejected_attempts_errors_or_answer(
+    invoice, anaf_connected, fake_anaf_efactura, alice_admin, django_capture_on_commit_callbacks
+):
+    fake_anaf_efactura.decide(NOK, polls=0)
+    rejected = submissions.poll(submissions.upload(validated(invoice)))
+    fake_anaf_efactura.decide("ok", polls=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submissions.submit(invoice, alice_admin)
+    submission = reload(rejected)
+    assert (submission.errors, submission.answer, submission.download_id) == ([], None, "")
+
+    submission = submissions.poll(submission)
+    assert submission.state == State.ACCEPTED
+    assert submission.errors == []
+    assert submission.download_id != rejected.download_id
+    assert read_answer(bytes(reload(submission).answer)).errors == ()
+
+
+def test_a_rejection_whose_error_report_cannot_be_read_is_rejected_with_that_reason(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.decide(NOK, polls=0, report=b'<header xmlns="x"><Error errorMessage="')
+    submission = submissions.upload(validated(invoice))
+
+    submission = submissions.poll(submission)
+
+    assert submission.state == State.REJECTED
+    assert [error["code"] for error in submission.errors] == [""]
+    assert "could not be read" in submission.errors[0]["message"]
+    assert bytes(reload(submission).answer).startswith(b"PK")  # archived for staff to open
+
+
+def test_a_late_in_prelucrare_leaves_an_accepted_submission_accepted(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.decide("ok", polls=1)
+    stale = submissions.poll(submissions.upload(validated(invoice)))
+    assert stale.state == State.PROCESSING
+    assert submissions.poll(reload(stale)).state == State.ACCEPTED  # another worker got the verdict
+    fake_anaf_efactura.fail_next("stareMesaj", LATE_PROCESSING)
+
+    submission = submissions.poll(stale)
+
+    assert submission.state == State.ACCEPTED
+    assert reload(stale).state == State.ACCEPTED
+    assert actions(stale).count("efactura.processing") == 1
+
+
 # --- retries -------------------------------------------------------------------------------
+
+
+def test_anafs_daily_upload_limit_means_never_reached_and_a_retry_tomorrow(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.fail_next("upload", DAILY_LIMIT)
+
+    submission = submissions.upload(validated(invoice))
+
+    assert submission.state == State.VALIDATED
+    assert uploads(submission) == [(UploadOutcome.NEVER_REACHED, "")]
+    assert fake_anaf_efactura.uploads == {}
+    assert "S-au facut deja" in submission.last_error
+    assert submission.next_attempt_at > timezone.now()
+
+
+def test_an_upload_to_a_wrong_api_address_is_a_configuration_error_not_a_rejection(
+    invoice, anaf_connected, fake_anaf_efactura, settings
+):
+    settings.EFACTURA_API_URL = fake_anaf_efactura.url + "/wrong/FCTEL/rest"  # answers 404
+
+    submission = submissions.upload(validated(invoice))
+
+    assert submission.state == State.VALIDATED
+    assert uploads(submission) == [(UploadOutcome.NEVER_REACHED, "")]
+    assert "HTTP 404" in submission.last_error
+    assert "EFACTURA_API_URL" in submission.last_error
+    assert submission.errors == []
+    assert submission.next_attempt_at > timezone.now()
 
 
 def test_429_with_retry_after_backs_off_then_succeeds(invoice, anaf_connected, fake_anaf_efactura):
@@ -335,10 +450,10 @@ def test_a_hang_up_after_upload_is_resolved_from_the_message_list_without_a_seco
     ]
 
 
-def test_unknown_stays_unknown_before_the_grace_period_then_a_new_upload_is_allowed(
-    invoice, anaf_connected, fake_anaf_efactura, settings
+def test_unknown_past_the_grace_period_is_sent_again_only_when_staff_decide(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin, django_capture_on_commit_callbacks
 ):
-    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 120
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
     fake_anaf_efactura.fail_next("upload", HANG_UP)  # the connection drops before ANAF registers it
     submission = submissions.upload(validated(invoice))
     assert submission.state == State.UNKNOWN
@@ -348,16 +463,65 @@ def test_unknown_stays_unknown_before_the_grace_period_then_a_new_upload_is_allo
     assert submission.next_attempt_at - timezone.now() <= timedelta(minutes=10)
     with pytest.raises(ValidationError):
         submissions.upload(submission)
+    with django_capture_on_commit_callbacks(execute=True):  # before the grace period: only a look
+        submissions.submit(invoice, alice_admin)
+    assert reload(submission).state == State.UNKNOWN
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
 
-    with time_machine.travel(timezone.now() + timedelta(minutes=121)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=1441)):
         submission = submissions.resolve_unknown(reload(submission))
-        assert submission.state == State.VALIDATED
-        submission = submissions.upload(submission)
+        assert submission.state == State.UNKNOWN  # never re-sent on PRAHO's own
+        assert "has not listed" in submission.last_error
+        with django_capture_on_commit_callbacks(execute=True):
+            submissions.submit(invoice, alice_admin)
 
+    submission = reload(submission)
     assert submission.state == State.UPLOADED
     assert len(fake_anaf_efactura.requests_to("upload")) == 2
     assert [o for o, _i in uploads(submission)] == [UploadOutcome.NEVER_REACHED, UploadOutcome.REGISTERED]
-    assert "efactura.upload_never_reached" in actions(submission)
+    given_up = AuditEvent.objects.get(action="efactura.upload_given_up")
+    assert given_up.actor == alice_admin
+
+
+def test_an_upload_anaf_is_still_processing_past_the_grace_period_is_not_sent_again(
+    invoice, anaf_connected, fake_anaf_efactura, settings
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    fake_anaf_efactura.decide("ok", polls=1_000)  # a slow day: not processed, so not listed
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    submission = submissions.upload(validated(invoice))
+
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        submission = submissions.resolve_unknown(reload(submission))
+        assert submission.state == State.UNKNOWN
+        assert "has not listed" in submission.last_error
+        assert submission.next_attempt_at > timezone.now()
+        assert submissions.submit_new_documents() == 0
+        submissions.advance(reload(submission))
+
+    assert reload(submission).state == State.UNKNOWN
+    assert len(fake_anaf_efactura.uploads) == 1
+    assert uploads(submission) == [(UploadOutcome.SENT, "")]
+
+
+def test_a_look_for_an_unknown_upload_downloads_each_unrelated_message_once(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    fake_anaf_efactura.decide("ok", polls=1_000)
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    submission = submissions.upload(validated(invoice))
+    with AnafEfacturaClient() as client:  # another program's invoice for the same seller
+        foreign = client.upload(FOREIGN_INVOICE, cif=SELLER_CIF).index
+    fake_anaf_efactura.finish(foreign)
+
+    submissions.resolve_unknown(reload(submission))
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        submission = submissions.resolve_unknown(reload(submission))
+
+    assert submission.state == State.UNKNOWN
+    assert len(fake_anaf_efactura.requests_to("descarcare")) == 1
+    (sent,) = Upload.objects.filter(submission=submission)
+    assert sent.checked_messages == [fake_anaf_efactura.uploads[foreign].download_id]
 
 
 def test_not_connected_nothing_is_sent_and_staff_see_why(invoice, fake_anaf_efactura):

@@ -24,7 +24,9 @@ Failures, per endpoint (the last path segment) and for the next `times` requests
 `fail_next()`: HANG_UP (close before doing anything), HANG_UP_AFTER (do the work, e.g. register
 the upload, then close without answering), SLOW (do the work, answer after `delay` seconds),
 TOO_MANY_REQUESTS (429, with Retry-After when given), SERVER_ERROR (500), UNAVAILABLE (503),
-GARBAGE (a 200 maintenance page), DAILY_LIMIT (ANAF's 200 answer "S-au facut deja ...").
+GARBAGE (a 200 maintenance page), DAILY_LIMIT (ANAF's 200 answer "S-au facut deja ..."),
+LATE_PROCESSING ("in prelucrare" for an upload whatever its verdict: an answer that arrives late,
+after another worker's poll has already got the verdict).
 """
 
 from __future__ import annotations
@@ -66,7 +68,18 @@ SERVER_ERROR = "500"
 UNAVAILABLE = "503"
 GARBAGE = "garbage"
 DAILY_LIMIT = "daily_limit"
-FAILURES = (HANG_UP, HANG_UP_AFTER, SLOW, TOO_MANY_REQUESTS, SERVER_ERROR, UNAVAILABLE, GARBAGE, DAILY_LIMIT)
+LATE_PROCESSING = "late_processing"
+FAILURES = (
+    HANG_UP,
+    HANG_UP_AFTER,
+    SLOW,
+    TOO_MANY_REQUESTS,
+    SERVER_ERROR,
+    UNAVAILABLE,
+    GARBAGE,
+    DAILY_LIMIT,
+    LATE_PROCESSING,
+)
 
 OK, NOK, XML_ERRORS = "ok", "nok", "XML cu erori nepreluat de sistem"
 UPLOAD_NS = "mfp:anaf:dgti:spv:respUploadFisier:v1"
@@ -106,6 +119,7 @@ class Upload:
     errors: tuple[str, ...]
     download_id: str = ""
     done_at: datetime | None = None
+    report: bytes | None = None  # the error report in the ZIP instead of one built from `errors`
 
     @property
     def done(self) -> bool:
@@ -142,6 +156,7 @@ class FakeAnafEfactura:
         self._refresh_tokens: set[str] = set()
         self._failures: list[_Failure] = []
         self._verdict: tuple[str, int, tuple[str, ...]] = (OK, 1, ())
+        self._report: bytes | None = None
         self._next_index = 5_000_000_001
         self._next_download = 3_000_000_001
         self._lock = threading.RLock()
@@ -198,11 +213,15 @@ class FakeAnafEfactura:
         with self._lock:
             self._failures.extend(_Failure(endpoint, mode, retry_after) for _ in range(times))
 
-    def decide(self, outcome: str, *, polls: int = 1, errors: tuple[str, ...] = ()) -> None:
-        """The verdict on the uploads that follow, after `polls` answers of "in prelucrare"."""
+    def decide(
+        self, outcome: str, *, polls: int = 1, errors: tuple[str, ...] = (), report: bytes | None = None
+    ) -> None:
+        """The verdict on the uploads that follow, after `polls` answers of "in prelucrare";
+        `report`: the bytes of a rejection's error report as they are (e.g. a broken one)."""
         if outcome not in (OK, NOK, XML_ERRORS):
             raise ValueError(outcome)
         self._verdict = (outcome, polls, errors or ("E: validari globale eroare regula: BR-RO-010",))
+        self._report = report
 
     def refuse_authorization(self, error: str, description: str) -> None:
         self._authorization_refusal = (error, description)
@@ -270,6 +289,8 @@ class FakeAnafEfactura:
             if failure.endpoint == "descarcare":
                 return Reply.of_json({"eroare": message, "titlu": "Descarcare mesaj"})
             return Reply.of_xml(f'<header xmlns="{STATUS_NS}"><Errors errorMessage="{message}"/></header>')
+        if failure.mode == LATE_PROCESSING:
+            return Reply.of_xml(f'<header xmlns="{STATUS_NS}" stare="in prelucrare"/>')
         return None
 
     def wait_slowly(self) -> bool:
@@ -360,6 +381,7 @@ class FakeAnafEfactura:
             outcome=outcome,
             polls_left=polls,
             errors=errors,
+            report=self._report,
         )
         return Reply.of_xml(
             f'<header xmlns="{UPLOAD_NS}" dateResponse="{_anaf_time(timezone.now())}" '
@@ -462,6 +484,8 @@ def answer_zip(upload: Upload) -> bytes:
     """What ANAF signs: the invoice as uploaded (accepted) or its error report (rejected)."""
     if upload.outcome == OK:
         document = upload.xml
+    elif upload.report is not None:
+        document = upload.report
     else:
         errors = "".join(f"<Error errorMessage={quoteattr(error)}/>" for error in upload.errors)
         document = (

@@ -1,0 +1,163 @@
+"""Reads and pure helpers of the submission state machine (praho.efactura.submissions writes).
+
+Which documents are taken in and which submissions are due; a validation result as stored;
+how a document is uploaded (standard, b2c, extern); whether one of ANAF's answer ZIPs holds a
+given invoice; ANAF's rejection errors as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from praho.billing.models import Document, DocumentStatus, DocumentType
+from praho.billing.models.documents import FISCAL_TYPES
+from praho.customers.models import CustomerKind
+from praho.efactura.gateways.anaf_answers import ProcessingState, Standard, StatusResult, read_answer
+from praho.efactura.models import Submission
+from praho.efactura.validation import FATAL, INVALID, Failure, ValidationResult
+
+XML_ERRORS_TEXT = "XML cu erori nepreluat de sistem"
+UBL_ID = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID"
+UBL_ISSUE_DATE = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}IssueDate"
+
+
+# --- what is taken in, what is due ---------------------------------------------------------
+
+
+def documents_without_submission() -> QuerySet[Document]:
+    """Issued invoices and credit notes e-Factura has not taken in yet, oldest first."""
+    return (
+        Document.objects.filter(document_type__in=FISCAL_TYPES, status=DocumentStatus.ISSUED)
+        .filter(~Exists(Submission.objects.filter(document=OuterRef("pk"))))
+        .order_by("issued_at", "pk")
+    )
+
+
+def start_date() -> date | None:
+    """EFACTURA_START_DATE: documents issued before it are left to whatever sent them before PRAHO."""
+    value = settings.EFACTURA_START_DATE
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"EFACTURA_START_DATE must be an ISO date (YYYY-MM-DD) or empty, not {value!r}."
+        ) from error
+
+
+def from_start_date(documents: QuerySet[Document]) -> QuerySet[Document]:
+    start = start_date()
+    return documents if start is None else documents.filter(issue_date__gte=start)
+
+
+def due_in(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    return submissions.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+
+
+def is_due(submission: Submission) -> bool:
+    return submission.next_attempt_at is None or submission.next_attempt_at <= timezone.now()
+
+
+# --- validation results --------------------------------------------------------------------
+
+
+def unbuildable(error: ValidationError) -> ValidationResult:
+    """The XML could not even be generated: each message, with the field it names, is a failure."""
+    failures = tuple(
+        Failure("PRAHO", FATAL, str(message), "" if field == "__all__" else field)
+        for field, messages in _messages_by_field(error)
+        for message in messages
+    )
+    return ValidationResult(INVALID, failures, reason="xml")
+
+
+def _messages_by_field(error: ValidationError) -> Iterable[tuple[str, list[str]]]:
+    if hasattr(error, "error_dict"):
+        return error.message_dict.items()
+    return [("__all__", error.messages)]
+
+
+def verdict(result: ValidationResult) -> dict[str, Any]:
+    """The submission's fields recording a validation."""
+    return {
+        "validation": {
+            "state": result.state,
+            "reason": result.reason,
+            "validator": result.validator,
+            "failures": [
+                {"rule_id": f.rule_id, "flag": f.flag, "text": f.text, "location": f.readable_location}
+                for f in result.failures
+            ],
+        },
+        "validated_at": timezone.now(),
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_error": "",
+    }
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+
+def seller_cif(document: Document) -> str:
+    if document.seller is None:
+        raise ValidationError(
+            {"seller": ValidationError(_("The document has no seller snapshot."), code="no_seller")}
+        )
+    return document.seller.tax_id
+
+
+def upload_options(document: Document) -> dict[str, Any]:
+    """/uploadb2c for a consumer's document; standard CN for credit notes; extern=DA for a
+    company buyer outside Romania (ANAF's parameter for buyers without a Romanian CUI)."""
+    buyer = document.buyer or {}
+    b2c = buyer.get("kind") == CustomerKind.INDIVIDUAL
+    credit_note = document.document_type == DocumentType.CREDIT_NOTE
+    return {
+        "standard": Standard.CN if credit_note else Standard.UBL,
+        "b2c": b2c,
+        "external": not b2c and str(buyer.get("country") or "RO").upper() != "RO",
+    }
+
+
+# --- ANAF's answers ------------------------------------------------------------------------
+
+
+def is_our_document(archive: bytes, document: Document) -> bool:
+    """Whether an accepted upload's ZIP holds this invoice (same number and issue date)."""
+    xml = read_answer(archive).document_xml
+    if xml is None:
+        return False
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError:
+        return False
+    return (root.findtext(UBL_ID) or "").strip() == document.number and (
+        root.findtext(UBL_ISSUE_DATE) or ""
+    ).strip() == document.issue_date.isoformat()
+
+
+def rejection_errors(status: StatusResult, archive: bytes | None) -> list[dict[str, str]]:
+    """ANAF's reasons, each with the rule it names: from the error report in the ZIP, else the status."""
+    messages: tuple[str, ...] = read_answer(archive).errors if archive is not None else ()
+    if status.state == ProcessingState.XML_ERRORS:
+        messages = (XML_ERRORS_TEXT, *status.errors)
+    return [{"code": rule_code(message), "message": message} for message in messages or status.errors]
+
+
+def rule_code(message: str) -> str:
+    """ANAF's "E: validari globale eroare regula: BR-RO-010, ..." names the rule after "regula:"."""
+    _head, found, rest = message.partition("regula:")
+    return rest.strip().split(",")[0].split()[0] if found and rest.strip() else ""
