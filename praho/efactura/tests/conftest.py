@@ -48,3 +48,32 @@ def anaf_connected(fake_anaf_efactura, alice_admin):
 
     answer = authorize_at_anaf(tokens.authorization_url(actor=alice_admin))
     return tokens.exchange_code(actor=alice_admin, state=answer["state"], code=answer["code"])
+
+
+@pytest.fixture
+def anaf_worker_environment(fake_anaf_efactura, settings, monkeypatch) -> dict[str, str]:
+    """What a Celery worker process needs to reach the fake ANAF as this process does.
+
+    The worker is another process running praho.settings.dev, which reads these settings from
+    the environment (base.py), so they go into os.environ for a worker started afterwards to
+    inherit: the fake's addresses and OAuth client, the key that decrypts the stored token, the
+    validation artifacts, and a remote validator that refuses at once, never ANAF's real one.
+    """
+    values = {
+        "EFACTURA_ENVIRONMENT": settings.EFACTURA_ENVIRONMENT,
+        "EFACTURA_API_URL": fake_anaf_efactura.api_url,
+        "EFACTURA_OAUTH_AUTHORIZE_URL": fake_anaf_efactura.authorize_url,
+        "EFACTURA_OAUTH_TOKEN_URL": fake_anaf_efactura.token_url,
+        "EFACTURA_CLIENT_ID": fake_anaf_efactura.client_id,
+        "EFACTURA_CLIENT_SECRET": fake_anaf_efactura.client_secret,
+        "EFACTURA_REDIRECT_URI": fake_anaf_efactura.redirect_uri,
+        "EFACTURA_TOKEN_KEY": settings.EFACTURA_TOKEN_KEY,
+        "EFACTURA_VALIDATION_DIR": settings.EFACTURA_VALIDATION_DIR,
+        "EFACTURA_REMOTE_VALIDATION_URL": settings.EFACTURA_REMOTE_VALIDATION_URL,
+        # Whole seconds (env_int): the fake answers in milliseconds, a worker stuck on it fails soon.
+        "EFACTURA_HTTP_TIMEOUT": "5",
+        "EFACTURA_RETRY_BACKOFF_SECONDS": "0",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
