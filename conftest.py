@@ -15,6 +15,20 @@ from praho.accounts.tests.factories import UserFactory, add_totp
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the migrated data (serialized_rollback=True).
+
+    A plain transaction=True test ends with a flush that re-creates content types and
+    permissions under new ids; the next serialized_rollback test then fails to load the saved
+    ones (duplicate django_content_type row), depending only on the order tests run in.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            fix = "django_db(transaction=True, serialized_rollback=True)"
+            raise pytest.UsageError(f"{item.nodeid}: use {fix}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Used TOTP codes and rate limits live in the cache; start each test clean."""

@@ -301,7 +301,7 @@ def test_credit_notes_never_exceed_what_was_invoiced(billing_ready, frozen_day, 
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgresql_refuses_raw_changes_to_an_issued_invoice_and_its_lines(
     billing_ready, frozen_day, bill_billing, carol_customer
 ):

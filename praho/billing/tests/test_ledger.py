@@ -508,7 +508,7 @@ def test_on_postgresql_the_database_refuses_changes_to_ledger_rows(carol_custome
 # Concurrency
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_payments_at_once_never_pay_an_invoice_twice(carol_customer):
     """Each payment reads what the invoice owes after the others committed (the customer lock).
 

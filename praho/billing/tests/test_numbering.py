@@ -336,7 +336,7 @@ def test_taking_a_number_runs_two_queries_once_the_year_has_begun(prh, django_as
 # Transactions
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_taking_a_number_outside_a_transaction_is_refused():
     seed_default_series()
     series = default_series(DocumentType.INVOICE)
@@ -347,7 +347,7 @@ def test_taking_a_number_outside_a_transaction_is_refused():
     assert counters() == {}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rolled_back_transaction_gives_its_number_back():
     seed_default_series()
     series = default_series(DocumentType.INVOICE)
@@ -472,7 +472,7 @@ WORKERS, TAKES, ROLLBACK_EVERY = 8, 25, 5
     reason="Needs PostgreSQL: SQLite has no row locks and lets one writer at a time; "
     "set DATABASE_URL=postgres://... to run it.",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_processes_take_unique_consecutive_numbers_and_rollbacks_leave_no_gap():
     seed_default_series()  # committed: the workers see it
     command = [sys.executable, "-c", WORKER, connection.settings_dict["NAME"]]

@@ -218,7 +218,7 @@ def test_the_history_lists_each_version_with_what_it_changed(billing_ready, alic
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_admins_saving_at_once_get_consecutive_versions(billing_ready, alice_admin):
     first_saved, release = threading.Event(), threading.Event()
     versions: list[int] = []

@@ -268,7 +268,7 @@ def test_staff_who_may_change_customers_manage_users(bill_billing, carol_custome
     assert AuditEvent.objects.get(action="customers.member_role_changed").actor == bill_billing
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_owners_demoting_each_other_at_once_leave_one_owner(carol, carol_customer):
     """The second demotion waits for the first one's row locks, then sees one owner left and is refused.
 

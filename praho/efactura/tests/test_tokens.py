@@ -400,7 +400,7 @@ def test_no_token_means_not_connected(db):
 # Without serialized_rollback, like billing's transactional tests that run before it: restoring
 # serialized data after their flush collides with the content types it recreates. This test
 # needs none of the seeded data.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_refreshing_at_once_refresh_once(fake_anaf_efactura, alice_admin):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
