@@ -18,7 +18,7 @@ from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
 from praho.efactura.deadlines import add_working_days, deadline_for
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState
-from praho.efactura.submissions import documents_without_submission
+from praho.efactura.submissions import documents_without_submission, may_send_again
 
 State = SubmissionState
 ROWS_SHOWN = 50
@@ -27,11 +27,11 @@ HAS_ANSWER = ExpressionWrapper(Q(answer__isnull=False), output_field=BooleanFiel
 # submissions.submit refuses only an accepted document; in the other states it validates and
 # uploads (again after a rejection or failed validation) or asks ANAF where the document stands.
 NOTHING_LEFT = (State.ACCEPTED,)
-AGAIN = (State.INVALID, State.REJECTED)
 
 
 def _submissions() -> QuerySet[Submission]:
-    return Submission.objects.defer("answer").annotate(has_answer=HAS_ANSWER)
+    # The archived answer and the validated XML stay in the database: pages show neither.
+    return Submission.objects.defer("answer", "xml").annotate(has_answer=HAS_ANSWER)
 
 
 def has_xml(document: Document) -> bool:
@@ -48,7 +48,7 @@ def submit_label(submission: Submission | None) -> str:
     """What the button does in the submission's state: "new", "again" or "ask" (ANAF may hold it)."""
     if submission is None:
         return "new"
-    if submission.state in AGAIN:
+    if may_send_again(submission):
         return "again"
     return "ask" if submission.state in AT_ANAF else "new"
 

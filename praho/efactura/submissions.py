@@ -604,6 +604,14 @@ def _unknown_recheck(sent_at: datetime) -> datetime:
     return min(timezone.now() + UNKNOWN_RECHECK, max(grace_ends, timezone.now()))
 
 
+def may_send_again(submission: Submission) -> bool:
+    """Whether a staff member's submit would send the document again: an unknown upload ANAF has
+    not listed for the grace period (submit gives it up), as after a rejection or failed validation."""
+    if submission.state in (State.REJECTED, State.INVALID):
+        return True
+    return submission.state == State.UNKNOWN and _upload_past_grace(submission) is not None
+
+
 def _upload_past_grace(submission: Submission) -> Upload | None:
     sent = _pending_upload(submission)
     return sent if sent is not None and timezone.now() >= _grace_ends(sent) else None

@@ -13,7 +13,7 @@ import time_machine
 from praho.audit.models import AuditEvent
 from praho.billing.tests.conftest import billing_ready  # noqa: F401 (a fixture)
 from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, draft, issued
-from praho.efactura.models import Submission, SubmissionState
+from praho.efactura.models import Submission, SubmissionState, Upload
 
 # billing_ready: seeded VAT rates and series and a configured seller (billing's fixture).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("billing_ready")]
@@ -99,6 +99,20 @@ def test_while_anaf_may_hold_the_document_the_button_asks_anaf(staff_client, bil
 
     assert f'data-efactura-state="{state}"' in page
     assert "Ask ANAF now</button>" in page
+
+
+@pytest.mark.parametrize(("sent_minutes_ago", "label"), [(60, "Ask ANAF now"), (25 * 60, "Submit again")])
+def test_an_unknown_upload_is_offered_again_only_past_the_grace_period(
+    staff_client, bill_billing, invoice, sent_minutes_ago, label
+):
+    submission = Submission.objects.create(
+        document=invoice, state=State.UNKNOWN, deadline=dt.date(2026, 3, 17)
+    )
+    Upload.objects.create(submission=submission, sent_at=NOW - dt.timedelta(minutes=sent_minutes_ago))
+
+    page = page_of(staff_client(bill_billing), invoice)
+
+    assert f"{label}</button>" in page
 
 
 def test_no_button_once_anaf_accepted_the_document(staff_client, bill_billing, invoice):
