@@ -54,7 +54,8 @@ def test_a_document_speaks_its_customers_language_not_the_staff_members(
         invoice = issue_document(actor=bill_billing, document=draft)
 
     assert [line.vat_exemption_reason for line in invoice.lines.all()] == [expected]
-    assert len(invoice.mentions) == 1 and invoice.mentions[0].startswith(expected)
+    assert len(invoice.mentions) == 1
+    assert invoice.mentions[0].startswith(expected)
 
 
 def test_a_batch_gives_each_customer_their_own_language(billing_ready, frozen_day, bill_billing, alice_admin):
