@@ -43,7 +43,8 @@ VIEW_SUBMISSIONS = "efactura.view_submission"
 @require_GET
 @permission_required(VIEW_SUBMISSIONS, raise_exception=True)
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, TEMPLATES + "dashboard.html", presenters.dashboard(fiscal_today()))
+    context = presenters.dashboard(fiscal_today()) | {"environment": settings.EFACTURA_ENVIRONMENT}
+    return render(request, TEMPLATES + "dashboard.html", context)
 
 
 @require_GET

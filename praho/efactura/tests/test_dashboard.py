@@ -222,3 +222,16 @@ def test_a_customers_user_is_refused(client, carol):
 def test_only_admins_get_the_anaf_connection_link(staff_client, alice_admin, bill_billing):
     assert 'href="/staff/efactura/anaf/"' in text(staff_client(alice_admin).get(URL))
     assert 'href="/staff/efactura/anaf/"' not in text(staff_client(bill_billing).get(URL))
+
+
+@pytest.mark.parametrize(("environment", "warned"), [("test", True), ("prod", False)])
+def test_the_page_warns_when_documents_go_to_anafs_test_system(
+    staff_client, bill_billing, settings, environment, warned
+):
+    settings.EFACTURA_ENVIRONMENT = environment
+
+    page = text(staff_client(bill_billing).get(URL))
+
+    assert (
+        "Documents go to ANAF's test system: nothing sent from here has any fiscal effect." in page
+    ) is warned
