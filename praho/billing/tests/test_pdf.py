@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import re
 import subprocess
 import time
@@ -19,6 +20,7 @@ from html.parser import HTMLParser
 
 import pytest
 import weasyprint
+from django.core.exceptions import ValidationError
 from fontTools.ttLib import TTFont
 from segno import helpers as segno_helpers
 from weasyprint.urls import FatalURLFetchingError
@@ -534,3 +536,80 @@ def test_ten_pdfs_render_in_under_one_and_a_half_seconds_each(english_customer, 
         print(f"\nPDF rendering: {per_pdf_ms:.0f} ms per PDF over {len(invoices)} invoices")
     assert len(sizes) == 10
     assert per_pdf_ms < 1500
+
+
+# --- the cyclic garbage collector around a render (issue 4: p95 of bench/billing.py) ---------
+
+
+@pytest.fixture
+def collections():
+    """The generation of every collection the cyclic garbage collector runs meanwhile."""
+    seen: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(record)
+    yield seen
+    gc.callbacks.remove(record)
+
+
+def test_a_render_runs_no_collection_but_one_of_the_young_generations_at_its_end(
+    english_customer, seller, collections
+):
+    invoice = _eur_invoice(english_customer, seller)
+    pdf.render_document_pdf(invoice)  # fonts and stylesheet first
+    collections.clear()
+
+    output = pdf.render_document_pdf(invoice)
+
+    assert output.startswith(b"%PDF-")
+    # Without the pause a render runs a few dozen collections (and now and then a full one).
+    assert collections == [1]
+    assert gc.isenabled()
+
+
+def test_a_render_leaves_a_collector_disabled_by_someone_else_disabled(english_customer, seller, collections):
+    invoice = _eur_invoice(english_customer, seller)
+    gc.disable()
+    try:
+        pdf.render_document_pdf(invoice)
+        assert not gc.isenabled()
+        assert collections == []
+    finally:
+        gc.enable()
+
+
+def test_overlapping_renders_resume_the_collector_when_the_last_one_ends(collections):
+    with pdf._collector_paused():
+        with pdf._collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        assert collections == []
+    assert gc.isenabled()
+    assert collections == [1]
+
+
+def test_a_failed_render_resumes_the_collector(english_customer):
+    # A draft prints the seller's current data, and none is configured yet.
+    draft = make_document(
+        customer=english_customer, seller=None, issued=False, lines=[line("VPS M", "1", "50")]
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        pdf.render_document_pdf(draft)
+    assert raised.value.code == "no_seller"
+    assert gc.isenabled()
+
+
+def test_a_celery_worker_process_loads_the_pdf_fonts_then_freezes_its_start_up_objects():
+    from praho.celery import freeze_start_up_objects
+
+    try:
+        freeze_start_up_objects()
+        assert gc.get_freeze_count() > 10_000
+        assert pdf._fonts.config is pdf._font_config()
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
