@@ -222,15 +222,15 @@ def warm_up() -> None:
     html.render(stylesheets=[_stylesheet()], font_config=_font_config()).write_pdf()
 
 
-# The cyclic collector is paused while a PDF is made. A render allocates some hundred
-# thousand objects that live until it ends, about 13,000 of them in reference cycles
-# (WeasyPrint's boxes and element wrappers). Left running, the collector scans them a few
-# dozen times per render and moves them to the older generations, where every eighth render
-# or so paid a full collection of the whole process (~100 ms; the p95 of bench/billing.py).
-# Paused, they all stay young, and one collection of the young generations after the render
-# frees the cycles (~5-10 ms) while the long-lived objects are not scanned. The pause is
-# counted so that overlapping renders in other threads resume it only when the last one
-# ends; other threads merely defer their collections for the length of a render.
+# The cyclic collector is paused while a PDF is made. A render leaves about 13,000 objects in
+# reference cycles (WeasyPrint's boxes, styles and element wrappers) among the many it allocates.
+# Left running, the collector ran some twenty young collections per render, moved those objects
+# to the older generations, and every eighth render or so paid a full collection of the whole
+# process (~100 ms; the p95 of bench/billing.py). Paused, they all stay young, and one
+# collection of the young generations after the render frees the cycles (~5 ms) without
+# scanning the long-lived objects. The pause is counted so that overlapping renders in other
+# threads resume it only when the last one ends; other threads merely defer their collections
+# for the length of a render.
 _pause_lock = threading.Lock()
 _pause_depth = 0
 _resume_collector = False
