@@ -318,7 +318,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs each stylesheet it parses at INFO, on import too: noise in every command.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 PRAHO_SITE_NAME = env_str("PRAHO_SITE_NAME", "PRAHO")
