@@ -124,6 +124,9 @@ class Submission(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Status polls ANAF refused outright (e.g. an index it does not know) since the last answer:
+    # after POLL_REFUSALS_MAX the polls stop and a staff submit looks in the message list instead.
+    poll_refusals = models.PositiveIntegerField(_("status polls refused"), default=0)
     overdue_notified_at = models.DateTimeField(_("staff told it is overdue"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -163,6 +166,9 @@ class Upload(models.Model):
     # While the outcome is unknown: the ids of the messages in ANAF's list already downloaded and
     # found to hold another invoice, so they are not downloaded again (ANAF limits downloads a day).
     checked_messages = models.JSONField(_("ANAF messages checked"), default=list, blank=True)
+    # The end of the last look in ANAF's message list that completed: an upload is given up only
+    # after a look that ended past the grace period found nothing.
+    last_listed_at = models.DateTimeField(_("last looked for in ANAF's list"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("e-Factura upload")

@@ -18,6 +18,7 @@ from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
 from praho.efactura.deadlines import add_working_days, deadline_for
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState
+from praho.efactura.submission_queries import from_start_date
 from praho.efactura.submissions import documents_without_submission, may_send_again
 
 State = SubmissionState
@@ -149,7 +150,7 @@ def dashboard(today: date) -> dict[str, Any]:
     counts, overdue_total, near_total = _state_counts(today, near)
     total_of = {count.state: count.count for count in counts}
     unaccepted = _submissions().exclude(state=State.ACCEPTED)
-    untracked = documents_without_submission()
+    untracked = from_start_date(documents_without_submission())  # before the start date: not PRAHO's
     untracked_rows = [
         Untracked(document, deadline_for(document.issue_date), deadline_for(document.issue_date) < today)
         for document in untracked.select_related("customer")[:ROWS_SHOWN]

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,18 +43,10 @@ def documents_without_submission() -> QuerySet[Document]:
 
 
 def start_date() -> date | None:
-    """EFACTURA_START_DATE: documents issued before it are left to whatever sent them before PRAHO."""
-    value = settings.EFACTURA_START_DATE
-    if not value:
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            f"EFACTURA_START_DATE must be an ISO date (YYYY-MM-DD) or empty, not {value!r}."
-        ) from error
+    """EFACTURA_START_DATE: documents issued before it are left to whatever sent them before PRAHO.
+    Parsed (and a bad value refused) when the settings load, so an intake run never fails on it."""
+    value: date | None = settings.EFACTURA_START_DATE
+    return value or None
 
 
 def from_start_date(documents: QuerySet[Document]) -> QuerySet[Document]:

@@ -11,7 +11,10 @@ At most once: a document is uploaded again only when its earlier upload was refu
 written and committed, with the submission moved to `unknown`, before the request is sent: a
 worker that dies mid-request leaves the evidence that ANAF may hold the document, and a second
 caller finds the submission no longer `validated` and sends nothing. An unknown upload is never
-sent again on PRAHO's own: only a staff member's submit past the grace period does it.
+sent again on PRAHO's own: a staff member's submit past the grace period asks for it, and the
+task gives the upload up only if one more look in ANAF's message list succeeds and finds nothing.
+An answer that arrives after a give-up is kept (see _at_anaf). A submission uploaded in another
+ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not submitted.
 
 Every change after a slow step (validation, a call to ANAF) goes through _step: under the row
 lock, and only if the submission is still where the step found it, so a stale copy or an answer
@@ -24,6 +27,7 @@ upload and download writes an audit event (actor None when a task acts).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -34,6 +38,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,6 +95,14 @@ UNKNOWN_RECHECK_MAX = timedelta(hours=6)
 CLOCK_MARGIN = timedelta(minutes=5)
 LIST_WINDOW = timedelta(days=59)  # ANAF lists 60 days back; a day less keeps clear of the edge
 BATCH = 200  # documents or submissions one task run works on; the next run takes the rest
+# Status polls ANAF refuses outright (an index it does not know) before PRAHO stops asking: a
+# staff submit then looks for the document in the message list, as for an unknown outcome.
+POLL_REFUSALS_MAX = 5
+# Where an upload was made (in Submission.environment): in another ANAF environment than the
+# current one, the document is not at ANAF for this one.
+UPLOADED_STATES = (*AT_ANAF, State.REJECTED)
+# Refusals of a step that mean another worker got there first, not a problem with the document.
+RACES = ("at_anaf", "not_validated")
 # What a new attempt starts from: nothing of an earlier upload's answer is shown with it.
 FRESH_START: Mapping[str, Any] = {
     "upload_index": "",
@@ -101,6 +114,7 @@ FRESH_START: Mapping[str, Any] = {
     "attempts": 0,
     "next_attempt_at": None,
     "last_error": "",
+    "poll_refusals": 0,
 }
 
 Changes = Mapping[str, Any] | Callable[[Submission], Mapping[str, Any]]
@@ -132,13 +146,16 @@ def submit(document: Document, actor: User) -> Submission:
 
     What "now" does depends on the state: validate and upload a new one, look at ANAF again for
     one that is there (or may be). A rejected one starts again from validation: only an explicit
-    request like this one uploads a document ANAF refused. An unknown one past the grace period
-    (ANAF has not listed it for EFACTURA_UNKNOWN_GRACE_MINUTES) is this staff member's decision
-    that it never arrived: its upload is given up and the document validated and sent again.
-    An accepted one is refused (ValidationError): there is nothing left to do.
+    request like this one uploads a document ANAF refused. For an unknown one past the grace
+    period (or one whose status polls ANAF keeps refusing) the staff member asks to give the
+    upload up: the request is recorded here, and the task looks in ANAF's message list once more
+    and gives the upload up (then validates and sends the document again) only if that look
+    succeeds and finds nothing. An accepted one is refused (ValidationError): nothing is left to do.
+    One uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) is not submitted here.
     """
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_for(document).pk)
+        _reset_environment(submission, actor)
         previous = submission.state
         if previous == State.ACCEPTED:
             raise ValidationError(
@@ -150,12 +167,13 @@ def submit(document: Document, actor: User) -> Submission:
                     )
                 }
             )
-        given_up = _upload_past_grace(submission) if previous == State.UNKNOWN else None
+        give_up = previous == State.UNKNOWN and _upload_past_grace(submission) is not None
         if previous == State.REJECTED:
             data = {"errors": submission.errors, "upload_index": submission.upload_index}
             _change(submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **FRESH_START)
-        elif given_up is not None:
-            _give_up(submission, given_up, actor)
+        elif give_up or _polls_refused(submission):
+            give_up = True
+            _request_give_up(submission, actor)
         else:
             _apply(submission, next_attempt_at=None)
             record_event(
@@ -164,39 +182,77 @@ def submit(document: Document, actor: User) -> Submission:
                 target=submission,
                 data={"document": document.number, "state": previous},
             )
-        transaction.on_commit(lambda: _enqueue_one(submission.pk, actor.pk))
+        transaction.on_commit(lambda: _enqueue_one(submission.pk, actor.pk, give_up))
     return submission
 
 
-def _enqueue_one(submission_id: int, actor_id: int) -> None:
+def _request_give_up(locked: Submission, actor: User) -> None:
+    """Recorded in submit (the row locked); the submit_one task decides after a look at ANAF.
+
+    A submission whose status polls ANAF refused is first made unknown again, its upload
+    pending: the look that follows is the one for an upload whose answer was lost.
+    """
+    if locked.state in PENDING:
+        _poll_refused_to_unknown(locked, actor)
+    sent = _pending_upload(locked)
+    record_event(
+        "efactura.give_up_requested",
+        actor=actor,
+        target=locked,
+        data={"upload": sent.pk if sent else None, "document": locked.document_id},
+    )
+    _apply(locked, next_attempt_at=None)
+
+
+def _poll_refused_to_unknown(locked: Submission, actor: User) -> None:
+    detail = _("ANAF refused the status polls: %(error)s") % {"error": locked.last_error}
+    registered = locked.uploads.filter(index=locked.upload_index).order_by("-sent_at", "-pk").first()
+    if registered is None:
+        registered = Upload.objects.create(
+            submission=locked, sent_at=locked.uploaded_at or timezone.now(), index=locked.upload_index
+        )
+    Upload.objects.filter(pk=registered.pk).update(
+        outcome=UploadOutcome.SENT, resolved_at=None, detail=detail
+    )
+    data = {"upload": registered.pk, "upload_index": locked.upload_index, "error": locked.last_error}
+    _change(locked, State.UNKNOWN, "efactura.poll_refused_recheck", actor, data=data, poll_refusals=0)
+
+
+def _enqueue_one(submission_id: int, actor_id: int, give_up: bool) -> None:
     from praho.efactura.tasks import submit_one  # the tasks module imports this one
 
-    submit_one.delay(submission_id, actor_id)
+    submit_one.delay(submission_id, actor_id, give_up)
 
 
-def advance(submission: Submission, *, actor: User | None = None) -> Submission:
-    """Take the submission as far as it goes now: validate, upload, poll or resolve, as its state needs."""
+def advance(submission: Submission, *, actor: User | None = None, give_up: bool = False) -> Submission:
+    """Take the submission as far as it goes now: resolve, validate, upload or poll, as its state needs.
+
+    `give_up` (a staff member's request, see submit): an unknown upload that a look in ANAF's
+    message list, past the grace period, does not find is given up and the document sent again.
+    """
+    submission = _in_this_environment(submission, actor)
+    if submission.state == State.UNKNOWN:
+        submission = resolve_unknown(submission, actor=actor, give_up=give_up)
     if submission.state in VALIDATABLE:
         submission = validate(submission, actor=actor)
     if submission.state == State.VALIDATED:
         submission = upload(submission, actor=actor)
-    if submission.state == State.UNKNOWN:
-        return resolve_unknown(submission, actor=actor)
     if submission.state in PENDING and is_due(submission):
         return poll(submission, actor=actor)
     return submission
 
 
-def submit_one(submission_id: int, actor_id: int | None = None) -> Submission:
-    """The submit_one task's work: one submission, as far as it goes now."""
+def submit_one(submission_id: int, actor_id: int | None = None, give_up: bool = False) -> Submission:
+    """The submit_one task's work: one submission, as far as it goes now; a failure is kept for staff."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return advance(_load(submission_id), actor=actor)
+    return _work_on(submission_id, lambda submission: advance(submission, actor=actor, give_up=give_up))
 
 
 def submit_new_documents() -> int:
     """The periodic intake: a submission for every newly issued document (from EFACTURA_START_DATE),
     then validate and upload those due (new ones and earlier attempts waiting out a backoff).
     Returns how many were worked on."""
+    _reset_other_environments()
     for document in from_start_date(documents_without_submission())[:BATCH]:
         submission_for(document)
     due = due_in(Submission.objects.filter(state__in=(State.NOT_SUBMITTED, State.VALIDATED)))
@@ -229,8 +285,11 @@ def submit_issued(document_ids: Sequence[int]) -> int:
 
 
 def poll_pending() -> int:
-    """The periodic follow-up of submissions at ANAF whose next look is due. Returns how many."""
-    due = due_in(Submission.objects.filter(state__in=(*PENDING, State.UNKNOWN)))
+    """The periodic follow-up of submissions at ANAF whose next look is due. Returns how many.
+    Those whose status polls ANAF keeps refusing wait for a staff member (see poll)."""
+    _reset_other_environments()
+    waiting = Q(state=State.UNKNOWN) | Q(state__in=PENDING, poll_refusals__lt=POLL_REFUSALS_MAX)
+    due = due_in(Submission.objects.filter(waiting))
     ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH])
     problem = _connection_problem()
     if problem is not None:
@@ -251,19 +310,45 @@ def _follow_up(submission: Submission) -> None:
 
 def _each(ids: Iterable[int], work: Callable[[Submission], object]) -> None:
     """`work` on each submission, read afresh (the list may be minutes old by the time it is
-    reached). One that fails is logged and retried later; it does not stop the others."""
+    reached). One that fails is retried later; it does not stop the others."""
     for pk in ids:
-        submission = _load(pk)
-        try:
-            work(submission)
-        except SoftTimeLimitExceeded:
-            raise
-        except ValidationError as error:  # e.g. another worker claimed it first: it goes on
-            logger.warning("e-Factura submission %s skipped: %s", pk, error.messages)
-        except Exception as error:
-            logger.exception("e-Factura submission %s failed", pk)
-            reason = _("PRAHO could not complete this step: %(error)s") % {"error": error}
-            _retry_later(submission, reason, retry_after=None, expected=(submission.state,))
+        _work_on(pk, work)
+
+
+def _work_on(pk: int, work: Callable[[Submission], object]) -> Submission:
+    """`work` on one submission; a failure is logged, and left in last_error with a later retry.
+
+    A refusal because another worker got there first (RACES) is no failure: it goes on there.
+    """
+    submission = _load(pk)
+    try:
+        done = work(submission)
+    except SoftTimeLimitExceeded:
+        raise
+    except ValidationError as error:
+        if any(code in RACES for code in _codes(error)):
+            logger.info("e-Factura submission %s skipped: %s", pk, error.messages)
+            return _load(pk)
+        logger.warning("e-Factura submission %s failed: %s", pk, error.messages)
+        return _failed(pk, " ".join(error.messages))
+    except Exception as error:
+        logger.exception("e-Factura submission %s failed", pk)
+        return _failed(pk, str(error))
+    return done if isinstance(done, Submission) else _load(pk)
+
+
+def _codes(error: ValidationError) -> list[str]:
+    errors = [e for field in error.error_dict.values() for e in field] if hasattr(error, "error_dict") else []
+    return [str(e.code) for e in errors or error.error_list]
+
+
+def _failed(pk: int, error: str) -> Submission:
+    """The reason where staff see it and a later attempt of the step the submission is at now."""
+    current = _load(pk)
+    if current.state == State.ACCEPTED:
+        return current
+    reason = _("PRAHO could not complete this step: %(error)s") % {"error": error}
+    return _retry_later(current, reason, retry_after=None, expected=(current.state,))
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -341,13 +426,27 @@ def upload(submission: Submission, *, actor: User | None = None) -> Submission:
     if problem is not None:
         _note_not_connected([submission.pk], problem)
         return _load(submission.pk)
-    claimed = _claim(submission, actor)
-    if claimed is None:
-        return _load(submission.pk)
-    sent, xml = claimed
+    # Everything the request needs is ready before the claim: what fails after it fails sending.
+    options = upload_options(document)
+    with AnafEfacturaClient() as client:
+        claimed = _claim(submission, actor)
+        if claimed is None:
+            return _load(submission.pk)
+        sent, xml = claimed
+        return _send(client, sent, xml, cif=cif, options=options, actor=actor)
+
+
+def _send(
+    client: AnafEfacturaClient,
+    sent: Upload,
+    xml: bytes,
+    *,
+    cif: str,
+    options: Mapping[str, Any],
+    actor: User | None,
+) -> Submission:
     try:
-        with AnafEfacturaClient() as client:
-            answer = client.upload(xml, cif=cif, **upload_options(document))
+        answer = client.upload(xml, cif=cif, **options)
     except AnafUnknownOutcomeError as error:
         return _lost(sent, error, actor)
     except AnafRejectedError as error:
@@ -410,9 +509,10 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
 
 def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
     now = timezone.now()
-    return _after(
+    return _at_anaf(
         sent,
-        upload_changes=_resolved(UploadOutcome.REGISTERED, index=index),
+        index,
+        detail="",
         actor=actor,
         to=State.UPLOADED,
         action="efactura.uploaded",
@@ -423,8 +523,65 @@ def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
             "attempts": 0,
             "next_attempt_at": now + POLL_MIN,
             "last_error": "",
+            "poll_refusals": 0,
         },
     )
+
+
+def _at_anaf(
+    sent: Upload,
+    index: str,
+    *,
+    detail: str,
+    actor: User | None,
+    to: str,
+    action: str,
+    data: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    events: Sequence[tuple[str, dict[str, Any]]] = (),
+) -> Submission:
+    """ANAF registered the upload `sent` under `index`: evidence kept whatever happened meanwhile.
+
+    The Upload is marked registered even if the submission moved on (an answer that arrives
+    late, after a give-up). The submission moves `to` the step's state while the upload is its
+    pending one, and also when it was given up and the document not uploaded again yet (that
+    upload is the one at ANAF). If another upload is out already, ANAF may hold the document
+    twice: an efactura.duplicate_upload event and last_error tell staff.
+    """
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=sent.submission_id)
+        earlier = Upload.objects.select_for_update().get(pk=sent.pk)
+        if earlier.outcome == UploadOutcome.REGISTERED:  # another worker recorded it first
+            logger.info("e-Factura upload %s: already registered, %s not applied", sent.pk, action)
+            return locked
+        Upload.objects.filter(pk=sent.pk).update(
+            **_resolved(UploadOutcome.REGISTERED, index=index, detail=detail)
+        )
+        pending = locked.state == State.UNKNOWN and earlier.outcome == UploadOutcome.SENT
+        given_up = locked.state in (*VALIDATABLE, State.VALIDATED)
+        if locked.environment not in ("", settings.EFACTURA_ENVIRONMENT):  # made elsewhere: evidence only
+            logger.info("e-Factura upload %s registered in another environment", sent.pk)
+        elif pending or given_up:
+            for name, event_data in events:
+                record_event(name, actor=actor, target=locked, data=event_data)
+            _change(locked, to, action, actor, data={**data, "late": given_up}, **changes)
+        else:
+            _duplicate(locked, earlier, index, actor)
+    return locked
+
+
+def _duplicate(locked: Submission, earlier: Upload, index: str, actor: User | None) -> None:
+    sent_at = timezone.localtime(earlier.sent_at).strftime("%Y-%m-%d %H:%M %Z")
+    message = _(
+        "ANAF registered the upload of %(sent)s (index %(index)s) after it was given up and the "
+        "document was uploaded again: ANAF may hold this document twice. Check ANAF's SPV."
+    ) % {"sent": sent_at, "index": index}
+    data = {"upload": earlier.pk, "upload_index": index, "current_index": locked.upload_index}
+    record_event(
+        "efactura.duplicate_upload", actor=actor, target=locked, data={**data, "state": locked.state}
+    )
+    logger.error("e-Factura submission %s: duplicate upload %s at ANAF", locked.pk, index)
+    _apply(locked, last_error=message)
 
 
 def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Submission:
@@ -484,7 +641,9 @@ def _resolved(outcome: str, *, index: str = "", detail: str = "") -> dict[str, A
 # --- unknown outcomes ----------------------------------------------------------------------
 
 
-def resolve_unknown(submission: Submission, *, actor: User | None = None) -> Submission:
+def resolve_unknown(
+    submission: Submission, *, actor: User | None = None, give_up: bool = False
+) -> Submission:
     """Look for the upload whose answer was lost in ANAF's message list; never send it again.
 
     ANAF lists a message per upload only once it has processed it, and an accepted upload's
@@ -499,6 +658,10 @@ def resolve_unknown(submission: Submission, *, actor: User | None = None) -> Sub
     staff that ANAF has not listed it: if ANAF's SPV shows nothing either, a staff member may
     send it again (submit). A rejected upload cannot be recognised (its ZIP holds ANAF's error
     report, not the invoice), so it too waits for that decision.
+
+    `give_up` (that decision, made by `actor`): not found by this look, completed past the grace
+    period → the upload is given up (never reached ANAF) and the submission not submitted.
+    A look that fails never gives anything up.
     """
     if submission.state != State.UNKNOWN:
         return submission
@@ -514,6 +677,8 @@ def resolve_unknown(submission: Submission, *, actor: User | None = None) -> Sub
         return _retry_later(submission, error.message, retry_after=retry_after, expected=(State.UNKNOWN,))
     if found is not None:
         return _found(sent, *found, actor)
+    if give_up and actor is not None:
+        return _give_up(sent, actor)
     return _not_listed_yet(sent)
 
 
@@ -522,41 +687,45 @@ def _pending_upload(submission: Submission) -> Upload | None:
 
 
 def _find_at_anaf(sent: Upload, document: Document) -> tuple[MessageItem, bytes] | None:
-    """The message of this upload, if ANAF lists it; the unrelated messages downloaded are remembered."""
+    """The message of this upload, if ANAF lists it; the unrelated messages downloaded are remembered,
+    and the end of a look that completed (last_listed_at)."""
     now = timezone.now()
     start = max(sent.sent_at - CLOCK_MARGIN, now - LIST_WINDOW)
     checked = list(sent.checked_messages)
+    looked: dict[str, Any] = {}
     try:
         with AnafEfacturaClient() as client:
             listed = client.messages_between(
                 cif=seller_cif(document), start=start, end=now, kind=MessageFilter.SENT
             )
-            for message in _candidates(listed, set(checked)):
+            for message in _candidates(listed, set(checked), sent):
                 archive = client.download(message.id)
                 if is_our_document(archive, document):
                     return message, archive
                 checked.append(message.id)
+        looked["last_listed_at"] = now
     finally:
         if len(checked) > len(sent.checked_messages):
-            Upload.objects.filter(pk=sent.pk).update(checked_messages=checked)
+            looked["checked_messages"] = checked
+        if looked:
+            Upload.objects.filter(pk=sent.pk).update(**looked)
     return None
 
 
-def _candidates(listed: Sequence[MessageItem], checked: set[str]) -> list[MessageItem]:
+def _candidates(listed: Sequence[MessageItem], checked: set[str], sent: Upload) -> list[MessageItem]:
     """The listed messages that may be this upload's: not checked yet, not another upload of PRAHO's."""
     unchecked = [message for message in listed if message.id.isdigit() and message.id not in checked]
     indexes = {message.upload_index for message in unchecked if message.upload_index}
-    known = set(Upload.objects.filter(index__in=indexes).values_list("index", flat=True))
+    known = set(Upload.objects.filter(index__in=indexes).exclude(pk=sent.pk).values_list("index", flat=True))
     return [message for message in unchecked if message.upload_index not in known]
 
 
 def _found(sent: Upload, message: MessageItem, archive: bytes, actor: User | None) -> Submission:
     now = timezone.now()
-    return _after(
+    return _at_anaf(
         sent,
-        upload_changes=_resolved(
-            UploadOutcome.REGISTERED, index=message.upload_index, detail="found in ANAF's list"
-        ),
+        message.upload_index,
+        detail="found in ANAF's list",
         actor=actor,
         events=[("efactura.answer_downloaded", {"download_id": message.id, "bytes": len(archive)})],
         to=State.ACCEPTED,
@@ -572,6 +741,7 @@ def _found(sent: Upload, message: MessageItem, archive: bytes, actor: User | Non
             "attempts": 0,
             "next_attempt_at": None,
             "last_error": "",
+            "poll_refusals": 0,
         },
     )
 
@@ -605,11 +775,15 @@ def _unknown_recheck(sent_at: datetime) -> datetime:
 
 
 def may_send_again(submission: Submission) -> bool:
-    """Whether a staff member's submit would send the document again: an unknown upload ANAF has
-    not listed for the grace period (submit gives it up), as after a rejection or failed validation."""
+    """Whether a staff member's submit would send the document again: after a rejection or failed
+    validation, or an unknown upload that a look in ANAF's list, completed past the grace
+    period, did not find (the task looks once more before it gives the upload up)."""
     if submission.state in (State.REJECTED, State.INVALID):
         return True
-    return submission.state == State.UNKNOWN and _upload_past_grace(submission) is not None
+    if submission.state != State.UNKNOWN:
+        return False
+    sent = _pending_upload(submission)
+    return sent is not None and sent.last_listed_at is not None and sent.last_listed_at >= _grace_ends(sent)
 
 
 def _upload_past_grace(submission: Submission) -> Upload | None:
@@ -617,12 +791,24 @@ def _upload_past_grace(submission: Submission) -> Upload | None:
     return sent if sent is not None and timezone.now() >= _grace_ends(sent) else None
 
 
-def _give_up(locked: Submission, sent: Upload, actor: User) -> None:
-    """A staff member's decision (in submit, the row locked): the unknown upload never reached ANAF."""
+def _give_up(sent: Upload, actor: User) -> Submission:
+    """A staff member's decision, carried out after a look that found nothing: if that look ended
+    past the grace period, the unknown upload never reached ANAF and the document goes back to
+    not submitted; else it waits (ANAF may still be processing it)."""
+    sent.refresh_from_db(fields=["last_listed_at"])
+    if sent.last_listed_at is None or sent.last_listed_at < _grace_ends(sent):
+        return _not_listed_yet(sent)
     detail = _("Given up by %(actor)s: not in ANAF's message list since it was sent.") % {"actor": actor}
-    Upload.objects.filter(pk=sent.pk).update(**_resolved(UploadOutcome.NEVER_REACHED, detail=detail))
     data = {"upload": sent.pk, "sent_at": sent.sent_at.isoformat(), "resolved": True}
-    _change(locked, State.NOT_SUBMITTED, "efactura.upload_given_up", actor, data=data, **FRESH_START)
+    return _after(
+        sent,
+        upload_changes=_resolved(UploadOutcome.NEVER_REACHED, index=sent.index, detail=detail),
+        actor=actor,
+        to=State.NOT_SUBMITTED,
+        action="efactura.upload_given_up",
+        data={**data, "listed_until": sent.last_listed_at.isoformat()},
+        changes=FRESH_START,
+    )
 
 
 # --- polling -------------------------------------------------------------------------------
@@ -635,14 +821,22 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
     ZIP (ANAF's error report) archived, rejected with its errors; "XML cu erori nepreluat de
     sistem" → rejected. Network errors and 429 → a later retry with backoff. The answer is
     applied only while the submission is still uploaded or processing with the same index.
+    A refusal of the status request itself (an index ANAF does not know) is retried with backoff
+    POLL_REFUSALS_MAX times; then the polls stop and staff are told (see submit).
     """
-    if submission.state not in PENDING or not submission.upload_index:
+    submission = _in_this_environment(submission, actor)
+    if submission.state not in PENDING or not submission.upload_index or _polls_refused(submission):
         return submission
     index = submission.upload_index
     try:
         with AnafEfacturaClient() as client:
             status = client.status(index)
             archive = client.download(status.download_id) if status.download_id else None
+    except AnafRejectedError as error:
+        refused = error  # `error` is unbound once the except block ends; the lambda runs inside _step
+        return _step(
+            submission.pk, PENDING, index=index, changes=lambda locked: _poll_refused(locked, refused)
+        )
     except AnafError as error:
         retry_after = getattr(error, "retry_after", None)
         return _retry_later(submission, error.message, retry_after=retry_after, expected=PENDING, index=index)
@@ -661,7 +855,12 @@ def _still_processing(submission: Submission, index: str, actor: User | None) ->
         actor=actor,
         to=State.PROCESSING,
         action="efactura.processing",
-        changes={"next_attempt_at": timezone.now() + wait, "attempts": 0, "last_error": ""},
+        changes={
+            "next_attempt_at": timezone.now() + wait,
+            "attempts": 0,
+            "last_error": "",
+            "poll_refusals": 0,
+        },
     )
 
 
@@ -680,6 +879,7 @@ def _decided(
         "attempts": 0,
         "next_attempt_at": None,
         "last_error": "",
+        "poll_refusals": 0,
     }
     accepted = status.state == ProcessingState.OK
     errors = [] if accepted else rejection_errors(status, archive)
@@ -694,6 +894,73 @@ def _decided(
         data={"download_id": status.download_id} if accepted else {"errors": errors},
         changes={**answer, "errors": errors},
     )
+
+
+def _polls_refused(submission: Submission) -> bool:
+    return submission.state in PENDING and submission.poll_refusals >= POLL_REFUSALS_MAX
+
+
+def _poll_refused(locked: Submission, error: AnafRejectedError) -> dict[str, Any]:
+    refusals = locked.poll_refusals + 1
+    if refusals < POLL_REFUSALS_MAX:
+        return {**_backoff(locked, error.message, None), "poll_refusals": refusals}
+    reason = _(
+        "ANAF refused %(count)s status requests for upload %(index)s (%(error)s). PRAHO no longer asks; "
+        "a staff member's submit looks for the document in ANAF's message list and sends it again "
+        "only if it is not there."
+    ) % {"count": refusals, "index": locked.upload_index, "error": error.message}
+    return {"poll_refusals": refusals, "next_attempt_at": None, "last_error": reason}
+
+
+# --- the ANAF environment ------------------------------------------------------------------
+
+
+def _reset_other_environments() -> None:
+    """Every submission uploaded in another ANAF environment than EFACTURA_ENVIRONMENT is not
+    submitted for this one: reset, each under its row lock, so counts and deadlines are right."""
+    current = settings.EFACTURA_ENVIRONMENT
+    elsewhere = Submission.objects.filter(state__in=UPLOADED_STATES).exclude(environment__in=("", current))
+    for pk in elsewhere.order_by("pk").values_list("pk", flat=True):
+        _in_this_environment(_load(pk), None)
+
+
+def _in_this_environment(submission: Submission, actor: User | None) -> Submission:
+    if not _elsewhere(submission):
+        return submission
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        _reset_environment(locked, actor)
+    return _load(submission.pk)
+
+
+def _elsewhere(submission: Submission) -> bool:
+    return submission.state in UPLOADED_STATES and submission.environment not in (
+        "",
+        settings.EFACTURA_ENVIRONMENT,
+    )
+
+
+def _reset_environment(locked: Submission, actor: User | None) -> None:
+    """In the caller's transaction, the row locked: a submission uploaded in another environment
+    starts again, with what that environment answered kept in the audit event."""
+    if not _elsewhere(locked):
+        return
+    detail = f"sent to ANAF's {locked.environment} environment, not {settings.EFACTURA_ENVIRONMENT}"
+    locked.uploads.filter(outcome=UploadOutcome.SENT).update(
+        **_resolved(UploadOutcome.NEVER_REACHED, detail=detail)
+    )
+    answer = bytes(locked.answer) if locked.answer is not None else None
+    data = {
+        "environment": locked.environment,
+        "current": settings.EFACTURA_ENVIRONMENT,
+        "upload_index": locked.upload_index,
+        "download_id": locked.download_id,
+        "answered_at": locked.answered_at.isoformat() if locked.answered_at else None,
+        "errors": locked.errors,
+        "answer": base64.b64encode(answer).decode("ascii") if answer is not None else None,
+    }
+    # `environment` stays: an answer of that environment arriving late is kept as evidence only.
+    _change(locked, State.NOT_SUBMITTED, "efactura.environment_changed", actor, data=data, **FRESH_START)
 
 
 # --- shared --------------------------------------------------------------------------------

@@ -27,9 +27,10 @@ def poll_pending() -> int:
 
 
 @shared_task(name="efactura.submit_one", soft_time_limit=270, time_limit=300)
-def submit_one(submission_id: int, actor_id: int | None = None) -> str:
-    """A staff member's "send now" (enqueued by submissions.submit after commit); returns the state."""
-    return str(submissions.submit_one(submission_id, actor_id).state)
+def submit_one(submission_id: int, actor_id: int | None = None, give_up: bool = False) -> str:
+    """A staff member's "send now" (enqueued by submissions.submit after commit), with their request
+    to give up an unknown upload if ANAF's list does not show it; returns the state."""
+    return str(submissions.submit_one(submission_id, actor_id, give_up).state)
 
 
 @shared_task(name="efactura.submit_issued", soft_time_limit=900, time_limit=960)

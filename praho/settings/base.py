@@ -3,7 +3,7 @@ machines comes from environment variables (see README, "Configuration")."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -413,9 +413,24 @@ EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS
 # after this many minutes with nothing listed, PRAHO looks more rarely and tells staff, and a
 # staff member's "Submit to ANAF" then sends it again (praho.efactura.submissions.resolve_unknown).
 EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 1440)
+# ANAF lists an upload only once it has processed it, which on a busy day takes well over an
+# hour: a shorter grace period would let staff give up uploads ANAF is still processing.
+if EFACTURA_UNKNOWN_GRACE_MINUTES < 60:
+    raise ImproperlyConfigured(
+        f"EFACTURA_UNKNOWN_GRACE_MINUTES must be at least 60, not {EFACTURA_UNKNOWN_GRACE_MINUTES}."
+    )
 # The first issue date PRAHO sends to ANAF (ISO, e.g. 2026-12-01): documents issued before it are
 # not taken in (they stay "not tracked"; whatever reported them before PRAHO did). Empty: all.
-EFACTURA_START_DATE = env_str("EFACTURA_START_DATE", "")
+# Parsed here so that a mistyped value stops the start, not every intake run.
+_efactura_start_date = env_str("EFACTURA_START_DATE", "").strip()
+try:
+    EFACTURA_START_DATE: date | None = (
+        date.fromisoformat(_efactura_start_date) if _efactura_start_date else None
+    )
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        f"EFACTURA_START_DATE must be an ISO date (YYYY-MM-DD) or empty, not {_efactura_start_date!r}."
+    ) from _error
 # Submit each invoice and credit note to ANAF as soon as it is issued (a Celery task after the
 # issuing transaction commits); off, the periodic intake (every 5 minutes) still takes them in.
 EFACTURA_SUBMIT_ON_ISSUE = env_bool("EFACTURA_SUBMIT_ON_ISSUE", True)

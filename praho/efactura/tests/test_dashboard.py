@@ -147,6 +147,18 @@ def test_the_page_lists_issued_documents_not_tracked_yet_with_their_deadline(
     assert "Past the deadline" in untracked
 
 
+def test_documents_issued_before_the_start_date_are_not_listed_as_not_tracked(
+    staff_client, bill_billing, carol_customer, settings
+):
+    issued_invoice(carol_customer, issue_date=dt.date(2026, 3, 2), post=False)
+    from_the_start = issued_invoice(carol_customer, issue_date=dt.date(2026, 3, 3), post=False)
+    settings.EFACTURA_START_DATE = dt.date(2026, 3, 3)
+
+    page = text(staff_client(bill_billing).get(URL))
+
+    assert numbers_in(section(page, "untracked")) == [from_the_start.number]
+
+
 def test_every_row_links_to_the_documents_page(staff_client, bill_billing, one_of_each):
     page = text(staff_client(bill_billing).get(URL))
 

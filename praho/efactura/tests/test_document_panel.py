@@ -101,14 +101,25 @@ def test_while_anaf_may_hold_the_document_the_button_asks_anaf(staff_client, bil
     assert "Ask ANAF now</button>" in page
 
 
-@pytest.mark.parametrize(("sent_minutes_ago", "label"), [(60, "Ask ANAF now"), (25 * 60, "Submit again")])
-def test_an_unknown_upload_is_offered_again_only_past_the_grace_period(
-    staff_client, bill_billing, invoice, sent_minutes_ago, label
+@pytest.mark.parametrize(
+    ("sent_minutes_ago", "listed_minutes_ago", "label"),
+    [
+        (60, 1, "Ask ANAF now"),  # within the grace period
+        (25 * 60, None, "Ask ANAF now"),  # past it, but not looked for since
+        (25 * 60, 120, "Ask ANAF now"),  # the last look ended before the grace period did
+        (25 * 60, 1, "Submit again"),  # a look past the grace period did not find it
+    ],
+)
+def test_an_unknown_upload_is_offered_again_only_after_a_look_past_the_grace_period(
+    staff_client, bill_billing, invoice, sent_minutes_ago, listed_minutes_ago, label
 ):
     submission = Submission.objects.create(
         document=invoice, state=State.UNKNOWN, deadline=dt.date(2026, 3, 17)
     )
-    Upload.objects.create(submission=submission, sent_at=NOW - dt.timedelta(minutes=sent_minutes_ago))
+    listed = NOW - dt.timedelta(minutes=listed_minutes_ago) if listed_minutes_ago is not None else None
+    Upload.objects.create(
+        submission=submission, sent_at=NOW - dt.timedelta(minutes=sent_minutes_ago), last_listed_at=listed
+    )
 
     page = page_of(staff_client(bill_billing), invoice)
 

@@ -3,12 +3,14 @@ of newly issued documents, the periodic follow-up of pending ones and the staff 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from praho.audit.models import AuditEvent
@@ -122,24 +124,54 @@ def test_documents_issued_before_the_start_date_are_not_taken_in(
     billing, anaf_connected, fake_anaf_efactura, settings
 ):
     invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
-    settings.EFACTURA_START_DATE = (invoice.issue_date + timedelta(days=1)).isoformat()
+    settings.EFACTURA_START_DATE = invoice.issue_date + timedelta(days=1)
 
     assert tasks.submit_new.delay().get() == 0
     assert submissions.submit_issued([invoice.pk]) == 0
     assert not Submission.objects.exists()
     assert fake_anaf_efactura.requests_to("upload") == []
 
-    settings.EFACTURA_START_DATE = invoice.issue_date.isoformat()
+    settings.EFACTURA_START_DATE = invoice.issue_date
     assert tasks.submit_new.delay().get() == 1
     assert states() == {invoice.number: State.UPLOADED}
 
 
-def test_a_start_date_that_is_not_a_date_is_refused_naming_the_setting(billing, settings):
-    issued_invoice(billing, "ro_company", (DOMAIN,))
-    settings.EFACTURA_START_DATE = "1.1.2026"
+def load_settings(**environment: str) -> subprocess.CompletedProcess[str]:
+    """praho.settings.base loaded in a fresh interpreter with these environment variables."""
+    code = "import praho.settings.base as s; print(repr(s.EFACTURA_START_DATE))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **environment},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
-    with pytest.raises(ImproperlyConfigured, match="EFACTURA_START_DATE"):
-        submissions.submit_new_documents()
+
+def test_a_start_date_that_is_not_a_date_stops_the_start_naming_the_setting():
+    loaded = load_settings(EFACTURA_START_DATE="1.1.2026")
+
+    assert loaded.returncode != 0
+    assert "ImproperlyConfigured: EFACTURA_START_DATE must be an ISO date" in loaded.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"), [(" 2026-12-01 ", "datetime.date(2026, 12, 1)"), ("  ", "None")]
+)
+def test_the_start_date_is_parsed_when_the_settings_load(value, parsed):
+    loaded = load_settings(EFACTURA_START_DATE=value)
+
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == parsed
+
+
+def test_a_grace_period_under_an_hour_stops_the_start():
+    loaded = load_settings(EFACTURA_UNKNOWN_GRACE_MINUTES="30")
+
+    assert loaded.returncode != 0
+    assert "EFACTURA_UNKNOWN_GRACE_MINUTES must be at least 60, not 30" in loaded.stderr
 
 
 def test_without_an_anaf_connection_the_tasks_validate_but_send_nothing_and_say_why(

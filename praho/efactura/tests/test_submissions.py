@@ -4,6 +4,7 @@ unknown-outcome resolution through ANAF's message list. Documents are issued by 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from datetime import timedelta
@@ -28,6 +29,7 @@ from praho.efactura.tests.fakes.anaf_efactura import (
     HANG_UP_AFTER,
     LATE_PROCESSING,
     NOK,
+    SERVER_ERROR,
     TOO_MANY_REQUESTS,
     XML_ERRORS,
 )
@@ -564,3 +566,273 @@ def test_two_workers_uploading_at_once_send_one_upload(invoice, anaf_connected, 
     assert sorted(outcomes) == ["at_anaf", "uploaded"]
     assert len(fake_anaf_efactura.requests_to("upload")) == 1
     assert Upload.objects.count() == 1
+
+
+# --- giving an unknown upload up: only after a look at ANAF ---------------------------------
+
+GRACE = timedelta(minutes=1441)
+
+
+def test_a_staff_give_up_looks_at_anaf_first_and_takes_the_upload_it_finds(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin, django_capture_on_commit_callbacks
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    fake_anaf_efactura.decide("ok", polls=1_000)  # a slow day: not processed, so not listed
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    submission = submissions.upload(validated(invoice))
+    (index,) = fake_anaf_efactura.uploads
+
+    with time_machine.travel(timezone.now() + GRACE):
+        submission = submissions.resolve_unknown(reload(submission))
+        assert submissions.may_send_again(submission)
+        fake_anaf_efactura.finish(index)  # ANAF processes and lists it now
+        with django_capture_on_commit_callbacks(execute=True):
+            submissions.submit(invoice, alice_admin)
+
+    submission = reload(submission)
+    assert submission.state == State.ACCEPTED
+    assert submission.upload_index == index
+    assert len(fake_anaf_efactura.uploads) == 1
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, index)]
+    assert actions(submission)[-3:] == [
+        "efactura.give_up_requested",
+        "efactura.answer_downloaded",
+        "efactura.accepted",
+    ]
+
+
+def test_a_give_up_whose_look_at_anaf_fails_gives_nothing_up(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin, django_capture_on_commit_callbacks
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    fake_anaf_efactura.fail_next("upload", HANG_UP)
+    submission = submissions.upload(validated(invoice))
+
+    with time_machine.travel(timezone.now() + GRACE):
+        fake_anaf_efactura.fail_next("listaMesajePaginatieFactura", SERVER_ERROR, times=10)
+        with django_capture_on_commit_callbacks(execute=True):
+            submissions.submit(invoice, alice_admin)
+
+    submission = reload(submission)
+    assert submission.state == State.UNKNOWN
+    assert submission.last_error
+    assert uploads(submission) == [(UploadOutcome.SENT, "")]
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+    assert "efactura.upload_given_up" not in actions(submission)
+    assert Upload.objects.get(submission=submission).last_listed_at is None
+
+
+def test_a_look_that_ended_before_the_grace_period_does_not_allow_a_give_up(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    fake_anaf_efactura.fail_next("upload", HANG_UP)
+    submission = submissions.upload(validated(invoice))
+
+    submission = submissions.resolve_unknown(reload(submission))  # looked, within the grace period
+
+    assert Upload.objects.get(submission=submission).last_listed_at is not None
+    with time_machine.travel(timezone.now() + GRACE):
+        assert not submissions.may_send_again(reload(submission))
+
+
+def test_what_a_worker_found_while_staff_asked_to_give_up_is_kept(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    submission = submissions.upload(validated(invoice))
+    (index,) = fake_anaf_efactura.uploads
+    fake_anaf_efactura.finish(index)
+
+    with time_machine.travel(timezone.now() + GRACE):
+        sent = submissions._pending_upload(reload(submission))
+        found = submissions._find_at_anaf(sent, invoice)  # a worker finds it ...
+        assert found is not None
+        submissions.submit(invoice, alice_admin)  # ... while staff ask to give it up
+        submission = submissions._found(sent, *found, None)
+
+    assert submission.state == State.ACCEPTED
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, index)]
+
+
+# --- an answer that arrives after a give-up ------------------------------------------------
+
+
+def given_up_while_in_flight(submission: Submission, actor, *, send_again: bool) -> Upload:
+    """An upload claimed (its request on its way), then given up by `actor` past the grace period."""
+    sent, _xml = submissions._claim(submission, None)
+    with time_machine.travel(timezone.now() + GRACE):
+        if send_again:
+            submissions.advance(reload(submission), actor=actor, give_up=True)
+        else:
+            submissions.resolve_unknown(reload(submission), actor=actor, give_up=True)
+    return sent
+
+
+def test_a_registration_that_arrives_after_a_give_up_is_taken_before_anything_is_sent_again(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    submission = validated(invoice)
+    sent = given_up_while_in_flight(submission, alice_admin, send_again=False)
+    assert reload(submission).state == State.NOT_SUBMITTED
+
+    submission = submissions._registered(sent, "5001", None)
+
+    assert submission.state == State.UPLOADED
+    assert submission.upload_index == "5001"
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, "5001")]
+    assert actions(submission)[-2:] == ["efactura.upload_given_up", "efactura.uploaded"]
+
+
+def test_a_registration_that_arrives_after_the_document_was_sent_again_is_flagged_as_a_duplicate(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    submission = validated(invoice)
+    sent = given_up_while_in_flight(submission, alice_admin, send_again=True)
+    (second,) = fake_anaf_efactura.uploads
+    assert reload(submission).upload_index == second
+
+    submission = submissions._registered(sent, "5001", None)
+
+    assert submission.state == State.UPLOADED
+    assert submission.upload_index == second
+    assert "twice" in submission.last_error
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, "5001"), (UploadOutcome.REGISTERED, second)]
+    duplicate = AuditEvent.objects.get(action="efactura.duplicate_upload")
+    assert duplicate.data["upload_index"] == "5001"
+    assert duplicate.data["current_index"] == second
+
+
+# --- another ANAF environment --------------------------------------------------------------
+
+
+def test_a_document_accepted_in_anafs_test_environment_is_sent_again_in_prod(
+    invoice, anaf_connected, fake_anaf_efactura, settings
+):
+    fake_anaf_efactura.decide("ok", polls=0)
+    submission = submissions.upload(validated(invoice))
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        submission = submissions.poll(reload(submission))
+    assert (submission.state, submission.environment) == (State.ACCEPTED, "test")
+    test_index = submission.upload_index
+    settings.EFACTURA_ENVIRONMENT = "prod"
+
+    assert submissions.submit_new_documents() == 1
+
+    submission = reload(submission)
+    assert (submission.state, submission.environment) == (State.UPLOADED, "prod")
+    assert submission.upload_index != test_index
+    changed = AuditEvent.objects.get(action="efactura.environment_changed")
+    assert changed.data["environment"] == "test"
+    assert changed.data["upload_index"] == test_index
+    assert read_answer(base64.b64decode(changed.data["answer"])).document_xml is not None
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2
+
+
+def test_an_unknown_upload_of_the_test_environment_is_not_looked_for_in_prod(
+    invoice, anaf_connected, fake_anaf_efactura, settings
+):
+    fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
+    submission = submissions.upload(validated(invoice))
+    settings.EFACTURA_ENVIRONMENT = "prod"
+    settings.EFACTURA_VALIDATION_DIR = ""  # stop at validation: only the reset is looked at here
+
+    submissions.poll_pending()
+
+    submission = reload(submission)
+    assert submission.state == State.NOT_SUBMITTED
+    assert submission.environment == "test"  # where that upload went, until the next one
+    assert [outcome for outcome, _index in uploads(submission)] == [UploadOutcome.NEVER_REACHED]
+    assert fake_anaf_efactura.requests_to("listaMesajePaginatieFactura") == []
+
+    # The test environment's answer, arriving late, is kept on the Upload and moves nothing.
+    submission = submissions._registered(Upload.objects.get(submission=submission), "7001", None)
+    assert submission.state == State.NOT_SUBMITTED
+    assert uploads(submission) == [(UploadOutcome.REGISTERED, "7001")]
+    assert not AuditEvent.objects.filter(action="efactura.duplicate_upload").exists()
+
+
+# --- status polls ANAF refuses --------------------------------------------------------------
+
+
+def test_polls_anaf_keeps_refusing_stop_and_a_staff_submit_looks_in_the_message_list(
+    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin, django_capture_on_commit_callbacks
+):
+    settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
+    fake_anaf_efactura.decide("ok", polls=1_000)  # never listed
+    submission = submissions.upload(validated(invoice))
+    Upload.objects.filter(submission=submission).update(index="999999")  # an index ANAF does not know
+    Submission.objects.filter(pk=submission.pk).update(upload_index="999999")
+    for _attempt in range(submissions.POLL_REFUSALS_MAX):
+        Submission.objects.filter(pk=submission.pk).update(next_attempt_at=None)
+        submissions.poll(reload(submission))
+
+    submission = reload(submission)
+    assert submission.state == State.UPLOADED
+    assert submission.poll_refusals == submissions.POLL_REFUSALS_MAX
+    assert "no longer asks" in submission.last_error
+    assert submissions.poll_pending() == 0
+    assert len(fake_anaf_efactura.requests_to("stareMesaj")) == submissions.POLL_REFUSALS_MAX
+
+    with django_capture_on_commit_callbacks(execute=True):  # within the grace period: a look only
+        submissions.submit(invoice, alice_admin)
+    assert reload(submission).state == State.UNKNOWN
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1
+
+    with time_machine.travel(timezone.now() + GRACE), django_capture_on_commit_callbacks(execute=True):
+        submissions.submit(invoice, alice_admin)
+
+    submission = reload(submission)
+    assert submission.state == State.UPLOADED
+    assert len(fake_anaf_efactura.requests_to("upload")) == 2
+    assert uploads(submission)[0] == (UploadOutcome.NEVER_REACHED, "999999")
+    assert "efactura.poll_refused_recheck" in actions(submission)
+
+
+# --- failures before the send, and failures staff must see ----------------------------------
+
+
+def test_a_failure_preparing_the_upload_claims_nothing_and_is_shown_with_a_retry(
+    invoice, anaf_connected, fake_anaf_efactura, settings
+):
+    submission = validated(invoice)
+    settings.EFACTURA_API_URL = None  # the client cannot be built
+
+    assert submissions.submit_new_documents() == 1
+
+    submission = reload(submission)
+    assert submission.state == State.VALIDATED
+    assert uploads(submission) == []
+    assert "could not complete this step" in submission.last_error
+    assert submission.next_attempt_at > timezone.now()
+    assert fake_anaf_efactura.requests_to("upload") == []
+
+
+def without_seller_snapshot(document: Document) -> None:
+    """A document issued before billing kept the seller's snapshot: billing (and, on PostgreSQL,
+    a trigger) forbids changing an issued one now, so the trigger is bypassed for this update."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET session_replication_role = replica")
+        table = Document._meta.db_table
+        cursor.execute(f"UPDATE {table} SET seller_id = NULL WHERE id = %s", [document.pk])  # noqa: S608
+        if postgres:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_a_document_that_cannot_be_uploaded_says_why_and_is_tried_again_later(
+    invoice, anaf_connected, fake_anaf_efactura
+):
+    submission = validated(invoice)
+    without_seller_snapshot(invoice)
+
+    submission = submissions.submit_one(submission.pk)
+
+    assert submission.state == State.VALIDATED
+    assert "no seller snapshot" in submission.last_error
+    assert submission.attempts == 1
+    assert submission.next_attempt_at > timezone.now()
