@@ -169,7 +169,7 @@ def submit(document: Document, actor: User) -> Submission:
             )
         give_up = previous == State.UNKNOWN and _upload_past_grace(submission) is not None
         if previous == State.REJECTED:
-            data = {"errors": submission.errors, "upload_index": submission.upload_index}
+            data = _previous_attempt(submission)
             _change(submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **FRESH_START)
         elif give_up or _polls_refused(submission):
             give_up = True
@@ -774,6 +774,19 @@ def _unknown_recheck(sent_at: datetime) -> datetime:
     return min(timezone.now() + UNKNOWN_RECHECK, max(grace_ends, timezone.now()))
 
 
+def _previous_attempt(submission: Submission) -> dict[str, Any]:
+    """What a fresh start clears, kept in its audit event: ANAF's index, download id, errors and
+    signed answer (the ZIP, base64), which ANAF itself keeps only 60 days."""
+    answer = bytes(submission.answer) if submission.answer is not None else None
+    return {
+        "upload_index": submission.upload_index,
+        "download_id": submission.download_id,
+        "answered_at": submission.answered_at.isoformat() if submission.answered_at else None,
+        "errors": submission.errors,
+        "answer": base64.b64encode(answer).decode("ascii") if answer is not None else None,
+    }
+
+
 def may_send_again(submission: Submission) -> bool:
     """Whether a staff member's submit would send the document again: after a rejection or failed
     validation, or an unknown upload that a look in ANAF's list, completed past the grace
@@ -949,15 +962,10 @@ def _reset_environment(locked: Submission, actor: User | None) -> None:
     locked.uploads.filter(outcome=UploadOutcome.SENT).update(
         **_resolved(UploadOutcome.NEVER_REACHED, detail=detail)
     )
-    answer = bytes(locked.answer) if locked.answer is not None else None
     data = {
         "environment": locked.environment,
         "current": settings.EFACTURA_ENVIRONMENT,
-        "upload_index": locked.upload_index,
-        "download_id": locked.download_id,
-        "answered_at": locked.answered_at.isoformat() if locked.answered_at else None,
-        "errors": locked.errors,
-        "answer": base64.b64encode(answer).decode("ascii") if answer is not None else None,
+        **_previous_attempt(locked),
     }
     # `environment` stays: an answer of that environment arriving late is kept as evidence only.
     _change(locked, State.NOT_SUBMITTED, "efactura.environment_changed", actor, data=data, **FRESH_START)

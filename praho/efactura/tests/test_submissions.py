@@ -277,6 +277,7 @@ def test_a_rejected_document_is_uploaded_again_only_after_a_staff_resubmit(
     fake_anaf_efactura.decide(NOK, polls=0)
     submission = submissions.poll(submissions.upload(validated(invoice)))
     assert submission.state == State.REJECTED
+    rejected_answer, rejected_errors = bytes(submission.answer), submission.errors
     with pytest.raises(ValidationError):
         submissions.upload(submission)
 
@@ -290,6 +291,9 @@ def test_a_rejected_document_is_uploaded_again_only_after_a_staff_resubmit(
     assert "efactura.resubmitted" in actions(submission)
     resubmitted = AuditEvent.objects.get(action="efactura.resubmitted")
     assert resubmitted.actor == alice_admin
+    # ANAF's signed rejection is kept in the event: ANAF itself keeps it only 60 days.
+    assert base64.b64decode(resubmitted.data["answer"]) == rejected_answer
+    assert resubmitted.data["errors"] == rejected_errors
 
 
 def test_an_accepted_resubmission_shows_none_of_the_rejected_attempts_errors_or_answer(
