@@ -27,6 +27,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from praho.core import request_id
 from praho.core.paginator import DeferredJoinPaginator
+from praho.core.validation import validate_date_range, validate_multiline, validate_single_line
 
 API_PREFIX = "/api/"
 
@@ -37,6 +38,30 @@ class Pagination(pagination.PageNumberPagination):
     django_paginator_class = DeferredJoinPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class LineField(serializers.CharField):
+    """One line of text: no control characters, no line breaks (names, codes, descriptions)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_single_line)
+
+
+class TextField(serializers.CharField):
+    """Text of several lines (notes): no control characters but tabs and line breaks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_multiline)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between core.validation.EARLIEST_DATE and LATEST_DATE."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_date_range)
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
