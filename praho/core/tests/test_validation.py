@@ -90,7 +90,9 @@ def test_check_text_strips_and_bounds_the_length():
         "name": ["max_length"],
         "notes": ["control_characters"],
     }
-    assert errors.by_field["name"][0].messages == ["Ensure this field has no more than 5 characters (it has 6)."]
+    assert errors.by_field["name"][0].messages == [
+        "Ensure this field has no more than 5 characters (it has 6)."
+    ]
 
 
 @pytest.mark.parametrize(
