@@ -14,11 +14,13 @@ caller finds the submission no longer `validated` and sends nothing. An unknown 
 sent again on PRAHO's own: a staff member's submit past the grace period asks for it, and the
 task gives the upload up only if one more look in ANAF's message list succeeds and finds nothing.
 An answer that arrives after a give-up is kept (see _at_anaf). A submission uploaded in another
-ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not submitted.
+ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not submitted, unless ANAF
+accepted it in the current one before: a document is never uploaded again to an environment
+that accepted it (praho.efactura.environments).
 
-Every change after a slow step (validation, a call to ANAF) goes through _step: under the row
-lock, and only if the submission is still where the step found it, so a stale copy or an answer
-that arrives late never undoes what another worker or a staff member did meanwhile.
+Every change after a slow step (validation, a call to ANAF) goes through submission_steps.step:
+under the row lock, and only if the submission is still where the step found it, so a stale copy
+or an answer that arrives late never undoes what another worker or a staff member did meanwhile.
 
 Network errors and HTTP 429 set `next_attempt_at` with exponential backoff (or ANAF's
 Retry-After); the Celery tasks (praho.efactura.tasks) pick up what is due. Every state change,
@@ -27,10 +29,9 @@ upload and download writes an audit event (actor None when a task acts).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +47,8 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
-from praho.efactura import tokens
+from praho.efactura import environments
+from praho.efactura import submission_steps as steps
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient, normalize_cif
 from praho.efactura.gateways.anaf_answers import MessageFilter, MessageItem, ProcessingState, StatusResult
@@ -80,9 +82,6 @@ logger = logging.getLogger(__name__)
 State = SubmissionState
 VALIDATABLE = (State.NOT_SUBMITTED, State.INVALID)
 PENDING = (State.UPLOADED, State.PROCESSING)
-# Retries after network errors, 429 or an unavailable validator: 1, 2, 4 ... minutes, at most 6 hours.
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(hours=6)
 # Status polls: a quarter of the time since the upload, between 1 minute and 1 hour, so a slow
 # day at ANAF does not spend its per-message quota of stareMesaj calls.
 POLL_MIN = timedelta(minutes=1)
@@ -98,26 +97,8 @@ BATCH = 200  # documents or submissions one task run works on; the next run take
 # Status polls ANAF refuses outright (an index it does not know) before PRAHO stops asking: a
 # staff submit then looks for the document in the message list, as for an unknown outcome.
 POLL_REFUSALS_MAX = 5
-# Where an upload was made (in Submission.environment): in another ANAF environment than the
-# current one, the document is not at ANAF for this one.
-UPLOADED_STATES = (*AT_ANAF, State.REJECTED)
 # Refusals of a step that mean another worker got there first, not a problem with the document.
 RACES = ("at_anaf", "not_validated")
-# What a new attempt starts from: nothing of an earlier upload's answer is shown with it.
-FRESH_START: Mapping[str, Any] = {
-    "upload_index": "",
-    "uploaded_at": None,
-    "download_id": "",
-    "answer": None,
-    "answered_at": None,
-    "errors": [],
-    "attempts": 0,
-    "next_attempt_at": None,
-    "last_error": "",
-    "poll_refusals": 0,
-}
-
-Changes = Mapping[str, Any] | Callable[[Submission], Mapping[str, Any]]
 
 
 # --- creating and triggering ---------------------------------------------------------------
@@ -151,11 +132,14 @@ def submit(document: Document, actor: User) -> Submission:
     upload up: the request is recorded here, and the task looks in ANAF's message list once more
     and gives the upload up (then validates and sends the document again) only if that look
     succeeds and finds nothing. An accepted one is refused (ValidationError): nothing is left to do.
-    One uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) is not submitted here.
+    One uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) starts again here, or
+    is accepted again if ANAF accepted it in this environment before (committed first, so that
+    it holds when the submit is refused).
     """
+    environments.settled(submission_for(document), actor)
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_for(document).pk)
-        _reset_environment(submission, actor)
+        environments.settle(submission, actor)
         previous = submission.state
         if previous == State.ACCEPTED:
             raise ValidationError(
@@ -169,13 +153,15 @@ def submit(document: Document, actor: User) -> Submission:
             )
         give_up = previous == State.UNKNOWN and _upload_past_grace(submission) is not None
         if previous == State.REJECTED:
-            data = _previous_attempt(submission)
-            _change(submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **FRESH_START)
+            data = steps.previous_attempt(submission)
+            steps.change(
+                submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **steps.FRESH_START
+            )
         elif give_up or _polls_refused(submission):
             give_up = True
             _request_give_up(submission, actor)
         else:
-            _apply(submission, next_attempt_at=None)
+            steps.apply(submission, next_attempt_at=None)
             record_event(
                 "efactura.submit_requested",
                 actor=actor,
@@ -201,7 +187,7 @@ def _request_give_up(locked: Submission, actor: User) -> None:
         target=locked,
         data={"upload": sent.pk if sent else None, "document": locked.document_id},
     )
-    _apply(locked, next_attempt_at=None)
+    steps.apply(locked, next_attempt_at=None)
 
 
 def _poll_refused_to_unknown(locked: Submission, actor: User) -> None:
@@ -215,7 +201,7 @@ def _poll_refused_to_unknown(locked: Submission, actor: User) -> None:
         outcome=UploadOutcome.SENT, resolved_at=None, detail=detail
     )
     data = {"upload": registered.pk, "upload_index": locked.upload_index, "error": locked.last_error}
-    _change(locked, State.UNKNOWN, "efactura.poll_refused_recheck", actor, data=data, poll_refusals=0)
+    steps.change(locked, State.UNKNOWN, "efactura.poll_refused_recheck", actor, data=data, poll_refusals=0)
 
 
 def _enqueue_one(submission_id: int, actor_id: int, give_up: bool) -> None:
@@ -230,7 +216,7 @@ def advance(submission: Submission, *, actor: User | None = None, give_up: bool 
     `give_up` (a staff member's request, see submit): an unknown upload that a look in ANAF's
     message list, past the grace period, does not find is given up and the document sent again.
     """
-    submission = _in_this_environment(submission, actor)
+    submission = environments.settled(submission, actor)
     if submission.state == State.UNKNOWN:
         submission = resolve_unknown(submission, actor=actor, give_up=give_up)
     if submission.state in VALIDATABLE:
@@ -252,7 +238,7 @@ def submit_new_documents() -> int:
     """The periodic intake: a submission for every newly issued document (from EFACTURA_START_DATE),
     then validate and upload those due (new ones and earlier attempts waiting out a backoff).
     Returns how many were worked on."""
-    _reset_other_environments()
+    environments.settle_all()
     for document in from_start_date(documents_without_submission())[:BATCH]:
         submission_for(document)
     due = due_in(Submission.objects.filter(state__in=(State.NOT_SUBMITTED, State.VALIDATED)))
@@ -287,13 +273,13 @@ def submit_issued(document_ids: Sequence[int]) -> int:
 def poll_pending() -> int:
     """The periodic follow-up of submissions at ANAF whose next look is due. Returns how many.
     Those whose status polls ANAF keeps refusing wait for a staff member (see poll)."""
-    _reset_other_environments()
+    environments.settle_all()
     waiting = Q(state=State.UNKNOWN) | Q(state__in=PENDING, poll_refusals__lt=POLL_REFUSALS_MAX)
     due = due_in(Submission.objects.filter(waiting))
     ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH])
-    problem = _connection_problem()
+    problem = steps.connection_problem()
     if problem is not None:
-        _note_not_connected(ids, problem)
+        steps.note_not_connected(ids, problem)
         return 0
     _each(ids, _follow_up)
     return len(ids)
@@ -320,7 +306,7 @@ def _work_on(pk: int, work: Callable[[Submission], object]) -> Submission:
 
     A refusal because another worker got there first (RACES) is no failure: it goes on there.
     """
-    submission = _load(pk)
+    submission = steps.load(pk)
     try:
         done = work(submission)
     except SoftTimeLimitExceeded:
@@ -328,13 +314,13 @@ def _work_on(pk: int, work: Callable[[Submission], object]) -> Submission:
     except ValidationError as error:
         if any(code in RACES for code in _codes(error)):
             logger.info("e-Factura submission %s skipped: %s", pk, error.messages)
-            return _load(pk)
+            return steps.load(pk)
         logger.warning("e-Factura submission %s failed: %s", pk, error.messages)
         return _failed(pk, " ".join(error.messages))
     except Exception as error:
         logger.exception("e-Factura submission %s failed", pk)
         return _failed(pk, str(error))
-    return done if isinstance(done, Submission) else _load(pk)
+    return done if isinstance(done, Submission) else steps.load(pk)
 
 
 def _codes(error: ValidationError) -> list[str]:
@@ -344,11 +330,11 @@ def _codes(error: ValidationError) -> list[str]:
 
 def _failed(pk: int, error: str) -> Submission:
     """The reason where staff see it and a later attempt of the step the submission is at now."""
-    current = _load(pk)
+    current = steps.load(pk)
     if current.state == State.ACCEPTED:
         return current
     reason = _("PRAHO could not complete this step: %(error)s") % {"error": error}
-    return _retry_later(current, reason, retry_after=None, expected=(current.state,))
+    return steps.retry_later(current, reason, retry_after=None, expected=(current.state,))
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -373,7 +359,7 @@ def validate(submission: Submission, *, actor: User | None = None) -> Submission
         result = unbuildable(error)
     if result.state == VALID:
         kept = {"xml": xml, "xml_sha256": hashlib.sha256(xml).hexdigest()}
-        return _step(
+        return steps.step(
             submission.pk,
             VALIDATABLE,
             actor=actor,
@@ -384,7 +370,7 @@ def validate(submission: Submission, *, actor: User | None = None) -> Submission
     if result.state == INVALID:
         dropped = {"xml": None, "xml_sha256": ""}
         changes = {**verdict(result), **dropped}
-        return _step(
+        return steps.step(
             submission.pk,
             VALIDATABLE,
             actor=actor,
@@ -393,7 +379,7 @@ def validate(submission: Submission, *, actor: User | None = None) -> Submission
             changes=changes,
             record_same=True,  # validated again (a staff submit): the new verdict is on record
         )
-    return _retry_later(submission, result.reason, retry_after=None, expected=VALIDATABLE)
+    return steps.retry_later(submission, result.reason, retry_after=None, expected=VALIDATABLE)
 
 
 def _xml(submission: Submission) -> bytes:
@@ -421,17 +407,17 @@ def upload(submission: Submission, *, actor: User | None = None) -> Submission:
         cif = normalize_cif(seller_cif(document))
     except ValueError as error:  # nothing was sent: the seller's tax id must be fixed first
         reason = _("The seller's CIF is not valid: %(error)s") % {"error": error}
-        return _retry_later(submission, reason, retry_after=None, expected=(State.VALIDATED,))
-    problem = _connection_problem()
+        return steps.retry_later(submission, reason, retry_after=None, expected=(State.VALIDATED,))
+    problem = steps.connection_problem()
     if problem is not None:
-        _note_not_connected([submission.pk], problem)
-        return _load(submission.pk)
+        steps.note_not_connected([submission.pk], problem)
+        return steps.load(submission.pk)
     # Everything the request needs is ready before the claim: what fails after it fails sending.
     options = upload_options(document)
     with AnafEfacturaClient() as client:
         claimed = _claim(submission, actor)
         if claimed is None:
-            return _load(submission.pk)
+            return steps.load(submission.pk)
         sent, xml = claimed
         return _send(client, sent, xml, cif=cif, options=options, actor=actor)
 
@@ -484,15 +470,17 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
                     )
                 }
             )
+        if environments.settle(locked, actor):  # ANAF accepted it here before: accepted again
+            return None
         xml = bytes(locked.xml) if locked.xml is not None else b""
         if not xml or hashlib.sha256(xml).hexdigest() != locked.xml_sha256:
             reason = _("The validated XML is not stored intact; the document is validated again first.")
             dropped: dict[str, Any] = {"xml": None, "xml_sha256": "", "last_error": reason}
-            _change(locked, State.NOT_SUBMITTED, "efactura.validate_again", actor, **dropped)
+            steps.change(locked, State.NOT_SUBMITTED, "efactura.validate_again", actor, **dropped)
             return None
-        sent = Upload.objects.create(submission=locked, sent_at=timezone.now())
         environment = settings.EFACTURA_ENVIRONMENT
-        _apply(
+        sent = Upload.objects.create(submission=locked, sent_at=timezone.now(), environment=environment)
+        steps.apply(
             locked,
             state=State.UNKNOWN,
             next_attempt_at=_unknown_recheck(sent.sent_at),
@@ -555,16 +543,16 @@ def _at_anaf(
             logger.info("e-Factura upload %s: already registered, %s not applied", sent.pk, action)
             return locked
         Upload.objects.filter(pk=sent.pk).update(
-            **_resolved(UploadOutcome.REGISTERED, index=index, detail=detail)
+            **steps.resolved(UploadOutcome.REGISTERED, index=index, detail=detail)
         )
         pending = locked.state == State.UNKNOWN and earlier.outcome == UploadOutcome.SENT
         given_up = locked.state in (*VALIDATABLE, State.VALIDATED)
-        if locked.environment not in ("", settings.EFACTURA_ENVIRONMENT):  # made elsewhere: evidence only
+        if earlier.environment not in ("", settings.EFACTURA_ENVIRONMENT):  # made elsewhere: evidence only
             logger.info("e-Factura upload %s registered in another environment", sent.pk)
         elif pending or given_up:
             for name, event_data in events:
                 record_event(name, actor=actor, target=locked, data=event_data)
-            _change(locked, to, action, actor, data={**data, "late": given_up}, **changes)
+            steps.change(locked, to, action, actor, data={**data, "late": given_up}, **changes)
         else:
             _duplicate(locked, earlier, index, actor)
     return locked
@@ -581,7 +569,7 @@ def _duplicate(locked: Submission, earlier: Upload, index: str, actor: User | No
         "efactura.duplicate_upload", actor=actor, target=locked, data={**data, "state": locked.state}
     )
     logger.error("e-Factura submission %s: duplicate upload %s at ANAF", locked.pk, index)
-    _apply(locked, last_error=message)
+    steps.apply(locked, last_error=message)
 
 
 def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Submission:
@@ -590,7 +578,7 @@ def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Subm
     ]
     return _after(
         sent,
-        upload_changes=_resolved(UploadOutcome.REFUSED, detail=error.message),
+        upload_changes=steps.resolved(UploadOutcome.REFUSED, detail=error.message),
         actor=actor,
         to=State.REJECTED,
         action="efactura.rejected",
@@ -604,12 +592,12 @@ def _never_reached(sent: Upload, error: AnafError, actor: User | None) -> Submis
     retry_after = error.retry_after if isinstance(error, AnafRetryableError) else None
     return _after(
         sent,
-        upload_changes=_resolved(UploadOutcome.NEVER_REACHED, detail=f"{error.message} {error.detail}"),
+        upload_changes=steps.resolved(UploadOutcome.NEVER_REACHED, detail=f"{error.message} {error.detail}"),
         actor=actor,
         to=State.VALIDATED,
         action="efactura.upload_never_reached",
         data={"error": error.message},
-        changes=lambda locked: _backoff(locked, error.message, retry_after),
+        changes=lambda locked: steps.backoff(locked, error.message, retry_after),
     )
 
 
@@ -626,16 +614,7 @@ def _lost(sent: Upload, error: AnafUnknownOutcomeError, actor: User | None) -> S
 
 def _after(sent: Upload, **step: Any) -> Submission:
     """A step about the upload `sent`: applied while the submission is unknown and `sent` unanswered."""
-    return _step(sent.submission_id, (State.UNKNOWN,), sent=sent, **step)
-
-
-def _resolved(outcome: str, *, index: str = "", detail: str = "") -> dict[str, Any]:
-    return {
-        "outcome": outcome,
-        "index": index,
-        "detail": detail.strip()[:2000],
-        "resolved_at": timezone.now(),
-    }
+    return steps.step(sent.submission_id, (State.UNKNOWN,), sent=sent, **step)
 
 
 # --- unknown outcomes ----------------------------------------------------------------------
@@ -668,13 +647,15 @@ def resolve_unknown(
     sent = _pending_upload(submission)
     if sent is None:  # claimed, but the Upload is gone: cannot happen with PROTECT; be safe anyway
         reason = _("No pending upload is recorded.")
-        return _retry_later(submission, reason, retry_after=None, expected=(State.UNKNOWN,))
+        return steps.retry_later(submission, reason, retry_after=None, expected=(State.UNKNOWN,))
     document = Document.objects.select_related("seller").get(pk=submission.document_id)
     try:
         found = _find_at_anaf(sent, document)
     except AnafError as error:
         retry_after = getattr(error, "retry_after", None)
-        return _retry_later(submission, error.message, retry_after=retry_after, expected=(State.UNKNOWN,))
+        return steps.retry_later(
+            submission, error.message, retry_after=retry_after, expected=(State.UNKNOWN,)
+        )
     if found is not None:
         return _found(sent, *found, actor)
     if give_up and actor is not None:
@@ -774,19 +755,6 @@ def _unknown_recheck(sent_at: datetime) -> datetime:
     return min(timezone.now() + UNKNOWN_RECHECK, max(grace_ends, timezone.now()))
 
 
-def _previous_attempt(submission: Submission) -> dict[str, Any]:
-    """What a fresh start clears, kept in its audit event: ANAF's index, download id, errors and
-    signed answer (the ZIP, base64), which ANAF itself keeps only 60 days."""
-    answer = bytes(submission.answer) if submission.answer is not None else None
-    return {
-        "upload_index": submission.upload_index,
-        "download_id": submission.download_id,
-        "answered_at": submission.answered_at.isoformat() if submission.answered_at else None,
-        "errors": submission.errors,
-        "answer": base64.b64encode(answer).decode("ascii") if answer is not None else None,
-    }
-
-
 def may_send_again(submission: Submission) -> bool:
     """Whether a staff member's submit would send the document again: after a rejection or failed
     validation, or an unknown upload that a look in ANAF's list, completed past the grace
@@ -815,12 +783,12 @@ def _give_up(sent: Upload, actor: User) -> Submission:
     data = {"upload": sent.pk, "sent_at": sent.sent_at.isoformat(), "resolved": True}
     return _after(
         sent,
-        upload_changes=_resolved(UploadOutcome.NEVER_REACHED, index=sent.index, detail=detail),
+        upload_changes=steps.resolved(UploadOutcome.NEVER_REACHED, index=sent.index, detail=detail),
         actor=actor,
         to=State.NOT_SUBMITTED,
         action="efactura.upload_given_up",
         data={**data, "listed_until": sent.last_listed_at.isoformat()},
-        changes=FRESH_START,
+        changes=steps.FRESH_START,
     )
 
 
@@ -837,7 +805,7 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
     A refusal of the status request itself (an index ANAF does not know) is retried with backoff
     POLL_REFUSALS_MAX times; then the polls stop and staff are told (see submit).
     """
-    submission = _in_this_environment(submission, actor)
+    submission = environments.settled(submission, actor)
     if submission.state not in PENDING or not submission.upload_index or _polls_refused(submission):
         return submission
     index = submission.upload_index
@@ -847,12 +815,14 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
             archive = client.download(status.download_id) if status.download_id else None
     except AnafRejectedError as error:
         refused = error  # `error` is unbound once the except block ends; the lambda runs inside _step
-        return _step(
+        return steps.step(
             submission.pk, PENDING, index=index, changes=lambda locked: _poll_refused(locked, refused)
         )
     except AnafError as error:
         retry_after = getattr(error, "retry_after", None)
-        return _retry_later(submission, error.message, retry_after=retry_after, expected=PENDING, index=index)
+        return steps.retry_later(
+            submission, error.message, retry_after=retry_after, expected=PENDING, index=index
+        )
     if status.state == ProcessingState.PROCESSING:
         return _still_processing(submission, index, actor)
     return _decided(submission, index, status, archive, actor)
@@ -861,7 +831,7 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
 def _still_processing(submission: Submission, index: str, actor: User | None) -> Submission:
     since = timezone.now() - (submission.uploaded_at or timezone.now())
     wait = min(max(since / 4, POLL_MIN), POLL_MAX)
-    return _step(
+    return steps.step(
         submission.pk,
         PENDING,
         index=index,
@@ -896,7 +866,7 @@ def _decided(
     }
     accepted = status.state == ProcessingState.OK
     errors = [] if accepted else rejection_errors(status, archive)
-    return _step(
+    return steps.step(
         submission.pk,
         PENDING,
         index=index,
@@ -916,186 +886,10 @@ def _polls_refused(submission: Submission) -> bool:
 def _poll_refused(locked: Submission, error: AnafRejectedError) -> dict[str, Any]:
     refusals = locked.poll_refusals + 1
     if refusals < POLL_REFUSALS_MAX:
-        return {**_backoff(locked, error.message, None), "poll_refusals": refusals}
+        return {**steps.backoff(locked, error.message, None), "poll_refusals": refusals}
     reason = _(
         "ANAF refused %(count)s status requests for upload %(index)s (%(error)s). PRAHO no longer asks; "
         "a staff member's submit looks for the document in ANAF's message list and sends it again "
         "only if it is not there."
     ) % {"count": refusals, "index": locked.upload_index, "error": error.message}
     return {"poll_refusals": refusals, "next_attempt_at": None, "last_error": reason}
-
-
-# --- the ANAF environment ------------------------------------------------------------------
-
-
-def _reset_other_environments() -> None:
-    """Every submission uploaded in another ANAF environment than EFACTURA_ENVIRONMENT is not
-    submitted for this one: reset, each under its row lock, so counts and deadlines are right."""
-    current = settings.EFACTURA_ENVIRONMENT
-    elsewhere = Submission.objects.filter(state__in=UPLOADED_STATES).exclude(environment__in=("", current))
-    for pk in elsewhere.order_by("pk").values_list("pk", flat=True):
-        _in_this_environment(_load(pk), None)
-
-
-def _in_this_environment(submission: Submission, actor: User | None) -> Submission:
-    if not _elsewhere(submission):
-        return submission
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        _reset_environment(locked, actor)
-    return _load(submission.pk)
-
-
-def _elsewhere(submission: Submission) -> bool:
-    return submission.state in UPLOADED_STATES and submission.environment not in (
-        "",
-        settings.EFACTURA_ENVIRONMENT,
-    )
-
-
-def _reset_environment(locked: Submission, actor: User | None) -> None:
-    """In the caller's transaction, the row locked: a submission uploaded in another environment
-    starts again, with what that environment answered kept in the audit event."""
-    if not _elsewhere(locked):
-        return
-    detail = f"sent to ANAF's {locked.environment} environment, not {settings.EFACTURA_ENVIRONMENT}"
-    locked.uploads.filter(outcome=UploadOutcome.SENT).update(
-        **_resolved(UploadOutcome.NEVER_REACHED, detail=detail)
-    )
-    data = {
-        "environment": locked.environment,
-        "current": settings.EFACTURA_ENVIRONMENT,
-        **_previous_attempt(locked),
-    }
-    # `environment` stays: an answer of that environment arriving late is kept as evidence only.
-    _change(locked, State.NOT_SUBMITTED, "efactura.environment_changed", actor, data=data, **FRESH_START)
-
-
-# --- shared --------------------------------------------------------------------------------
-
-
-def _connection_problem() -> str | None:
-    """Why nothing can be sent to ANAF now (no token, or one that cannot be renewed), or None."""
-    try:
-        tokens.access_token()
-    except AnafAuthError as error:
-        return error.message
-    return None
-
-
-def _note_not_connected(ids: Sequence[int], problem: str) -> None:
-    """Skip quietly, but leave the reason where staff see it (on those still waiting)."""
-    if ids:
-        logger.info("e-Factura: %s submissions wait: %s", len(ids), problem)
-        waiting = Submission.objects.filter(pk__in=ids).exclude(
-            state__in=(State.ACCEPTED, State.REJECTED, State.INVALID)
-        )
-        waiting.update(last_error=problem, updated_at=timezone.now())
-
-
-def _retry_later(
-    submission: Submission,
-    reason: str,
-    *,
-    retry_after: float | None,
-    expected: Collection[str],
-    index: str | None = None,
-) -> Submission:
-    """A later attempt of the current step, if the submission is still in one of `expected`."""
-    return _step(
-        submission.pk, expected, index=index, changes=lambda locked: _backoff(locked, reason, retry_after)
-    )
-
-
-def _backoff(locked: Submission, reason: str, retry_after: float | None) -> dict[str, Any]:
-    """Exponential backoff from BACKOFF_BASE (at most BACKOFF_MAX), or longer when ANAF said so."""
-    wait = min(BACKOFF_BASE * 2**locked.attempts, BACKOFF_MAX)
-    if retry_after is not None:
-        wait = max(wait, timedelta(seconds=retry_after))
-    logger.info("e-Factura submission %s: %s; next attempt in %s", locked.pk, reason, wait)
-    return {"attempts": locked.attempts + 1, "next_attempt_at": timezone.now() + wait, "last_error": reason}
-
-
-def _step(
-    submission_id: int,
-    expected: Collection[str],
-    *,
-    index: str | None = None,
-    sent: Upload | None = None,
-    upload_changes: Mapping[str, Any] | None = None,
-    actor: User | None = None,
-    events: Sequence[tuple[str, dict[str, Any]]] = (),
-    to: str | None = None,
-    action: str = "",
-    data: Mapping[str, Any] | None = None,
-    changes: Changes | None = None,
-    record_same: bool = False,
-) -> Submission:
-    """Apply what a step found out, if the submission is still where the step found it.
-
-    In one transaction, with the row locked: the submission must still be in one of `expected`
-    states, with upload index `index` (when given), and the Upload `sent` must still be
-    unanswered (when given). Otherwise it is left as it is (another worker or a staff member
-    moved it on; an answer that arrives late must not undo that) and the fresh row returned.
-    Else: the Upload's `upload_changes`, the audit `events`, then `changes` (or the changes
-    computed from the locked row) with the move `to` a state and its audit event `action`,
-    recorded when the state changes (or, with `record_same`, also when it stays).
-    """
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission_id)
-        stale = _why_stale(locked, expected, index, sent)
-        if stale:
-            logger.info("e-Factura submission %s: %s not applied: %s", locked.pk, action or "update", stale)
-            return locked
-        if sent is not None and upload_changes:
-            Upload.objects.filter(pk=sent.pk).update(**upload_changes)
-        for name, event_data in events:
-            record_event(name, actor=actor, target=locked, data=event_data)
-        values = dict((changes(locked) if callable(changes) else changes) or {})
-        if to is None or (to == locked.state and not record_same):
-            _apply(locked, **values)
-        else:
-            _change(locked, to, action, actor, data=dict(data or {}), **values)
-    return locked
-
-
-def _why_stale(locked: Submission, expected: Collection[str], index: str | None, sent: Upload | None) -> str:
-    if locked.state not in expected:
-        return f"it is {locked.state}, not {'/'.join(expected)}"
-    if index is not None and locked.upload_index != index:
-        return f"its upload index is {locked.upload_index!r}, not {index!r}"
-    if sent is not None and not Upload.objects.filter(pk=sent.pk, outcome=UploadOutcome.SENT).exists():
-        return f"upload {sent.pk} is already resolved"
-    return ""
-
-
-def _change(
-    submission: Submission,
-    state: str,
-    action: str,
-    actor: User | None,
-    *,
-    data: dict[str, Any] | None = None,
-    **changes: Any,
-) -> Submission:
-    """A state change and its audit event, in the caller's transaction (the row locked by the caller)."""
-    previous = submission.state
-    _apply(submission, state=state, **changes)
-    record_event(
-        action,
-        actor=actor,
-        target=submission,
-        data={"from": previous, "to": state, "document": submission.document_id, **(data or {})},
-    )
-    return submission
-
-
-def _apply(submission: Submission, **changes: Any) -> None:
-    for field, value in changes.items():
-        setattr(submission, field, value)
-    submission.save(update_fields=[*changes, "updated_at"])
-
-
-def _load(submission_id: int) -> Submission:
-    """A submission as it is now, without its stored XML and answer (read under the lock when needed)."""
-    return Submission.objects.defer("xml", "answer").get(pk=submission_id)
