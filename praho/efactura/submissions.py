@@ -47,6 +47,7 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
+from praho.core import request_id
 from praho.efactura import environments
 from praho.efactura import submission_steps as steps
 from praho.efactura.deadlines import deadline_for
@@ -134,23 +135,20 @@ def submit(document: Document, actor: User) -> Submission:
     succeeds and finds nothing. An accepted one is refused (ValidationError): nothing is left to do.
     One uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) starts again here, or
     is accepted again if ANAF accepted it in this environment before (committed first, so that
-    it holds when the submit is refused).
+    it holds when the submit is refused). Refused (ValidationError "not_connected") while PRAHO
+    cannot send anything to ANAF, before anything is recorded: nothing would be on its way.
     """
-    environments.settled(submission_for(document), actor)
+    tracked = Submission.objects.filter(document=document).first()
+    if tracked is not None:
+        _refuse_if_accepted(environments.settled(tracked, actor), document)
+    problem = steps.connection_problem()
+    if problem is not None:
+        raise ValidationError({"connection": ValidationError(problem, code="not_connected")})
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_for(document).pk)
         environments.settle(submission, actor)
+        _refuse_if_accepted(submission, document)
         previous = submission.state
-        if previous == State.ACCEPTED:
-            raise ValidationError(
-                {
-                    "state": ValidationError(
-                        _("ANAF has already accepted %(document)s; it is not sent again.")
-                        % {"document": document},
-                        code="accepted",
-                    )
-                }
-            )
         give_up = previous == State.UNKNOWN and _upload_past_grace(submission) is not None
         if previous == State.REJECTED:
             data = steps.previous_attempt(submission)
@@ -170,6 +168,19 @@ def submit(document: Document, actor: User) -> Submission:
             )
         transaction.on_commit(lambda: _enqueue_one(submission.pk, actor.pk, give_up))
     return submission
+
+
+def _refuse_if_accepted(submission: Submission, document: Document) -> None:
+    if submission.state == State.ACCEPTED:
+        raise ValidationError(
+            {
+                "state": ValidationError(
+                    _("ANAF has already accepted %(document)s; it is not sent again.")
+                    % {"document": document},
+                    code="accepted",
+                )
+            }
+        )
 
 
 def _request_give_up(locked: Submission, actor: User) -> None:
@@ -316,11 +327,21 @@ def _work_on(pk: int, work: Callable[[Submission], object]) -> Submission:
             logger.info("e-Factura submission %s skipped: %s", pk, error.messages)
             return steps.load(pk)
         logger.warning("e-Factura submission %s failed: %s", pk, error.messages)
-        return _failed(pk, " ".join(error.messages))
-    except Exception as error:
-        logger.exception("e-Factura submission %s failed", pk)
-        return _failed(pk, str(error))
+        reason = _("PRAHO could not complete this step: %(error)s") % {"error": " ".join(error.messages)}
+        return _failed(pk, reason)
+    except Exception:
+        # Staff get a sentence and the ID to find the traceback by, never the exception's text.
+        reference = request_id.current().request_id or request_id.new_request_id()
+        logger.exception("e-Factura submission %s failed (request ID %s)", pk, reference)
+        return _failed(pk, _internal_error(reference))
     return done if isinstance(done, Submission) else steps.load(pk)
+
+
+def _internal_error(reference: str) -> str:
+    return _(
+        "PRAHO could not complete this step because of an error of its own (logged with request ID "
+        "%(reference)s); it tries again later."
+    ) % {"reference": reference}
 
 
 def _codes(error: ValidationError) -> list[str]:
@@ -328,12 +349,11 @@ def _codes(error: ValidationError) -> list[str]:
     return [str(e.code) for e in errors or error.error_list]
 
 
-def _failed(pk: int, error: str) -> Submission:
+def _failed(pk: int, reason: str) -> Submission:
     """The reason where staff see it and a later attempt of the step the submission is at now."""
     current = steps.load(pk)
     if current.state == State.ACCEPTED:
         return current
-    reason = _("PRAHO could not complete this step: %(error)s") % {"error": error}
     return steps.retry_later(current, reason, retry_after=None, expected=(current.state,))
 
 
@@ -810,9 +830,7 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
         return submission
     index = submission.upload_index
     try:
-        with AnafEfacturaClient() as client:
-            status = client.status(index)
-            archive = client.download(status.download_id) if status.download_id else None
+        status, archive = _status_at_anaf(index)
     except AnafRejectedError as error:
         refused = error  # `error` is unbound once the except block ends; the lambda runs inside _step
         return steps.step(
@@ -826,6 +844,18 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
     if status.state == ProcessingState.PROCESSING:
         return _still_processing(submission, index, actor)
     return _decided(submission, index, status, archive, actor)
+
+
+def _status_at_anaf(index: str) -> tuple[StatusResult, bytes | None]:
+    """ANAF's status of the upload `index` and, once decided, its signed answer."""
+    if not index.isdigit():  # a row restored or edited by hand: ANAF never gives such an index
+        raise AnafRejectedError(
+            _("The upload index %(index)s is not one ANAF gives (a number); ANAF cannot be asked about it.")
+            % {"index": index}
+        )
+    with AnafEfacturaClient() as client:
+        status = client.status(index)
+        return status, client.download(status.download_id) if status.download_id else None
 
 
 def _still_processing(submission: Submission, index: str, actor: User | None) -> Submission:
