@@ -214,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # "currency" is every currency on documents, the currencies with a rate on exchange rates.
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "praho.core.money.Currency",
+        "ForeignCurrencyEnum": "praho.billing.models.fx.FOREIGN_CURRENCIES",
+    },
 }
 
 # --- Internationalisation: stored in UTC, shown in Europe/Bucharest ---
