@@ -108,9 +108,10 @@ def _leave(locked: Submission) -> None:
         **steps.resolved(UploadOutcome.NEVER_REACHED, detail=detail)
     )
     if locked.state == State.ACCEPTED:
-        locked.uploads.filter(index=locked.upload_index, accepted_at__isnull=False).update(
-            download_id=locked.download_id, answer=locked.answer
+        accepted = locked.uploads.filter(
+            environment=locked.environment, index=locked.upload_index, accepted_at__isnull=False
         )
+        accepted.update(download_id=locked.download_id, answer=locked.answer)
 
 
 def _accepted_again(

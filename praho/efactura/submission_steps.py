@@ -129,9 +129,12 @@ def change(
 
 def _mark_accepted(submission: Submission) -> None:
     accepted_at = submission.answered_at or timezone.now()
-    marked = Upload.objects.filter(submission=submission, index=submission.upload_index).update(
-        accepted_at=accepted_at
+    # ANAF's test and production systems number uploads independently: the index is looked up
+    # among the uploads to the environment the submission is in.
+    accepted = Upload.objects.filter(
+        submission=submission, environment=submission.environment, index=submission.upload_index
     )
+    marked = accepted.update(accepted_at=accepted_at)
     if not marked:  # an index without its Upload (a restore of old data): recorded, not lost
         Upload.objects.create(
             submission=submission,

@@ -206,7 +206,10 @@ def _poll_refused_to_unknown(locked: Submission, actor: User) -> None:
     registered = locked.uploads.filter(index=locked.upload_index).order_by("-sent_at", "-pk").first()
     if registered is None:
         registered = Upload.objects.create(
-            submission=locked, sent_at=locked.uploaded_at or timezone.now(), index=locked.upload_index
+            submission=locked,
+            sent_at=locked.uploaded_at or timezone.now(),
+            index=locked.upload_index,
+            environment=locked.environment,
         )
     Upload.objects.filter(pk=registered.pk).update(
         outcome=UploadOutcome.SENT, resolved_at=None, detail=detail

@@ -155,3 +155,30 @@ def test_an_upload_is_never_claimed_in_an_environment_that_accepted_the_document
 
     assert (submission.state, submission.upload_index) == (State.ACCEPTED, in_prod.upload_index)
     assert upload_paths(fake_anaf_efactura) == ["/prod"]
+
+
+def test_the_two_systems_numbering_an_upload_alike_keep_their_own_signed_answers(
+    invoice, anaf_connected, fake_anaf_efactura, switch_to
+):
+    """ANAF's test and production systems number uploads independently: the same index in both
+    must not let production's answer overwrite the test system's (or the other way round)."""
+    fake_anaf_efactura.decide("ok", polls=0)
+    switch_to("test")
+    in_test = accepted_by_the_periodic_tasks(invoice, minutes=2)
+    switch_to("prod")
+    submissions.submit_new_documents()
+    same_number = reload(invoice).upload_index
+    Upload.objects.filter(environment="test").update(index=same_number)
+    with time_machine.travel(timezone.now() + timedelta(minutes=4)):
+        submissions.poll_pending()
+    in_prod = reload(invoice)
+    assert (in_prod.state, in_prod.environment) == (State.ACCEPTED, "prod")
+
+    switch_to("test")
+    submissions.submit_new_documents()
+
+    back = reload(invoice)
+    assert (back.state, back.environment, back.upload_index) == (State.ACCEPTED, "test", same_number)
+    assert (back.download_id, bytes(back.answer)) == (in_test.download_id, bytes(in_test.answer))
+    kept = {upload.environment: bytes(upload.answer) for upload in Upload.objects.all()}
+    assert kept == {"test": bytes(in_test.answer), "prod": bytes(in_prod.answer)}
