@@ -15,8 +15,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
@@ -27,6 +29,8 @@ from praho.efactura.models import Submission, SubmissionState, Upload, UploadOut
 logger = logging.getLogger(__name__)
 
 State = SubmissionState
+VALIDATABLE = (State.NOT_SUBMITTED, State.INVALID)
+PENDING = (State.UPLOADED, State.PROCESSING)
 # Retries after network errors, 429 or an unavailable validator: 1, 2, 4 ... minutes, at most 6 hours.
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
@@ -177,6 +181,70 @@ def previous_attempt(submission: Submission) -> dict[str, Any]:
         "errors": submission.errors,
         "answer": base64.b64encode(answer).decode("ascii") if answer is not None else None,
     }
+
+
+# --- answers about an upload -----------------------------------------------------------------
+
+
+def at_anaf(
+    sent: Upload,
+    index: str,
+    *,
+    detail: str,
+    actor: User | None,
+    to: str,
+    action: str,
+    data: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    events: Sequence[tuple[str, dict[str, Any]]] = (),
+) -> Submission:
+    """ANAF registered the upload `sent` under `index`: evidence kept whatever happened meanwhile.
+
+    The Upload is marked registered even if the submission moved on (an answer that arrives
+    late, after a give-up). The submission moves `to` the step's state while the upload is its
+    pending one, and also when it was given up and the document not uploaded again yet (that
+    upload is the one at ANAF). If another upload is out already, ANAF may hold the document
+    twice: an efactura.duplicate_upload event and last_error tell staff.
+    """
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=sent.submission_id)
+        earlier = Upload.objects.select_for_update().get(pk=sent.pk)
+        if earlier.outcome == UploadOutcome.REGISTERED:  # another worker recorded it first
+            logger.info("e-Factura upload %s: already registered, %s not applied", sent.pk, action)
+            return locked
+        Upload.objects.filter(pk=sent.pk).update(
+            **resolved(UploadOutcome.REGISTERED, index=index, detail=detail)
+        )
+        pending = locked.state == State.UNKNOWN and earlier.outcome == UploadOutcome.SENT
+        given_up = locked.state in (*VALIDATABLE, State.VALIDATED)
+        if earlier.environment not in ("", settings.EFACTURA_ENVIRONMENT):  # made elsewhere: evidence only
+            logger.info("e-Factura upload %s registered in another environment", sent.pk)
+        elif pending or given_up:
+            for name, event_data in events:
+                record_event(name, actor=actor, target=locked, data=event_data)
+            change(locked, to, action, actor, data={**data, "late": given_up}, **changes)
+        else:
+            _duplicate(locked, earlier, index, actor)
+    return locked
+
+
+def _duplicate(locked: Submission, earlier: Upload, index: str, actor: User | None) -> None:
+    sent_at = timezone.localtime(earlier.sent_at).strftime("%Y-%m-%d %H:%M %Z")
+    message = _(
+        "ANAF registered the upload of %(sent)s (index %(index)s) after it was given up and the "
+        "document was uploaded again: ANAF may hold this document twice. Check ANAF's SPV."
+    ) % {"sent": sent_at, "index": index}
+    data = {"upload": earlier.pk, "upload_index": index, "current_index": locked.upload_index}
+    record_event(
+        "efactura.duplicate_upload", actor=actor, target=locked, data={**data, "state": locked.state}
+    )
+    logger.error("e-Factura submission %s: duplicate upload %s at ANAF", locked.pk, index)
+    apply(locked, last_error=message)
+
+
+def after(sent: Upload, **values: Any) -> Submission:
+    """A step about the upload `sent`: applied while the submission is unknown and `sent` unanswered."""
+    return step(sent.submission_id, (State.UNKNOWN,), sent=sent, **values)
 
 
 # --- waiting -------------------------------------------------------------------------------

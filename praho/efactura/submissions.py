@@ -13,10 +13,13 @@ worker that dies mid-request leaves the evidence that ANAF may hold the document
 caller finds the submission no longer `validated` and sends nothing. An unknown upload is never
 sent again on PRAHO's own: a staff member's submit past the grace period asks for it, and the
 task gives the upload up only if one more look in ANAF's message list succeeds and finds nothing.
-An answer that arrives after a give-up is kept (see _at_anaf). A submission uploaded in another
-ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not submitted, unless ANAF
-accepted it in the current one before: a document is never uploaded again to an environment
-that accepted it (praho.efactura.environments).
+An answer that arrives after a give-up is kept (see submission_steps.at_anaf). A submission
+uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not
+submitted, unless ANAF accepted it in the current one before: a document is never uploaded again
+to an environment that accepted it (praho.efactura.environments).
+
+The steps live beside this module: unknown_uploads (an answer lost), polls (ANAF's verdict),
+environments (test / prod) and submission_steps (how every change is written).
 
 Every change after a slow step (validation, a call to ANAF) goes through submission_steps.step:
 under the row lock, and only if the submission is still where the step found it, so a stale copy
@@ -32,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -48,11 +50,10 @@ from praho.audit.services import record_event
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
 from praho.core import request_id
-from praho.efactura import environments
+from praho.efactura import environments, polls, unknown_uploads
 from praho.efactura import submission_steps as steps
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient, normalize_cif
-from praho.efactura.gateways.anaf_answers import MessageFilter, MessageItem, ProcessingState, StatusResult
 from praho.efactura.gateways.anaf_errors import (
     AnafAuthError,
     AnafConfigurationError,
@@ -68,36 +69,19 @@ from praho.efactura.submission_queries import (
     due_in,
     from_start_date,
     is_due,
-    is_our_document,
-    rejection_errors,
     seller_cif,
     unbuildable,
     upload_options,
     verdict,
 )
+from praho.efactura.submission_steps import PENDING, VALIDATABLE
 from praho.efactura.ubl import document_xml
 from praho.efactura.validation import INVALID, VALID, validate_xml
 
 logger = logging.getLogger(__name__)
 
 State = SubmissionState
-VALIDATABLE = (State.NOT_SUBMITTED, State.INVALID)
-PENDING = (State.UPLOADED, State.PROCESSING)
-# Status polls: a quarter of the time since the upload, between 1 minute and 1 hour, so a slow
-# day at ANAF does not spend its per-message quota of stareMesaj calls.
-POLL_MIN = timedelta(minutes=1)
-POLL_MAX = timedelta(hours=1)
-# An unknown upload is looked for every 10 minutes in the grace period, then ever more rarely
-# (a quarter of the time since it was sent, at most every 6 hours) until found or given up.
-UNKNOWN_RECHECK = timedelta(minutes=10)
-UNKNOWN_RECHECK_MAX = timedelta(hours=6)
-# Clocks differ: the message list is searched from a little before the upload was sent.
-CLOCK_MARGIN = timedelta(minutes=5)
-LIST_WINDOW = timedelta(days=59)  # ANAF lists 60 days back; a day less keeps clear of the edge
 BATCH = 200  # documents or submissions one task run works on; the next run takes the rest
-# Status polls ANAF refuses outright (an index it does not know) before PRAHO stops asking: a
-# staff submit then looks for the document in the message list, as for an unknown outcome.
-POLL_REFUSALS_MAX = 5
 # Refusals of a step that mean another worker got there first, not a problem with the document.
 RACES = ("at_anaf", "not_validated")
 
@@ -149,13 +133,13 @@ def submit(document: Document, actor: User) -> Submission:
         environments.settle(submission, actor)
         _refuse_if_accepted(submission, document)
         previous = submission.state
-        give_up = previous == State.UNKNOWN and _upload_past_grace(submission) is not None
+        give_up = previous == State.UNKNOWN and unknown_uploads.upload_past_grace(submission) is not None
         if previous == State.REJECTED:
             data = steps.previous_attempt(submission)
             steps.change(
                 submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **steps.FRESH_START
             )
-        elif give_up or _polls_refused(submission):
+        elif give_up or polls.polls_refused(submission):
             give_up = True
             _request_give_up(submission, actor)
         else:
@@ -191,7 +175,7 @@ def _request_give_up(locked: Submission, actor: User) -> None:
     """
     if locked.state in PENDING:
         _poll_refused_to_unknown(locked, actor)
-    sent = _pending_upload(locked)
+    sent = unknown_uploads.pending_upload(locked)
     record_event(
         "efactura.give_up_requested",
         actor=actor,
@@ -232,13 +216,13 @@ def advance(submission: Submission, *, actor: User | None = None, give_up: bool 
     """
     submission = environments.settled(submission, actor)
     if submission.state == State.UNKNOWN:
-        submission = resolve_unknown(submission, actor=actor, give_up=give_up)
+        submission = unknown_uploads.resolve_unknown(submission, actor=actor, give_up=give_up)
     if submission.state in VALIDATABLE:
         submission = validate(submission, actor=actor)
     if submission.state == State.VALIDATED:
         submission = upload(submission, actor=actor)
     if submission.state in PENDING and is_due(submission):
-        return poll(submission, actor=actor)
+        return polls.poll(submission, actor=actor)
     return submission
 
 
@@ -286,9 +270,9 @@ def submit_issued(document_ids: Sequence[int]) -> int:
 
 def poll_pending() -> int:
     """The periodic follow-up of submissions at ANAF whose next look is due. Returns how many.
-    Those whose status polls ANAF keeps refusing wait for a staff member (see poll)."""
+    Those whose status polls ANAF keeps refusing wait for a staff member (see polls.poll)."""
     environments.settle_all()
-    waiting = Q(state=State.UNKNOWN) | Q(state__in=PENDING, poll_refusals__lt=POLL_REFUSALS_MAX)
+    waiting = Q(state=State.UNKNOWN) | Q(state__in=PENDING, poll_refusals__lt=polls.POLL_REFUSALS_MAX)
     due = due_in(Submission.objects.filter(waiting))
     ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH])
     problem = steps.connection_problem()
@@ -303,9 +287,9 @@ def _follow_up(submission: Submission) -> None:
     if not is_due(submission):
         return
     if submission.state == State.UNKNOWN:
-        resolve_unknown(submission)
+        unknown_uploads.resolve_unknown(submission)
     else:
-        poll(submission)
+        polls.poll(submission)
 
 
 def _each(ids: Iterable[int], work: Callable[[Submission], object]) -> None:
@@ -506,7 +490,7 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
         steps.apply(
             locked,
             state=State.UNKNOWN,
-            next_attempt_at=_unknown_recheck(sent.sent_at),
+            next_attempt_at=unknown_uploads.unknown_recheck(sent.sent_at),
             environment=environment,
         )
         record_event(
@@ -520,7 +504,7 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
 
 def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
     now = timezone.now()
-    return _at_anaf(
+    return steps.at_anaf(
         sent,
         index,
         detail="",
@@ -532,74 +516,18 @@ def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
             "upload_index": index,
             "uploaded_at": now,
             "attempts": 0,
-            "next_attempt_at": now + POLL_MIN,
+            "next_attempt_at": now + polls.POLL_MIN,
             "last_error": "",
             "poll_refusals": 0,
         },
     )
 
 
-def _at_anaf(
-    sent: Upload,
-    index: str,
-    *,
-    detail: str,
-    actor: User | None,
-    to: str,
-    action: str,
-    data: Mapping[str, Any],
-    changes: Mapping[str, Any],
-    events: Sequence[tuple[str, dict[str, Any]]] = (),
-) -> Submission:
-    """ANAF registered the upload `sent` under `index`: evidence kept whatever happened meanwhile.
-
-    The Upload is marked registered even if the submission moved on (an answer that arrives
-    late, after a give-up). The submission moves `to` the step's state while the upload is its
-    pending one, and also when it was given up and the document not uploaded again yet (that
-    upload is the one at ANAF). If another upload is out already, ANAF may hold the document
-    twice: an efactura.duplicate_upload event and last_error tell staff.
-    """
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=sent.submission_id)
-        earlier = Upload.objects.select_for_update().get(pk=sent.pk)
-        if earlier.outcome == UploadOutcome.REGISTERED:  # another worker recorded it first
-            logger.info("e-Factura upload %s: already registered, %s not applied", sent.pk, action)
-            return locked
-        Upload.objects.filter(pk=sent.pk).update(
-            **steps.resolved(UploadOutcome.REGISTERED, index=index, detail=detail)
-        )
-        pending = locked.state == State.UNKNOWN and earlier.outcome == UploadOutcome.SENT
-        given_up = locked.state in (*VALIDATABLE, State.VALIDATED)
-        if earlier.environment not in ("", settings.EFACTURA_ENVIRONMENT):  # made elsewhere: evidence only
-            logger.info("e-Factura upload %s registered in another environment", sent.pk)
-        elif pending or given_up:
-            for name, event_data in events:
-                record_event(name, actor=actor, target=locked, data=event_data)
-            steps.change(locked, to, action, actor, data={**data, "late": given_up}, **changes)
-        else:
-            _duplicate(locked, earlier, index, actor)
-    return locked
-
-
-def _duplicate(locked: Submission, earlier: Upload, index: str, actor: User | None) -> None:
-    sent_at = timezone.localtime(earlier.sent_at).strftime("%Y-%m-%d %H:%M %Z")
-    message = _(
-        "ANAF registered the upload of %(sent)s (index %(index)s) after it was given up and the "
-        "document was uploaded again: ANAF may hold this document twice. Check ANAF's SPV."
-    ) % {"sent": sent_at, "index": index}
-    data = {"upload": earlier.pk, "upload_index": index, "current_index": locked.upload_index}
-    record_event(
-        "efactura.duplicate_upload", actor=actor, target=locked, data={**data, "state": locked.state}
-    )
-    logger.error("e-Factura submission %s: duplicate upload %s at ANAF", locked.pk, index)
-    steps.apply(locked, last_error=message)
-
-
 def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Submission:
     errors = [{"code": "", "message": message} for message in error.errors] or [
         {"code": "", "message": error.message}
     ]
-    return _after(
+    return steps.after(
         sent,
         upload_changes=steps.resolved(UploadOutcome.REFUSED, detail=error.message),
         actor=actor,
@@ -613,7 +541,7 @@ def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Subm
 def _never_reached(sent: Upload, error: AnafError, actor: User | None) -> Submission:
     """ANAF did not register it (refused at the door or never connected to): validated again, later."""
     retry_after = error.retry_after if isinstance(error, AnafRetryableError) else None
-    return _after(
+    return steps.after(
         sent,
         upload_changes=steps.resolved(UploadOutcome.NEVER_REACHED, detail=f"{error.message} {error.detail}"),
         actor=actor,
@@ -626,303 +554,10 @@ def _never_reached(sent: Upload, error: AnafError, actor: User | None) -> Submis
 
 def _lost(sent: Upload, error: AnafUnknownOutcomeError, actor: User | None) -> Submission:
     """The answer was lost: the submission stays unknown (as claimed), the Upload stays sent."""
-    return _after(
+    return steps.after(
         sent,
         upload_changes={"detail": f"{error.message} {error.detail}".strip()},
         actor=actor,
         events=[("efactura.upload_unknown", {"upload": sent.pk})],
         changes={"last_error": error.message},
     )
-
-
-def _after(sent: Upload, **step: Any) -> Submission:
-    """A step about the upload `sent`: applied while the submission is unknown and `sent` unanswered."""
-    return steps.step(sent.submission_id, (State.UNKNOWN,), sent=sent, **step)
-
-
-# --- unknown outcomes ----------------------------------------------------------------------
-
-
-def resolve_unknown(
-    submission: Submission, *, actor: User | None = None, give_up: bool = False
-) -> Submission:
-    """Look for the upload whose answer was lost in ANAF's message list; never send it again.
-
-    ANAF lists a message per upload only once it has processed it, and an accepted upload's
-    message leads to a ZIP holding the invoice as uploaded. So: list the seller's accepted
-    messages since the upload was sent, skip those of uploads PRAHO knows (their index is on
-    record) and those already checked for this upload, download the others and compare the
-    invoice's number and issue date with ours. Found → accepted, with the index, download id
-    and the signed ZIP archived.
-
-    Not found → look again later: an empty list proves nothing, since ANAF may be slow to
-    process. Past EFACTURA_UNKNOWN_GRACE_MINUTES the looks are spaced out and last_error tells
-    staff that ANAF has not listed it: if ANAF's SPV shows nothing either, a staff member may
-    send it again (submit). A rejected upload cannot be recognised (its ZIP holds ANAF's error
-    report, not the invoice), so it too waits for that decision.
-
-    `give_up` (that decision, made by `actor`): not found by this look, completed past the grace
-    period → the upload is given up (never reached ANAF) and the submission not submitted.
-    A look that fails never gives anything up.
-    """
-    if submission.state != State.UNKNOWN:
-        return submission
-    sent = _pending_upload(submission)
-    if sent is None:  # claimed, but the Upload is gone: cannot happen with PROTECT; be safe anyway
-        reason = _("No pending upload is recorded.")
-        return steps.retry_later(submission, reason, retry_after=None, expected=(State.UNKNOWN,))
-    document = Document.objects.select_related("seller").get(pk=submission.document_id)
-    try:
-        found = _find_at_anaf(sent, document)
-    except AnafError as error:
-        retry_after = getattr(error, "retry_after", None)
-        return steps.retry_later(
-            submission, error.message, retry_after=retry_after, expected=(State.UNKNOWN,)
-        )
-    if found is not None:
-        return _found(sent, *found, actor)
-    if give_up and actor is not None:
-        return _give_up(sent, actor)
-    return _not_listed_yet(sent)
-
-
-def _pending_upload(submission: Submission) -> Upload | None:
-    return submission.uploads.filter(outcome=UploadOutcome.SENT).order_by("-sent_at", "-pk").first()
-
-
-def _find_at_anaf(sent: Upload, document: Document) -> tuple[MessageItem, bytes] | None:
-    """The message of this upload, if ANAF lists it; the unrelated messages downloaded are remembered,
-    and the end of a look that completed (last_listed_at)."""
-    now = timezone.now()
-    start = max(sent.sent_at - CLOCK_MARGIN, now - LIST_WINDOW)
-    checked = list(sent.checked_messages)
-    looked: dict[str, Any] = {}
-    try:
-        with AnafEfacturaClient() as client:
-            listed = client.messages_between(
-                cif=seller_cif(document), start=start, end=now, kind=MessageFilter.SENT
-            )
-            for message in _candidates(listed, set(checked), sent):
-                archive = client.download(message.id)
-                if is_our_document(archive, document):
-                    return message, archive
-                checked.append(message.id)
-        looked["last_listed_at"] = now
-    finally:
-        if len(checked) > len(sent.checked_messages):
-            looked["checked_messages"] = checked
-        if looked:
-            Upload.objects.filter(pk=sent.pk).update(**looked)
-    return None
-
-
-def _candidates(listed: Sequence[MessageItem], checked: set[str], sent: Upload) -> list[MessageItem]:
-    """The listed messages that may be this upload's: not checked yet, not another upload of PRAHO's."""
-    unchecked = [message for message in listed if message.id.isdigit() and message.id not in checked]
-    indexes = {message.upload_index for message in unchecked if message.upload_index}
-    known = set(Upload.objects.filter(index__in=indexes).exclude(pk=sent.pk).values_list("index", flat=True))
-    return [message for message in unchecked if message.upload_index not in known]
-
-
-def _found(sent: Upload, message: MessageItem, archive: bytes, actor: User | None) -> Submission:
-    now = timezone.now()
-    return _at_anaf(
-        sent,
-        message.upload_index,
-        detail="found in ANAF's list",
-        actor=actor,
-        events=[("efactura.answer_downloaded", {"download_id": message.id, "bytes": len(archive)})],
-        to=State.ACCEPTED,
-        action="efactura.accepted",
-        data={"upload_index": message.upload_index, "download_id": message.id, "resolved": True},
-        changes={
-            "upload_index": message.upload_index,
-            "uploaded_at": sent.sent_at,
-            "download_id": message.id,
-            "answer": archive,
-            "answered_at": now,
-            "errors": [],
-            "attempts": 0,
-            "next_attempt_at": None,
-            "last_error": "",
-            "poll_refusals": 0,
-        },
-    )
-
-
-def _not_listed_yet(sent: Upload) -> Submission:
-    """Not in ANAF's list: look again soon within the grace period, more rarely after it."""
-    if timezone.now() < _grace_ends(sent):
-        last_error = _("ANAF does not list this upload yet; PRAHO looks again before anything else is done.")
-        next_look = _unknown_recheck(sent.sent_at)
-    else:
-        last_error = _(
-            "ANAF has not listed this upload since it was sent at %(sent)s. PRAHO keeps looking; if "
-            "ANAF's SPV shows nothing for this document either, a staff member may send it again."
-        ) % {"sent": timezone.localtime(sent.sent_at).strftime("%Y-%m-%d %H:%M %Z")}
-        since = timezone.now() - sent.sent_at
-        next_look = timezone.now() + min(max(since / 4, UNKNOWN_RECHECK), UNKNOWN_RECHECK_MAX)
-    return _after(
-        sent,
-        changes={"next_attempt_at": next_look, "last_error": last_error},
-    )
-
-
-def _grace_ends(sent: Upload) -> datetime:
-    return sent.sent_at + timedelta(minutes=settings.EFACTURA_UNKNOWN_GRACE_MINUTES)
-
-
-def _unknown_recheck(sent_at: datetime) -> datetime:
-    """Look again in UNKNOWN_RECHECK, but not later than the end of the grace period."""
-    grace_ends = sent_at + timedelta(minutes=settings.EFACTURA_UNKNOWN_GRACE_MINUTES)
-    return min(timezone.now() + UNKNOWN_RECHECK, max(grace_ends, timezone.now()))
-
-
-def may_send_again(submission: Submission) -> bool:
-    """Whether a staff member's submit would send the document again: after a rejection or failed
-    validation, or an unknown upload that a look in ANAF's list, completed past the grace
-    period, did not find (the task looks once more before it gives the upload up)."""
-    if submission.state in (State.REJECTED, State.INVALID):
-        return True
-    if submission.state != State.UNKNOWN:
-        return False
-    sent = _pending_upload(submission)
-    return sent is not None and sent.last_listed_at is not None and sent.last_listed_at >= _grace_ends(sent)
-
-
-def _upload_past_grace(submission: Submission) -> Upload | None:
-    sent = _pending_upload(submission)
-    return sent if sent is not None and timezone.now() >= _grace_ends(sent) else None
-
-
-def _give_up(sent: Upload, actor: User) -> Submission:
-    """A staff member's decision, carried out after a look that found nothing: if that look ended
-    past the grace period, the unknown upload never reached ANAF and the document goes back to
-    not submitted; else it waits (ANAF may still be processing it)."""
-    sent.refresh_from_db(fields=["last_listed_at"])
-    if sent.last_listed_at is None or sent.last_listed_at < _grace_ends(sent):
-        return _not_listed_yet(sent)
-    detail = _("Given up by %(actor)s: not in ANAF's message list since it was sent.") % {"actor": actor}
-    data = {"upload": sent.pk, "sent_at": sent.sent_at.isoformat(), "resolved": True}
-    return _after(
-        sent,
-        upload_changes=steps.resolved(UploadOutcome.NEVER_REACHED, index=sent.index, detail=detail),
-        actor=actor,
-        to=State.NOT_SUBMITTED,
-        action="efactura.upload_given_up",
-        data={**data, "listed_until": sent.last_listed_at.isoformat()},
-        changes=steps.FRESH_START,
-    )
-
-
-# --- polling -------------------------------------------------------------------------------
-
-
-def poll(submission: Submission, *, actor: User | None = None) -> Submission:
-    """Ask ANAF where an upload stands; archive its signed answer once it has decided.
-
-    "in prelucrare" → processing; ok → the ZIP downloaded and archived, accepted; nok → the
-    ZIP (ANAF's error report) archived, rejected with its errors; "XML cu erori nepreluat de
-    sistem" → rejected. Network errors and 429 → a later retry with backoff. The answer is
-    applied only while the submission is still uploaded or processing with the same index.
-    A refusal of the status request itself (an index ANAF does not know) is retried with backoff
-    POLL_REFUSALS_MAX times; then the polls stop and staff are told (see submit).
-    """
-    submission = environments.settled(submission, actor)
-    if submission.state not in PENDING or not submission.upload_index or _polls_refused(submission):
-        return submission
-    index = submission.upload_index
-    try:
-        status, archive = _status_at_anaf(index)
-    except AnafRejectedError as error:
-        refused = error  # `error` is unbound once the except block ends; the lambda runs inside _step
-        return steps.step(
-            submission.pk, PENDING, index=index, changes=lambda locked: _poll_refused(locked, refused)
-        )
-    except AnafError as error:
-        retry_after = getattr(error, "retry_after", None)
-        return steps.retry_later(
-            submission, error.message, retry_after=retry_after, expected=PENDING, index=index
-        )
-    if status.state == ProcessingState.PROCESSING:
-        return _still_processing(submission, index, actor)
-    return _decided(submission, index, status, archive, actor)
-
-
-def _status_at_anaf(index: str) -> tuple[StatusResult, bytes | None]:
-    """ANAF's status of the upload `index` and, once decided, its signed answer."""
-    if not index.isdigit():  # a row restored or edited by hand: ANAF never gives such an index
-        raise AnafRejectedError(
-            _("The upload index %(index)s is not one ANAF gives (a number); ANAF cannot be asked about it.")
-            % {"index": index}
-        )
-    with AnafEfacturaClient() as client:
-        status = client.status(index)
-        return status, client.download(status.download_id) if status.download_id else None
-
-
-def _still_processing(submission: Submission, index: str, actor: User | None) -> Submission:
-    since = timezone.now() - (submission.uploaded_at or timezone.now())
-    wait = min(max(since / 4, POLL_MIN), POLL_MAX)
-    return steps.step(
-        submission.pk,
-        PENDING,
-        index=index,
-        actor=actor,
-        to=State.PROCESSING,
-        action="efactura.processing",
-        changes={
-            "next_attempt_at": timezone.now() + wait,
-            "attempts": 0,
-            "last_error": "",
-            "poll_refusals": 0,
-        },
-    )
-
-
-def _decided(
-    submission: Submission, index: str, status: StatusResult, archive: bytes | None, actor: User | None
-) -> Submission:
-    downloaded = (
-        [("efactura.answer_downloaded", {"download_id": status.download_id, "bytes": len(archive)})]
-        if archive is not None
-        else []
-    )
-    answer: dict[str, Any] = {
-        "download_id": status.download_id,
-        "answer": archive,
-        "answered_at": timezone.now(),
-        "attempts": 0,
-        "next_attempt_at": None,
-        "last_error": "",
-        "poll_refusals": 0,
-    }
-    accepted = status.state == ProcessingState.OK
-    errors = [] if accepted else rejection_errors(status, archive)
-    return steps.step(
-        submission.pk,
-        PENDING,
-        index=index,
-        actor=actor,
-        events=downloaded,
-        to=State.ACCEPTED if accepted else State.REJECTED,
-        action="efactura.accepted" if accepted else "efactura.rejected",
-        data={"download_id": status.download_id} if accepted else {"errors": errors},
-        changes={**answer, "errors": errors},
-    )
-
-
-def _polls_refused(submission: Submission) -> bool:
-    return submission.state in PENDING and submission.poll_refusals >= POLL_REFUSALS_MAX
-
-
-def _poll_refused(locked: Submission, error: AnafRejectedError) -> dict[str, Any]:
-    refusals = locked.poll_refusals + 1
-    if refusals < POLL_REFUSALS_MAX:
-        return {**steps.backoff(locked, error.message, None), "poll_refusals": refusals}
-    reason = _(
-        "ANAF refused %(count)s status requests for upload %(index)s (%(error)s). PRAHO no longer asks; "
-        "a staff member's submit looks for the document in ANAF's message list and sends it again "
-        "only if it is not there."
-    ) % {"count": refusals, "index": locked.upload_index, "error": error.message}
-    return {"poll_refusals": refusals, "next_attempt_at": None, "last_error": reason}

@@ -416,7 +416,7 @@ EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS
 # An upload whose answer was lost is looked for in ANAF's message list (where it appears only once
 # ANAF has processed it, so an empty list proves nothing). It is never uploaded again on its own:
 # after this many minutes with nothing listed, PRAHO looks more rarely and tells staff, and a
-# staff member's "Submit to ANAF" then sends it again (praho.efactura.submissions.resolve_unknown).
+# staff member's "Submit to ANAF" then sends it again (praho.efactura.unknown_uploads.resolve_unknown).
 EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 1440)
 # ANAF lists an upload only once it has processed it, which on a busy day takes well over an
 # hour: a shorter grace period would let staff give up uploads ANAF is still processing.
