@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -24,55 +23,56 @@ from praho.billing.documents import (
     refuse_unless_editable,
     write_lines,
 )
+from praho.billing.locks import locked_document
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.core.money import CENT, round_money
+from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors, fiscal_today
 
 
+@service_transaction
 def cancel_proforma(*, actor: User, proforma: Document) -> Document:
     """A proforma is not a fiscal document: it can be cancelled until it is converted."""
-    with transaction.atomic():
-        proforma = Document.objects.select_for_update().get(pk=proforma.pk)
-        if proforma.document_type != DocumentType.PROFORMA:
-            raise ValidationError(
-                _("Only a proforma can be cancelled; an invoice is corrected with a credit note."),
-                code="not_proforma",
-            )
-        refuse_unless_editable(proforma)
-        proforma.status = DocumentStatus.CANCELLED
-        proforma.save(update_fields=["status"])
-        record_event(
-            "billing.proforma_cancelled", actor=actor, target=proforma, data={"number": proforma.number}
+    proforma = locked_document(proforma.pk)
+    if proforma.document_type != DocumentType.PROFORMA:
+        raise ValidationError(
+            _("Only a proforma can be cancelled; an invoice is corrected with a credit note."),
+            code="not_proforma",
         )
+    refuse_unless_editable(proforma)
+    proforma.status = DocumentStatus.CANCELLED
+    proforma.save(update_fields=["status"])
+    record_event("billing.proforma_cancelled", actor=actor, target=proforma, data={"number": proforma.number})
     return proforma
 
 
+@service_transaction
 def convert_proforma(*, actor: User, proforma: Document, issue_date: date | None = None) -> Document:
     """Issue the invoice for a proforma: same lines and VAT, linked back; the proforma is closed."""
-    with transaction.atomic():
-        proforma = Document.objects.select_for_update().get(pk=proforma.pk)
-        if proforma.document_type != DocumentType.PROFORMA:
-            raise ValidationError(_("Only a proforma can be converted."), code="not_proforma")
-        refuse_unless_editable(proforma)
-        issue_date = issue_date or fiscal_today()
-        invoice = Document.objects.create(
-            document_type=DocumentType.INVOICE,
-            customer=proforma.customer,
-            currency=proforma.currency,
-            issue_date=issue_date,
-            due_date=max(proforma.due_date, issue_date),
-            converted_from=proforma,
-            notes=proforma.notes,
-            created_by=actor,
-        )
-        write_lines(invoice, [line_values(line) for line in proforma.lines.all()])
-        invoice.save(update_fields=["net_total", "vat_total", "total"])
-        proforma.status = DocumentStatus.CONVERTED
-        proforma.save(update_fields=["status"])
-        record_event("billing.proforma_converted", actor=actor, target=proforma, data={"invoice": invoice.pk})
-        return issue_document(actor=actor, document=invoice)
+    proforma = locked_document(proforma.pk)
+    if proforma.document_type != DocumentType.PROFORMA:
+        raise ValidationError(_("Only a proforma can be converted."), code="not_proforma")
+    refuse_unless_editable(proforma)
+    issue_date = issue_date or fiscal_today()
+    invoice = Document.objects.create(
+        document_type=DocumentType.INVOICE,
+        customer=proforma.customer,
+        currency=proforma.currency,
+        issue_date=issue_date,
+        due_date=max(proforma.due_date, issue_date),
+        converted_from=proforma,
+        notes=proforma.notes,
+        created_by=actor,
+    )
+    write_lines(invoice, [line_values(line) for line in proforma.lines.all()])
+    invoice.save(update_fields=["net_total", "vat_total", "total"])
+    proforma.status = DocumentStatus.CONVERTED
+    proforma.save(update_fields=["status"])
+    record_event("billing.proforma_converted", actor=actor, target=proforma, data={"invoice": invoice.pk})
+    return issue_document(actor=actor, document=invoice)
 
 
+@service_transaction
 def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] | None = None) -> Document:
     """Issue a credit note (storno) for a whole invoice or chosen lines and quantities.
 
@@ -80,32 +80,29 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
     to the invoice's number and date. No line is ever credited beyond what was
     invoiced, counting earlier credit notes.
     """
-    with transaction.atomic():
-        invoice = Document.objects.select_for_update().get(pk=invoice.pk)
-        if invoice.document_type != DocumentType.INVOICE or invoice.status == DocumentStatus.DRAFT:
-            raise ValidationError(_("Only an issued invoice can be credited."), code="not_issued")
-        originals = {line.pk: line for line in invoice.lines.all()}
-        wanted = lines or [{"line": pk} for pk in originals]
-        errors = FieldErrors()
-        already = credited_quantities(invoice)
-        seen: set[int] = set()
-        chosen = [
-            _credited(errors, index, item, originals, already, seen) for index, item in enumerate(wanted)
-        ]
-        errors.raise_if_any()
-        note = Document.objects.create(
-            document_type=DocumentType.CREDIT_NOTE,
-            customer=invoice.customer,
-            currency=invoice.currency,
-            issue_date=fiscal_today(),
-            due_date=fiscal_today(),
-            credited_document=invoice,
-            created_by=actor,
-        )
-        write_lines(note, chosen)
-        _refuse_over_crediting(invoice, note)
-        note.save(update_fields=["net_total", "vat_total", "total"])
-        return issue_document(actor=actor, document=note)
+    invoice = locked_document(invoice.pk)
+    if invoice.document_type != DocumentType.INVOICE or invoice.status == DocumentStatus.DRAFT:
+        raise ValidationError(_("Only an issued invoice can be credited."), code="not_issued")
+    originals = {line.pk: line for line in invoice.lines.all()}
+    wanted = lines or [{"line": pk} for pk in originals]
+    errors = FieldErrors()
+    already = credited_quantities(invoice)
+    seen: set[int] = set()
+    chosen = [_credited(errors, index, item, originals, already, seen) for index, item in enumerate(wanted)]
+    errors.raise_if_any()
+    note = Document.objects.create(
+        document_type=DocumentType.CREDIT_NOTE,
+        customer=invoice.customer,
+        currency=invoice.currency,
+        issue_date=fiscal_today(),
+        due_date=fiscal_today(),
+        credited_document=invoice,
+        created_by=actor,
+    )
+    write_lines(note, chosen)
+    _refuse_over_crediting(invoice, note)
+    note.save(update_fields=["net_total", "vat_total", "total"])
+    return issue_document(actor=actor, document=note)
 
 
 def credited_quantities(invoice: Document) -> dict[int, Decimal]:

@@ -21,9 +21,11 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import EventSpec, record_event, record_events
 from praho.billing import ledger, numbering, signals, totals, vat
+from praho.billing.locks import locked_document
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
+from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
 from praho.customers.services import current_profile
@@ -212,6 +214,7 @@ def _set_totals(document: Document, computed: totals.Totals) -> None:
     document.total = computed.tax_inclusive_total
 
 
+@service_transaction
 def create_document(
     *,
     actor: User,
@@ -255,68 +258,67 @@ def create_document(
     computed = _line_totals(cleaned)
     # Totals before the INSERT: a new draft has no lines to replace and needs no UPDATE after.
     _set_totals(document, computed)
-    with transaction.atomic():
-        document.save(force_insert=True)
-        _insert_lines(document, cleaned, computed)
-        overrides = [line for line in cleaned if line["vat_override_reason"]]
-        record_event(
-            f"billing.{document_type}_drafted",
-            actor=actor,
-            target=document,
-            data={
-                "customer": customer.pk,
-                "currency": currency,
-                "total": document.total,
-                "vat_overrides": [
-                    {k: line[k] for k in ("description", "vat_category", "vat_rate", "vat_override_reason")}
-                    for line in overrides
-                ],
-            },
-        )
+    document.save(force_insert=True)
+    _insert_lines(document, cleaned, computed)
+    overrides = [line for line in cleaned if line["vat_override_reason"]]
+    record_event(
+        f"billing.{document_type}_drafted",
+        actor=actor,
+        target=document,
+        data={
+            "customer": customer.pk,
+            "currency": currency,
+            "total": document.total,
+            "vat_overrides": [
+                {k: line[k] for k in ("description", "vat_category", "vat_rate", "vat_override_reason")}
+                for line in overrides
+            ],
+        },
+    )
     return document
 
 
+@service_transaction
 def update_draft(
     *, actor: User, document: Document, lines: list[dict[str, Any]] | None = None, **values: Any
 ) -> Document:
     """Change a draft (or a proforma not yet converted or cancelled); issued invoices never change."""
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        refuse_unless_editable(document)
-        errors = FieldErrors()
-        merged = {
-            "currency": document.currency,
-            "issue_date": document.issue_date,
-            "tax_point_date": document.tax_point_date,
-            "due_date": document.due_date,
-        } | values
-        currency, issue_date, tax_point_date, due_date, language = _clean_header(
-            errors, document.customer, merged
-        )
-        treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date, language)
-        cleaned = None
-        if lines is not None:
-            if not lines:
-                errors.add("lines", _("A document needs at least one line."), "required")
-            cleaned = [
-                _clean_line(errors, i, line, treatment=treatment, on=tax_point_date or issue_date)
-                for i, line in enumerate(lines)
-            ]
-            _refuse_outside_scope_mixed(errors, cleaned)
-        errors.raise_if_any()
-        document.currency, document.issue_date = currency, issue_date
-        document.tax_point_date, document.due_date = tax_point_date, due_date
-        if "notes" in values:
-            document.notes = str(values["notes"] or "")
-        if cleaned is not None:
-            write_lines(document, cleaned)
-        document.save()
-        record_event(
-            f"billing.{document.document_type}_changed",
-            actor=actor,
-            target=document,
-            data={"fields": sorted(values), "lines": cleaned is not None, "total": document.total},
-        )
+    document = locked_document(document.pk)
+    refuse_unless_editable(document)
+    errors = FieldErrors()
+    merged = {
+        "currency": document.currency,
+        "issue_date": document.issue_date,
+        "tax_point_date": document.tax_point_date,
+        "due_date": document.due_date,
+    } | values
+    currency, issue_date, tax_point_date, due_date, language = _clean_header(
+        errors, document.customer, merged
+    )
+    treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date, language)
+    cleaned = None
+    if lines is not None:
+        if not lines:
+            errors.add("lines", _("A document needs at least one line."), "required")
+        cleaned = [
+            _clean_line(errors, i, line, treatment=treatment, on=tax_point_date or issue_date)
+            for i, line in enumerate(lines)
+        ]
+        _refuse_outside_scope_mixed(errors, cleaned)
+    errors.raise_if_any()
+    document.currency, document.issue_date = currency, issue_date
+    document.tax_point_date, document.due_date = tax_point_date, due_date
+    if "notes" in values:
+        document.notes = str(values["notes"] or "")
+    if cleaned is not None:
+        write_lines(document, cleaned)
+    document.save()
+    record_event(
+        f"billing.{document.document_type}_changed",
+        actor=actor,
+        target=document,
+        data={"fields": sorted(values), "lines": cleaned is not None, "total": document.total},
+    )
     return document
 
 
@@ -394,6 +396,7 @@ _ISSUE_FIELDS = (
 )
 
 
+@service_transaction
 def issue_document(*, actor: User, document: Document) -> Document:
     """Give the document its number and freeze it (invoices and credit notes).
 
@@ -402,36 +405,35 @@ def issue_document(*, actor: User, document: Document) -> Document:
     gap-free. Both parties are snapshotted: the seller's profile version, the
     customer's tax profile version and identity and billing address.
     """
-    with transaction.atomic():
-        document = Document.objects.select_for_update().select_related("customer").get(pk=document.pk)
-        if document.status != DocumentStatus.DRAFT:
-            raise ValidationError(
-                _("%(document)s was already issued.") % {"document": document}, code="already_issued"
-            )
-        seller = current_seller()
-        document.buyer = _buyer_snapshot(document.customer)
-        document.seller = seller
-        document.customer_profile = current_profile(document.customer)
-        document.mentions = _mentions(document, seller)
-        _set_ron_vat(document)
-        document.series, issued = numbering.next_default_number(
-            document_type=document.document_type, on=document.issue_date
+    document = locked_document(document.pk)
+    if document.status != DocumentStatus.DRAFT:
+        raise ValidationError(
+            _("%(document)s was already issued.") % {"document": document}, code="already_issued"
         )
-        document.number, document.sequence = issued.formatted, issued.sequence
-        document.issued_at = timezone.now()
-        document.status = DocumentStatus.ISSUED
-        _store_issue(document)
-        if document.document_type == DocumentType.INVOICE:
-            ledger.post_issued_invoice(document, actor=actor)
-        elif document.document_type == DocumentType.CREDIT_NOTE:
-            ledger.post_credit_note(document, actor=actor)
-        record_event(
-            f"billing.{document.document_type}_issued",
-            actor=actor,
-            target=document,
-            data={"number": document.number, "total": document.total, "currency": document.currency},
-        )
-        _announce_issued([document])
+    seller = current_seller()
+    document.buyer = _buyer_snapshot(document.customer)
+    document.seller = seller
+    document.customer_profile = current_profile(document.customer)
+    document.mentions = _mentions(document, seller)
+    _set_ron_vat(document)
+    document.series, issued = numbering.next_default_number(
+        document_type=document.document_type, on=document.issue_date
+    )
+    document.number, document.sequence = issued.formatted, issued.sequence
+    document.issued_at = timezone.now()
+    document.status = DocumentStatus.ISSUED
+    _store_issue(document)
+    if document.document_type == DocumentType.INVOICE:
+        ledger.post_issued_invoice(document, actor=actor)
+    elif document.document_type == DocumentType.CREDIT_NOTE:
+        ledger.post_credit_note(document, actor=actor)
+    record_event(
+        f"billing.{document.document_type}_issued",
+        actor=actor,
+        target=document,
+        data={"number": document.number, "total": document.total, "currency": document.currency},
+    )
+    _announce_issued([document])
     return document
 
 
@@ -522,6 +524,7 @@ def line_values(line: DocumentLine) -> dict[str, Any]:
 _BATCH_TYPES = (DocumentType.INVOICE,)
 
 
+@service_transaction
 def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Document]:
     """Issue many draft invoices in one transaction: all of them, or none.
 
@@ -541,32 +544,31 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
         return []
     if None in ids or len(set(ids)) != len(ids):
         raise _batch_refusal(_("Each document must be saved and in the batch once."), "duplicate")
-    with transaction.atomic():
-        # Locked in numbering order; the customers are read along, not locked.
-        batch = list(
-            Document.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .filter(pk__in=ids)
-            .order_by("issue_date", "pk")
-        )
-        _refuse_unissuable(batch, ids)
-        seller = current_seller()
-        _snapshot_parties(batch, seller)
-        _number_batch(batch)
-        _store_issues(batch)
-        ledger.post_issued_invoices(batch, actor=actor)
-        record_events(
-            [
-                EventSpec(
-                    f"billing.{document.document_type}_issued",
-                    actor=actor,
-                    target=document,
-                    data={"number": document.number, "total": document.total, "currency": document.currency},
-                )
-                for document in batch
-            ]
-        )
-        _announce_issued(batch)
+    # Locked in numbering order; the customers are read along, not locked.
+    batch = list(
+        Document.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("customer")
+        .filter(pk__in=ids)
+        .order_by("issue_date", "pk")
+    )
+    _refuse_unissuable(batch, ids)
+    seller = current_seller()
+    _snapshot_parties(batch, seller)
+    _number_batch(batch)
+    _store_issues(batch)
+    ledger.post_issued_invoices(batch, actor=actor)
+    record_events(
+        [
+            EventSpec(
+                f"billing.{document.document_type}_issued",
+                actor=actor,
+                target=document,
+                data={"number": document.number, "total": document.total, "currency": document.currency},
+            )
+            for document in batch
+        ]
+    )
+    _announce_issued(batch)
     return batch
 
 
