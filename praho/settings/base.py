@@ -291,9 +291,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Staff hear each morning of documents ANAF has not accepted by their deadline (once each);
     # 06:00 UTC is 08:00 or 09:00 in Bucharest. The task lives in praho.efactura.watch.
     "efactura.notify_overdue": {"task": "efactura.notify_overdue", "schedule": crontab(minute="0", hour="6")},
+    # The audit chain's head, anchored outside the table so that a deleted tail is noticed.
+    "audit.write_checkpoint": {"task": "audit.write_checkpoint", "schedule": crontab(minute="*/5")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.watch",)
+
+# The audit chain's head is appended here every 5 minutes (praho.audit.checkpoints): in
+# production a path the database's owner cannot rewrite (another host's mount, chattr +a).
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))
 
 # --- Logging: every line carries the request ID ---
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -1,5 +1,9 @@
 """Tests: fast hashing, mail in memory, English, SQLite unless DATABASE_URL."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from praho.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -43,3 +47,7 @@ EFACTURA_RETRY_BACKOFF_SECONDS = 0.01
 EFACTURA_REMOTE_VALIDATION_URL = "http://127.0.0.1:9"
 # Issuing does not submit to ANAF in tests (tasks run eagerly); efactura's tests turn it on.
 EFACTURA_SUBMIT_ON_ISSUE = False
+# Audit checkpoints go to a file of this test process, never the repository's var/.
+AUDIT_CHECKPOINT_FILE = str(
+    Path(tempfile.gettempdir()) / f"praho-test-{os.getpid()}" / "audit-checkpoints.jsonl"
+)
