@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from praho.accounts.models import User
-from praho.billing import corrections, documents, ledger, pdf
+from praho.billing import corrections, documents, issuing, issuing_batch, ledger, pdf
 from praho.billing.api import (
     PdfRenderer,
     error_responses,
@@ -156,7 +156,7 @@ class _IssueView(_DocumentActionView):
     permission = "billing.issue_document"
 
     def act(self, actor: User, document: Document, request: Request) -> Document:
-        return documents.issue_document(actor=actor, document=document)
+        return issuing.issue_document(actor=actor, document=document)
 
 
 class _DocumentPdfView(_DocumentKind, APIView):
@@ -287,7 +287,7 @@ class InvoiceBatchIssueView(APIView):
         ids = validated(BatchIssueSerializer, request.data)["invoices"]
         drafts = _visible_invoices(actor, ids)
         try:
-            issued = documents.issue_documents(actor=actor, documents=drafts)
+            issued = issuing_batch.issue_documents(actor=actor, documents=drafts)
         except DjangoValidationError as error:
             raise renamed(error, {"documents": "invoices"}) from None
         shown = {d.pk: d for d in _shown_documents(actor, DocumentType.INVOICE).filter(pk__in=ids)}

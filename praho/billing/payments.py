@@ -278,7 +278,7 @@ def record_payment(
             return existing
     if target is None:
         assert proforma is not None  # only a proforma has no invoice yet
-        target = convert_proforma(actor=actor, proforma=proforma)
+        target = convert_proforma(actor=actor, proforma=proforma, paid_on=received_on)
     payment = Payment(
         customer_id=target.customer_id,
         document=target,

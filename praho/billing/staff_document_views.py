@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from praho.audit.models import AuditEvent
-from praho.billing import corrections, documents, ledger, pdf, selectors
+from praho.billing import corrections, documents, issuing, ledger, pdf, selectors
 from praho.billing.models import (
     DeliveryStatus,
     Document,
@@ -241,7 +241,7 @@ def document_issue(request: AuthenticatedHttpRequest, document_id: int) -> HttpR
     document = selectors.document_for(request.user, document_id)
     _act(
         request,
-        lambda: documents.issue_document(actor=request.user, document=document),
+        lambda: issuing.issue_document(actor=request.user, document=document),
         lambda issued: _("%(document)s was issued.") % {"document": issued.number},
     )
     return to_detail(document)

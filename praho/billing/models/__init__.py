@@ -1,5 +1,6 @@
 """Billing data, one module per concept; everything is importable from here."""
 
+from praho.billing.models.breakdown import VatSubtotal
 from praho.billing.models.delivery import DeliveryStatus, DocumentDelivery
 from praho.billing.models.documents import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.billing.models.fx import ExchangeRate, RateSource

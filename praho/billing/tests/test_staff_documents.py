@@ -20,7 +20,8 @@ from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
 from praho.billing import fx
 from praho.billing.corrections import convert_proforma, credit_note
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentDelivery, DocumentLine
 from praho.billing.payments import record_payment
 from praho.customers.services import change_tax_profile, create_customer
