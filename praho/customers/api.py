@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from praho.accounts.models import User
-from praho.core.api import ErrorResponseSerializer
+from praho.core.api import ErrorResponseSerializer, LineField
 from praho.customers import memberships, services
 from praho.customers.identifiers import display_tax_id
 from praho.customers.models import (
@@ -57,18 +57,16 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
 class AddressSerializer(serializers.Serializer[Any]):
-    street = serializers.CharField(max_length=255)
-    city = serializers.CharField(max_length=128, help_text=_("In Bucharest: Sector 1 to Sector 6."))
-    county = serializers.CharField(
+    street = LineField(max_length=255)
+    city = LineField(max_length=services.MAX_CITY, help_text=_("In Bucharest: Sector 1 to Sector 6."))
+    county = LineField(
         max_length=64,
         required=False,
         allow_blank=True,
         help_text=_("In Romania: ISO 3166-2:RO code, e.g. RO-CJ (RO-B for Bucharest)."),
     )
-    postal_code = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    country = serializers.CharField(
-        min_length=2, max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO.")
-    )
+    postal_code = LineField(max_length=16, required=False, allow_blank=True)
+    country = LineField(min_length=2, max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO."))
 
 
 class BillingAddressSerializer(AddressSerializer):
@@ -161,10 +159,10 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
     """What a client sends; the services check identifiers, addresses and uniqueness."""
 
     kind = serializers.ChoiceField(choices=CustomerKind.choices)
-    name = serializers.CharField(max_length=255, allow_blank=True)
-    trade_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=8, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO."))
-    tax_id = serializers.CharField(
+    name = LineField(max_length=services.MAX_NAME, allow_blank=True)
+    trade_name = LineField(max_length=services.MAX_NAME, required=False, allow_blank=True)
+    country = LineField(max_length=8, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO."))
+    tax_id = LineField(
         max_length=64,
         required=False,
         allow_blank=True,
@@ -173,10 +171,10 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
             "Romanian individual: CNP (optional)."
         ),
     )
-    trade_register_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    iban = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(
+    trade_register_number = LineField(max_length=64, required=False, allow_blank=True)
+    iban = LineField(max_length=64, required=False, allow_blank=True)
+    email = LineField(max_length=254, required=False, allow_blank=True)
+    phone = LineField(
         max_length=32,
         required=False,
         allow_blank=True,
@@ -186,7 +184,7 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
     vat_on_cash_basis = serializers.BooleanField(required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
-    invoice_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    invoice_email = LineField(max_length=254, required=False, allow_blank=True)
     document_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
     address = AddressSerializer(required=False, help_text=_("The billing address."))
 
@@ -222,7 +220,7 @@ class RoleSerializer(serializers.Serializer[Any]):
 
 
 class InviteSerializer(RoleSerializer):
-    email = serializers.CharField(max_length=254)
+    email = LineField(max_length=254)
 
 
 class InvitationSerializer(serializers.ModelSerializer[Invitation]):

@@ -15,16 +15,13 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from praho.core.countries import ISO_COUNTRIES
 from praho.core.formatting import babel_locale
+from praho.core.validation import validate_single_line
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Currency, CustomerKind, ViesStatus
-
-# Codes Babel (CLDR) names that are not ISO 3166-1 countries: groupings,
-# pseudo-locales, "unknown region" and reserved codes.
-_NOT_COUNTRIES = frozenset(
-    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
-)
+from praho.customers.services import MAX_CITY, MAX_NAME
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -33,11 +30,7 @@ def country_choices() -> list[tuple[str, str]]:
 
     names = Locale.parse(babel_locale()).territories
     countries = sorted(
-        (
-            (code, str(name))
-            for code, name in names.items()
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-        ),
+        ((code, str(names.get(code) or code)) for code in ISO_COUNTRIES),
         key=lambda item: item[1].casefold(),
     )
     romania = [item for item in countries if item[0] == "RO"]
@@ -54,6 +47,7 @@ def _text(label: Any, *, required: bool = False, max_length: int = 255, **attrs:
         label=label,
         required=required,
         max_length=max_length,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs=attrs),
     )
 
@@ -61,19 +55,21 @@ def _text(label: Any, *, required: bool = False, max_length: int = 255, **attrs:
 class _IdentityForm(forms.Form):
     """Identity fields shared by companies and individuals (services.IDENTITY_FIELDS without kind)."""
 
-    name = _text(_("Name"), required=True, autocomplete="organization")
+    name = _text(_("Name"), required=True, max_length=MAX_NAME, autocomplete="organization")
     country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO", widget=LongSelect)
     tax_id = _text(_("Tax identifier"), max_length=32, autocomplete="off")
     email = forms.CharField(
         label=_("Email"),
         required=False,
         max_length=254,
+        validators=[validate_single_line],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
         label=_("Phone"),
         required=False,
         max_length=32,
+        validators=[validate_single_line],
         help_text=_("Romanian numbers may be typed as 0721 234 567."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
@@ -81,8 +77,8 @@ class _IdentityForm(forms.Form):
 
 class CompanyForm(_IdentityForm):
     kind = CustomerKind.COMPANY
-    name = _text(_("Legal name"), required=True, autocomplete="organization")
-    trade_name = _text(_("Trade name"))
+    name = _text(_("Legal name"), required=True, max_length=MAX_NAME, autocomplete="organization")
+    trade_name = _text(_("Trade name"), max_length=MAX_NAME)
     tax_id = _text(
         _("Tax identifier (CUI or VAT number)"),
         max_length=32,
@@ -114,7 +110,7 @@ class CompanyForm(_IdentityForm):
 
 class IndividualForm(_IdentityForm):
     kind = CustomerKind.INDIVIDUAL
-    name = _text(_("Full name"), required=True, autocomplete="name")
+    name = _text(_("Full name"), required=True, max_length=MAX_NAME, autocomplete="name")
     tax_id = _text(_("CNP"), max_length=32, autocomplete="off", inputmode="numeric")
 
     field_order = ["name", "country", "tax_id", "email", "phone"]
@@ -150,7 +146,7 @@ class AddressForm(forms.Form):
     city = _text(
         _("City"),
         required=True,
-        max_length=128,
+        max_length=MAX_CITY,
         autocomplete="address-level2",
         list="bucharest-sectors",
     )
@@ -186,6 +182,7 @@ class TaxProfileForm(forms.Form):
     invoice_email = forms.EmailField(
         label=_("Invoice email"),
         required=False,
+        validators=[validate_single_line],
         help_text=_("Where invoices are sent, when not to the customer's email."),
     )
     document_language = forms.ChoiceField(label=_("Document language"), choices=settings.LANGUAGES)

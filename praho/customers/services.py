@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
-from praho.core.countries import EU_MEMBER_STATES
-from praho.core.validation import FieldErrors
+from praho.core.countries import EU_MEMBER_STATES, is_country
+from praho.core.validation import FieldErrors, check_text
 from praho.customers import identifiers
 from praho.customers.models import (
     Address,
@@ -26,6 +26,23 @@ from praho.customers.models import (
     TaxProfile,
     ViesStatus,
 )
+
+# The longest text taken at input. Where a value goes into e-Factura, the CIUS-RO limit (the
+# columns may be wider, and longer values stored before stay readable): a name is BT-44
+# (BR-RO-L203), a city BT-52 (BR-RO-L0502). Raw identifiers may carry spaces and a prefix.
+MAX_NAME = 200
+MAX_CITY = 50
+IDENTITY_TEXT_LIMITS = {
+    "name": MAX_NAME,
+    "trade_name": MAX_NAME,
+    "tax_id": 64,
+    "trade_register_number": 64,
+    "iban": 64,
+    "email": 254,
+    "phone": 32,
+}
+ADDRESS_TEXT_LIMITS = {"street": 255, "city": MAX_CITY, "postal_code": 16, "county": 64, "country": 8}
+MAX_EMAIL = 254
 
 PROFILE_FIELDS = (
     "vat_payer",
@@ -42,6 +59,7 @@ def _customer_link(customer: Customer) -> str:
 
 
 def _check_country(country: str) -> str:
+    """An assigned ISO 3166-1 alpha-2 code, upper case; "XX" has two letters but is no country."""
     country = (country or "").strip().upper()
     if len(country) != 2 or not country.isalpha():
         raise ValidationError(
@@ -50,6 +68,11 @@ def _check_country(country: str) -> str:
                     _("Enter a two-letter ISO 3166-1 country code, e.g. RO."), code="invalid"
                 )
             }
+        )
+    if not is_country(country):
+        message = _("%(code)s is not a country code: enter an ISO 3166-1 code such as RO.")
+        raise ValidationError(
+            {"country": ValidationError(message, code="invalid_choice", params={"code": country})}
         )
     return country
 
@@ -81,15 +104,17 @@ ADDRESS_FIELDS = ("street", "city", "postal_code", "county", "country")
 
 
 def _clean_address(address: dict[str, str]) -> dict[str, str]:
-    cleaned = {key: (address.get(key) or "").strip() for key in ADDRESS_FIELDS}
-    cleaned["country"] = cleaned["country"].upper()
     errors = FieldErrors()
+    cleaned = {
+        key: check_text(errors, key, address.get(key) or "", max_length=limit)
+        for key, limit in ADDRESS_TEXT_LIMITS.items()
+    }
     for key in ("street", "city", "country"):
-        if not cleaned[key]:
-            errors.by_field.setdefault(key, []).append(
-                ValidationError(_("This field is required."), code="required")
-            )
-    if cleaned["country"] == "RO":
+        if not cleaned[key] and key not in errors.by_field:
+            errors.add(key, _("This field is required."), "required")
+    if cleaned["country"] and "country" not in errors.by_field:
+        cleaned["country"] = errors.check(lambda: _check_country(cleaned["country"])) or cleaned["country"]
+    if cleaned["country"] == "RO" and not {"county", "city"} & set(errors.by_field):
         errors.check(
             lambda: identifiers.check_romanian_address(
                 **{k: cleaned[k] for k in ("country", "county", "city")}
@@ -113,37 +138,45 @@ IDENTITY_FIELDS = (
 
 
 def _clean_identity(errors: FieldErrors, values: dict[str, Any]) -> dict[str, str]:
-    """Checked and normalised identity fields; errors are collected, not raised."""
+    """Checked and normalised identity fields; errors are collected, not raised.
+
+    Text is checked first (no control characters, no line breaks, IDENTITY_TEXT_LIMITS); a
+    field refused there is not read further.
+    """
+    text = {
+        field: check_text(errors, field, str(values.get(field) or ""), max_length=limit)
+        for field, limit in IDENTITY_TEXT_LIMITS.items()
+    }
+
+    def normalized(field: str, normalize: Any) -> str:
+        if field in errors.by_field:
+            return ""
+        return errors.check(lambda: normalize(text[field])) or ""
+
     kind = values.get("kind") or ""
     if kind not in CustomerKind.values:
         errors.by_field["kind"] = [ValidationError(_("Choose company or individual."), code="invalid_choice")]
-    name = (values.get("name") or "").strip()
-    if not name:
-        errors.by_field["name"] = [ValidationError(_("This field is required."), code="required")]
+    if not text["name"] and "name" not in errors.by_field:
+        errors.add("name", _("This field is required."), "required")
     country = errors.check(lambda: _check_country(values.get("country") or "")) or ""
     tax_id = ""
     if country and kind in CustomerKind.values:
-        tax_id = (
-            errors.check(
-                lambda: identifiers.normalize_tax_id(
-                    kind=kind, country=country, value=values.get("tax_id") or ""
-                )
-            )
-            or ""
+        tax_id = normalized(
+            "tax_id", lambda value: identifiers.normalize_tax_id(kind=kind, country=country, value=value)
         )
-    register = (values.get("trade_register_number") or "").strip()
+    register = text["trade_register_number"]
     if register and country == "RO":
-        register = errors.check(lambda: identifiers.normalize_trade_register(register)) or ""
+        register = normalized("trade_register_number", identifiers.normalize_trade_register)
     return {
         "kind": kind,
-        "name": name,
-        "trade_name": (values.get("trade_name") or "").strip(),
+        "name": text["name"],
+        "trade_name": text["trade_name"],
         "country": country,
         "tax_id": tax_id,
         "trade_register_number": register,
-        "iban": errors.check(lambda: identifiers.normalize_iban(values.get("iban") or "")) or "",
-        "email": errors.check(lambda: _clean_email(values.get("email") or "")) or "",
-        "phone": errors.check(lambda: identifiers.normalize_phone(values.get("phone") or "")) or "",
+        "iban": normalized("iban", identifiers.normalize_iban),
+        "email": normalized("email", _clean_email),
+        "phone": normalized("phone", identifiers.normalize_phone),
     }
 
 
@@ -180,6 +213,7 @@ def create_customer(
     profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
     errors = FieldErrors()
     identity = _clean_identity(errors, values)
+    profile = _clean_profile(errors, profile)
     clean_address = errors.check(lambda: _clean_address(address), prefix="address.") if address else None
     errors.raise_if_any()
 
@@ -309,6 +343,16 @@ def delete_address(*, actor: User, address: Address) -> None:
         )
 
 
+def _clean_profile(errors: FieldErrors, values: dict[str, Any]) -> dict[str, Any]:
+    """Profile values with their text checked; the model checks choices and bounds."""
+    cleaned = dict(values)
+    if "invoice_email" in cleaned:
+        cleaned["invoice_email"] = check_text(
+            errors, "invoice_email", str(cleaned["invoice_email"] or ""), max_length=MAX_EMAIL
+        )
+    return cleaned
+
+
 def _profile_defaults(country: str) -> dict[str, Any]:
     return {
         "currency": "RON" if country == "RO" else "EUR" if country in EU_MEMBER_STATES else "USD",
@@ -347,6 +391,9 @@ def change_tax_profile(*, actor: User, customer: Customer, **changes: Any) -> Ta
 
     Returns the current version (unchanged when nothing differs).
     """
+    errors = FieldErrors()
+    changes = _clean_profile(errors, changes)
+    errors.raise_if_any()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = current_profile(customer)
