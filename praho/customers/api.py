@@ -35,6 +35,8 @@ from praho.core.api import ErrorResponseSerializer, LineField
 from praho.customers import memberships, services
 from praho.customers.identifiers import display_tax_id
 from praho.customers.models import (
+    MAX_PAYMENT_TERMS_DAYS,
+    PAYMENT_TERMS_MESSAGE,
     Address,
     Currency,
     Customer,
@@ -183,7 +185,12 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
     vat_payer = serializers.BooleanField(required=False)
     vat_on_cash_basis = serializers.BooleanField(required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    payment_terms_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_PAYMENT_TERMS_DAYS,
+        required=False,
+        error_messages={"max_value": PAYMENT_TERMS_MESSAGE},
+    )
     invoice_email = LineField(max_length=254, required=False, allow_blank=True)
     document_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
     address = AddressSerializer(required=False, help_text=_("The billing address."))

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from praho.core.http import AuthenticatedHttpRequest
 from praho.customers import memberships, services
 from praho.customers.current import current_area, remember_customer, switch_customer
-from praho.customers.forms import AddressForm, TaxProfileForm
+from praho.customers.forms import CustomerAddressForm, CustomerProfileForm
 from praho.customers.member_forms import (
     CustomerDetailsForm,
     InviteForm,
@@ -117,8 +117,8 @@ def edit(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRespo
 def billing(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     customer = membership.customer
     current = services.current_profile(customer)
-    initial = {field: getattr(current, field) for field in TaxProfileForm.FIELDS}
-    form = TaxProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    initial = {field: getattr(current, field) for field in CustomerProfileForm.FIELDS}
+    form = CustomerProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.change_tax_profile(actor=request.user, customer=customer, **form.cleaned_data)
@@ -152,23 +152,23 @@ def addresses(request: AuthenticatedHttpRequest, membership: Membership) -> Http
 def _address_form(
     request: AuthenticatedHttpRequest, membership: Membership, address: Address | None
 ) -> HttpResponse:
-    initial = {field: getattr(address, field) for field in AddressForm.FIELDS} if address else None
-    form = AddressForm(request.POST if request.method == "POST" else None, initial=initial)
+    initial = {field: getattr(address, field) for field in CustomerAddressForm.FIELDS} if address else None
+    form = CustomerAddressForm(request.POST if request.method == "POST" else None, initial=initial)
+    country = address.country if address else membership.customer.country
     if request.method == "POST" and form.is_valid():
         try:
             services.save_address(
-                actor=request.user, customer=membership.customer, values=form.cleaned_data, address=address
+                actor=request.user,
+                customer=membership.customer,
+                values=form.cleaned_data | {"country": country},
+                address=address,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("The address was saved."))
             return redirect("customers:area-addresses")
-    context = {
-        "customer": membership.customer,
-        "form": form,
-        "address": address,
-    }
+    context = {"customer": membership.customer, "form": form, "address": address, "country": country}
     return render(request, "customers/area/address_form.html", context)
 
 

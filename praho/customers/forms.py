@@ -20,7 +20,13 @@ from praho.core.formatting import babel_locale
 from praho.core.validation import validate_single_line
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
-from praho.customers.models import Currency, CustomerKind, ViesStatus
+from praho.customers.models import (
+    MAX_PAYMENT_TERMS_DAYS,
+    PAYMENT_TERMS_MESSAGE,
+    Currency,
+    CustomerKind,
+    ViesStatus,
+)
 from praho.customers.services import MAX_CITY, MAX_NAME
 
 
@@ -161,7 +167,7 @@ class AddressForm(forms.Form):
 
     sectors = BUCHAREST_SECTORS
 
-    FIELDS = ("street", "city", "postal_code", "county", "country")
+    FIELDS: tuple[str, ...] = ("street", "city", "postal_code", "county", "country")
 
 
 class BillingAddressForm(AddressForm):
@@ -177,7 +183,11 @@ class TaxProfileForm(forms.Form):
     vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
     currency = forms.ChoiceField(label=_("Default currency"), choices=Currency.choices)
     payment_terms_days = forms.IntegerField(
-        label=_("Payment terms (days)"), min_value=0, max_value=365, widget=forms.NumberInput()
+        label=_("Payment terms (days)"),
+        min_value=0,
+        max_value=MAX_PAYMENT_TERMS_DAYS,
+        error_messages={"max_value": PAYMENT_TERMS_MESSAGE},
+        widget=forms.NumberInput(),
     )
     invoice_email = forms.EmailField(
         label=_("Invoice email"),
@@ -195,6 +205,25 @@ class TaxProfileForm(forms.Form):
         "invoice_email",
         "document_language",
     )
+
+
+class CustomerProfileForm(forms.Form):
+    """The part of the tax and billing profile a customer's owner changes; the rest decides how
+    the customer is invoiced (services.STAFF_ONLY_PROFILE) and is changed on request."""
+
+    invoice_email = TaxProfileForm.base_fields["invoice_email"]
+    document_language = TaxProfileForm.base_fields["document_language"]
+
+    FIELDS = ("invoice_email", "document_language")
+
+
+class CustomerAddressForm(AddressForm):
+    """An address as a customer's user edits it: the country stays the address's (or, for a new
+    one, the customer's) since it is the buyer's country on invoices."""
+
+    country = None  # type: ignore[assignment]
+
+    FIELDS = ("street", "city", "postal_code", "county")
 
 
 def _live(trigger: str) -> dict[str, Any]:

@@ -8,9 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from praho.core.money import Currency
@@ -97,6 +100,20 @@ def searchable_text(*parts: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# Law 72/2013 caps payment terms between businesses at 60 days unless both agree on longer ones
+# that are not unfair to the seller; 120 days covers such agreements and refuses the absurd
+# (365 days moves a due date past the next year's invoices).
+MAX_PAYMENT_TERMS_DAYS = 120
+
+
+def _payment_terms_message() -> str:
+    return gettext("Payment terms are 0 to %(days)s days.") % {"days": MAX_PAYMENT_TERMS_DAYS}
+
+
+# One translated message for the model, the forms and the API, in the language active when shown.
+PAYMENT_TERMS_MESSAGE = lazy(_payment_terms_message, str)()
+
+
 class TaxProfile(models.Model):
     """One version of a customer's tax and billing data; edits add a version.
 
@@ -110,7 +127,9 @@ class TaxProfile(models.Model):
     currency = models.CharField(
         _("default currency"), max_length=3, choices=Currency.choices, default=Currency.RON
     )
-    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), default=14, validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)]
+    )
     invoice_email = models.EmailField(_("invoice email"), blank=True)
     document_language = models.CharField(
         _("document language"), max_length=8, choices=settings.LANGUAGES, default="ro"

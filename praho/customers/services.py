@@ -18,6 +18,8 @@ from praho.core.countries import EU_MEMBER_STATES, is_country
 from praho.core.validation import FieldErrors, check_text
 from praho.customers import identifiers
 from praho.customers.models import (
+    MAX_PAYMENT_TERMS_DAYS,
+    PAYMENT_TERMS_MESSAGE,
     Address,
     Customer,
     CustomerKind,
@@ -44,6 +46,14 @@ IDENTITY_TEXT_LIMITS = {
 ADDRESS_TEXT_LIMITS = {"street": 255, "city": MAX_CITY, "postal_code": 16, "county": 64, "country": 8}
 MAX_EMAIL = 254
 
+# What decides how a customer is invoiced: the VAT treatment (billing.vat.buyer_facts reads the
+# kind, country and tax identifier; the profile says VAT payer and VAT on cash basis), the
+# currency and due date of every invoice, and where the buyer is (an address's country). Staff
+# change these; a customer's users request a change (change_requests.py) that staff approve.
+STAFF_ONLY_IDENTITY = ("kind", "country", "tax_id")
+STAFF_ONLY_PROFILE = ("vat_payer", "vat_on_cash_basis", "currency", "payment_terms_days")
+STAFF_ONLY_FIELDS = (*STAFF_ONLY_IDENTITY, *STAFF_ONLY_PROFILE)
+
 PROFILE_FIELDS = (
     "vat_payer",
     "vat_on_cash_basis",
@@ -52,6 +62,13 @@ PROFILE_FIELDS = (
     "invoice_email",
     "document_language",
 )
+
+
+def _refuse_staff_only(errors: FieldErrors, fields: list[str]) -> None:
+    """Each field a customer's user tried to change is refused, whatever else was wrong with it."""
+    message = _("Only staff can change this: it decides how you are invoiced. Request a change instead.")
+    for field in fields:
+        errors.by_field[field] = [ValidationError(message, code="staff_only")]
 
 
 def _customer_link(customer: Customer) -> str:
@@ -243,13 +260,29 @@ def create_customer(
 
 
 def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Customer:
-    """Change identity fields; the audit event lists each changed field with its old and new value."""
+    """Change identity fields; the audit event lists each changed field with its old and new value.
+
+    A customer's user may not change STAFF_ONLY_IDENTITY (code "staff_only").
+    """
     unknown = set(changes) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
     errors = FieldErrors()
     merged = {field: getattr(customer, field) for field in IDENTITY_FIELDS} | changes
     identity = _clean_identity(errors, merged)
+    if not actor.is_staff:
+        # The current value sent again (as read, in any spelling) is no change.
+        tried = [
+            field
+            for field in STAFF_ONLY_IDENTITY
+            if field in changes and (field in errors.by_field or identity[field] != getattr(customer, field))
+        ]
+        if tried:
+            # The rest is checked as it would be saved: without the refused values and what they imply.
+            errors = FieldErrors()
+            kept = {field: getattr(customer, field) for field in STAFF_ONLY_IDENTITY}
+            _clean_identity(errors, merged | kept)
+            _refuse_staff_only(errors, tried)
     errors.raise_if_any()
     with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -303,7 +336,13 @@ def change_customer(
 def save_address(
     *, actor: User, customer: Customer, values: dict[str, str], address: Address | None = None
 ) -> Address:
-    """Add an address, or change one; errors are keyed by the address field."""
+    """Add an address, or change one; errors are keyed by the address field.
+
+    A customer's user may not change an address's country and adds addresses in the customer's
+    country only (code "staff_only"): the billing address's country is the buyer's on invoices.
+    """
+    if not actor.is_staff:
+        _refuse_other_country(customer, values, address)
     cleaned = _clean_address(values)
     with transaction.atomic():
         if address is None:
@@ -324,6 +363,22 @@ def save_address(
                 data={"address": address.pk, "changes": changed},
             )
     return address
+
+
+def _refuse_other_country(customer: Customer, values: dict[str, str], address: Address | None) -> None:
+    country = (values.get("country") or "").strip().upper()
+    if address is not None:
+        if country != address.country:
+            errors = FieldErrors()
+            _refuse_staff_only(errors, ["country"])
+            errors.raise_if_any()
+    elif country != customer.country:
+        message = _(
+            "An address you add is in your country (%(country)s); to add one elsewhere, request a change."
+        )
+        raise ValidationError(
+            {"country": ValidationError(message, code="staff_only", params={"country": customer.country})}
+        )
 
 
 def delete_address(*, actor: User, address: Address) -> None:
@@ -353,6 +408,14 @@ def _clean_profile(errors: FieldErrors, values: dict[str, Any]) -> dict[str, Any
     return cleaned
 
 
+def _check_payment_terms(days: Any) -> None:
+    """0..MAX_PAYMENT_TERMS_DAYS, with one message for staff and customers (the model checks the type)."""
+    if isinstance(days, int) and not 0 <= days <= MAX_PAYMENT_TERMS_DAYS:
+        raise ValidationError(
+            {"payment_terms_days": ValidationError(str(PAYMENT_TERMS_MESSAGE), code="max_value")}
+        )
+
+
 def _profile_defaults(country: str) -> dict[str, Any]:
     return {
         "currency": "RON" if country == "RO" else "EUR" if country in EU_MEMBER_STATES else "USD",
@@ -374,6 +437,7 @@ def _add_profile_version(customer: Customer, *, actor: User | None, values: dict
     )
     for field, value in values.items():
         setattr(profile, field, value)
+    _check_payment_terms(profile.payment_terms_days)
     profile.full_clean(exclude=["customer", "created_by"])
     profile.save()
     return profile
@@ -389,10 +453,18 @@ def current_profile(customer: Customer) -> TaxProfile:
 def change_tax_profile(*, actor: User, customer: Customer, **changes: Any) -> TaxProfile:
     """Record new tax/billing data as a new version; earlier versions stay as they were.
 
+    A customer's user may change the invoice email and document language only; the rest
+    (STAFF_ONLY_PROFILE) is refused with the code "staff_only".
+
     Returns the current version (unchanged when nothing differs).
     """
     errors = FieldErrors()
     changes = _clean_profile(errors, changes)
+    if not actor.is_staff:
+        before = current_profile(customer)
+        _refuse_staff_only(
+            errors, [f for f in STAFF_ONLY_PROFILE if f in changes and changes[f] != getattr(before, f)]
+        )
     errors.raise_if_any()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
