@@ -91,8 +91,11 @@ RULE_CODES = frozenset(
         "last_owner",
         "duplicate",
         "member",
-        # customers: a field only staff change; one pending change request at a time
+        # customers: a field only staff change; change requests
         "staff_only",
+        "pending_request",
+        "nothing_changed",
+        "decided",
         # billing
         "already_issued",
         "issued",

@@ -59,13 +59,23 @@ def area_page(
             if area.membership is None:
                 return render(request, "customers/area/no_customer.html")
             if capability is not None and not area.can(capability):
-                context = {"customer": area.customer, "role": area.membership.get_role_display()}
-                return render(request, "customers/area/forbidden.html", context, status=403)
+                return _forbidden(request, area.membership, capability)
             return view(request, area.membership, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _forbidden(request: AuthenticatedHttpRequest, membership: Membership, capability: str) -> HttpResponse:
+    """403 with the member's role and the roles that may do it."""
+    allowed = [str(role.label) for role in MembershipRole if can(role, capability)]
+    context = {
+        "customer": membership.customer,
+        "role": membership.get_role_display(),
+        "allowed_roles": ", ".join(allowed),
+    }
+    return render(request, "customers/area/forbidden.html", context, status=403)
 
 
 def member_list_context(customer: Customer) -> dict[str, Any]:
@@ -93,6 +103,7 @@ def profile(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRe
         "tax_profile": services.current_profile(customer),
         "billing_address": customer.addresses.filter(is_billing=True).first(),
         "may_edit": can(membership.role, Capability.EDIT_PROFILE),
+        "may_request": can(membership.role, Capability.REQUEST_CHANGES),
     }
     return render(request, "customers/area/profile.html", context)
 
@@ -204,12 +215,7 @@ def users(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResp
     customer = membership.customer
     may_manage = can(membership.role, Capability.MANAGE_USERS)
     if request.method == "POST" and not may_manage:
-        return render(
-            request,
-            "customers/area/forbidden.html",
-            {"customer": customer, "role": membership.get_role_display()},
-            status=403,
-        )
+        return _forbidden(request, membership, Capability.MANAGE_USERS)
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

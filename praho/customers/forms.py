@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praho.core.countries import ISO_COUNTRIES
 from praho.core.formatting import babel_locale
-from praho.core.validation import validate_single_line
+from praho.core.validation import validate_multiline, validate_single_line
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import (
@@ -48,11 +48,14 @@ def county_choices() -> list[tuple[str, str]]:
     return [("", gettext("— not in Romania —")), *((code, f"{name} ({code})") for code, name in counties)]
 
 
-def _text(label: Any, *, required: bool = False, max_length: int = 255, **attrs: str) -> forms.CharField:
+def _text(
+    label: Any, *, required: bool = False, max_length: int = 255, help_text: Any = "", **attrs: str
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
         max_length=max_length,
+        help_text=help_text,
         validators=[validate_single_line],
         widget=forms.TextInput(attrs=attrs),
     )
@@ -224,6 +227,47 @@ class CustomerAddressForm(AddressForm):
     country = None  # type: ignore[assignment]
 
     FIELDS = ("street", "city", "postal_code", "county")
+
+
+def _reason(label: Any, help_text: Any, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=1000,
+        validators=[validate_multiline],
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ChangeRequestForm(forms.Form):
+    """What a customer's user asks staff to change (change_requests.REQUESTABLE_FIELDS but the
+    address, which is a BillingAddressForm beside it). It starts from the current values; only
+    those changed are asked for."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, widget=LongSelect)
+    tax_id = _text(
+        _("Tax identifier"),
+        max_length=32,
+        autocomplete="off",
+        help_text=_("Romanian companies: the CUI. Other EU companies: the VAT number. People: the CNP."),
+    )
+    vat_payer = TaxProfileForm.base_fields["vat_payer"]
+    vat_on_cash_basis = TaxProfileForm.base_fields["vat_on_cash_basis"]
+    currency = TaxProfileForm.base_fields["currency"]
+    payment_terms_days = TaxProfileForm.base_fields["payment_terms_days"]
+    reason = _reason(_("Why"), _("For example: we moved to Germany on 1 March; our VAT number is DE…"))
+
+    FIELDS = ("kind", "country", "tax_id", "vat_payer", "vat_on_cash_basis", "currency", "payment_terms_days")
+
+
+class DecisionForm(forms.Form):
+    """Staff's note on a change request: optional to approve, required to reject (the services say)."""
+
+    note = _reason(
+        _("Note to the customer"), _("Sent with the decision. Required to reject."), required=False
+    )
 
 
 def _live(trigger: str) -> dict[str, Any]:

@@ -226,3 +226,58 @@ class Invitation(models.Model):
     @staticmethod
     def default_expiry() -> Any:
         return timezone.now() + timedelta(days=settings.CUSTOMER_INVITATION_DAYS)
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ChangeRequest(models.Model):
+    """A customer's user asks staff to change what decides how the customer is invoiced
+    (services.STAFF_ONLY_FIELDS and the billing address); staff approve or reject it.
+
+    `changes` holds the requested values as the services normalised them when asked
+    ({"country": "DE", "tax_id": "DE136695976", "address": {...}}), `previous` the values they
+    were to replace then. A customer has at most one pending request.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="change_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(_("requested values"))
+    previous = models.JSONField(_("values when requested"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ("-created_at", "-id")
+        # The staff list: pending requests, oldest first.
+        indexes = [models.Index(fields=["status", "created_at"], name="customers_change_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status="pending"),
+                name="customers_one_pending_change_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} #{self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ChangeRequestStatus.PENDING

@@ -333,6 +333,40 @@ def change_customer(
     return customer
 
 
+def check_changes(
+    *, actor: User, customer: Customer, address: dict[str, str] | None = None, **values: Any
+) -> dict[str, Any]:
+    """What change_customer would change, checked and normalised as it would save it, keeping
+    only what differs from the current values ("address": the whole billing address); saves
+    nothing. Errors are keyed as change_customer's; a tax identifier another customer has is
+    refused as for `actor`. Change requests check what a customer asks for with it.
+    """
+    identity = {field: values.pop(field) for field in IDENTITY_FIELDS if field in values}
+    profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
+    if values:
+        raise TypeError(f"Unknown customer fields: {sorted(values)}")
+    errors = FieldErrors()
+    current = {field: getattr(customer, field) for field in IDENTITY_FIELDS}
+    cleaned = _clean_identity(errors, current | identity)
+    changes: dict[str, Any] = {
+        field: cleaned[field] for field in identity if cleaned[field] != current[field]
+    }
+    profile = _clean_profile(errors, profile)
+    before = current_profile(customer)
+    errors.check(lambda: _new_profile_version(customer, actor=actor, values=profile))
+    changes |= {field: value for field, value in profile.items() if getattr(before, field) != value}
+    if address is not None:
+        billing = customer.addresses.filter(is_billing=True).order_by("pk").first()
+        old = {field: getattr(billing, field) for field in ADDRESS_FIELDS} if billing else {}
+        new = errors.check(lambda: _clean_address(old | address), prefix="address.")
+        if new is not None and new != old:
+            changes["address"] = new
+    errors.raise_if_any()
+    if "tax_id" in changes:
+        _check_unique_tax_id(changes["tax_id"], actor=actor, exclude=customer)
+    return changes
+
+
 def save_address(
     *, actor: User, customer: Customer, values: dict[str, str], address: Address | None = None
 ) -> Address:
@@ -423,7 +457,8 @@ def _profile_defaults(country: str) -> dict[str, Any]:
     }
 
 
-def _add_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
+def _new_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
+    """The next version with `values` over the current one, checked but not saved."""
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
@@ -439,6 +474,11 @@ def _add_profile_version(customer: Customer, *, actor: User | None, values: dict
         setattr(profile, field, value)
     _check_payment_terms(profile.payment_terms_days)
     profile.full_clean(exclude=["customer", "created_by"])
+    return profile
+
+
+def _add_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
+    profile = _new_profile_version(customer, actor=actor, values=values)
     profile.save()
     return profile
 

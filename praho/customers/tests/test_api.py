@@ -900,6 +900,22 @@ def test_the_schema_documents_the_customer_endpoints(client):
             "patch": {"200", "400", "401", "403", "404"},
             "delete": {"204", "400", "401", "403", "404"},
         },
+        "/api/v1/customers/{customer_id}/change-requests/": {
+            "get": {"200", "401", "403", "404"},
+            "post": {"201", "400", "401", "403", "404"},
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/": {
+            "get": {"200", "401", "403", "404"}
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/cancel/": {
+            "post": {"200", "400", "401", "403", "404"}
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/approve/": {
+            "post": {"200", "400", "401", "403", "404"}
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/reject/": {
+            "post": {"200", "400", "401", "403", "404"}
+        },
     }
     assert [p["name"] for p in paths["/api/v1/customers/"]["get"]["parameters"]] == [
         "country",
