@@ -316,3 +316,25 @@ def test_staff_are_told_the_street_cannot_hold_a_control_character(staff_client,
     assert response.status_code == 200
     assert response.context["address_form"].errors == {"street": [CONTROL]}
     assert carol_customer.addresses.get().street == "Str. Lungă 10"
+
+
+# --- member names: a customer's users name themselves in their profile --------------------------
+
+
+def test_a_member_may_not_name_themselves_with_a_control_character(client, carol, carol_customer):
+    before = (carol.first_name, carol.last_name)
+    api = bearer(carol).patch(
+        "/api/v1/me/", {"first_name": "Carol\x1b", "last_name": "Pop\nBcc"}, format="json"
+    )
+    client.force_login(carol)
+    page = client.post(
+        reverse("accounts:profile"),
+        {"first_name": "Carol\x07", "last_name": "Pop", "language": "en", "timezone": "Europe/Bucharest"},
+    )
+
+    assert error_of(api) == invalid(
+        {"first_name": ["Remove the control character U+001B."], "last_name": [LINE_BREAK]}
+    )
+    assert page.context["form"].errors == {"first_name": [CONTROL]}
+    carol.refresh_from_db()
+    assert (carol.first_name, carol.last_name) == before
