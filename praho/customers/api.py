@@ -7,9 +7,10 @@ only check types and lengths, the services check the rules.
   `customer_for`), so an id the user may not see answers 404 for every method.
 - Writes: staff need the matching Django permission (customers.add_customer,
   change_customer, delete_customer); a customer's user may change a customer
-  only with the EDIT_PROFILE capability (owners), may never create or delete
-  one, and may manage its users only with MANAGE_USERS (the memberships
-  service decides).
+  only with the EDIT_PROFILE capability (owners), and never what decides how it
+  is invoiced (services.STAFF_ONLY_FIELDS: change requests, change_request_api.py),
+  may never create or delete one, and may manage its users only with
+  MANAGE_USERS (the memberships service decides).
 - Errors: the services key address errors "address.county"; they leave nested
   ({"address": {"county": [...]}}) in the error shape of praho.core.api. A
   refusal by a business rule (RULE_CODES) puts the rule in the error's code.
@@ -331,6 +332,13 @@ class CustomerListView(generics.ListCreateAPIView[Customer]):
     patch=extend_schema(
         request=CustomerWriteSerializer,
         responses={200: CustomerSerializer, **_errors(400, 401, 403, 404)},
+        description=_(
+            "Change identity, profile (a new version) and billing address. A customer's user may "
+            "not change the kind, country, tax_id, vat_payer, vat_on_cash_basis, currency, "
+            "payment_terms_days or the address's country (400, code staff_only, each field "
+            "named; the current value sent again is accepted): they ask for it with a change "
+            "request."
+        ),
     ),
     delete=extend_schema(responses={204: None, **_errors(401, 403, 404)}),
 )

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 
 from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
@@ -401,3 +402,12 @@ def test_the_schema_documents_the_change_request_endpoints(client):
         base + "{request_id}/reject/": {"post"},
     }
     assert set(paths[base]["post"]["responses"]) == {"201", "400", "401", "403", "404"}
+
+
+def test_the_database_keeps_one_pending_request_per_customer(carol, carol_customer, asked):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChangeRequest.objects.create(
+            customer=carol_customer, requested_by=carol, changes={"currency": "USD"}, previous={}, reason="x"
+        )
+
+    assert ChangeRequest.objects.filter(customer=carol_customer).count() == 1
