@@ -267,3 +267,12 @@ def test_the_address_pages_offer_no_country(owner, carol_customer):
     ]
     form_page = owner.get(reverse("customers:area-address-edit", args=[address.pk]))
     assert "country" not in form_page.context["form"].fields
+
+
+def test_the_details_page_shows_the_tax_identity_read_only_with_a_way_to_ask(owner, carol_customer):
+    response = owner.get(reverse("customers:area-edit"))
+
+    text = response.content.decode()
+    assert set(response.context["form"].fields) & {"kind", "country", "tax_id"} == set()
+    assert '<dt>Tax identifier</dt><dd class="mono">RO18547290</dd>' in text
+    assert reverse("customers:area-change-request-new") in text
