@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers have a "status"; each choice set keeps its own name.
+    "ENUM_NAME_OVERRIDES": {"ChangeRequestStatusEnum": "praho.customers.models.ChangeRequestStatus"},
 }
 
 # --- Internationalisation: stored in UTC, shown in Europe/Bucharest ---

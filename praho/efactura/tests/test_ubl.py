@@ -21,6 +21,7 @@ from praho.billing.corrections import convert_proforma
 from praho.billing.documents import create_document
 from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentType
+from praho.customers.models import Customer
 from praho.customers.services import change_customer, create_customer
 from praho.efactura import codes
 from praho.efactura.selectors import documents_numbered, with_xml_data
@@ -396,15 +397,24 @@ def test_texts_longer_than_ciusro_allows_are_cut_between_words(billing):
     customer = create_customer(
         actor=billing.admin,
         kind="company",
-        name=("Societatea Comercială cu Nume Foarte Lung " * 7)[:255],
+        name="Societatea Comercială",
         country="FR",
         address={
-            "street": ("Rue de la République prolongée " * 9)[:255],
-            "city": "Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson-sur-Marne",
+            "street": "Rue de la République",
+            "city": "Saint-Rémy",
             "postal_code": "51290",
             "country": "FR",
         },
     )
+    # Longer than input takes now (customers.services.MAX_NAME, MAX_CITY): stored before the limits.
+    Customer.objects.filter(pk=customer.pk).update(
+        name=("Societatea Comercială cu Nume Foarte Lung " * 7)[:255]
+    )
+    customer.addresses.update(
+        street=("Rue de la République prolongée " * 9)[:255],
+        city="Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson-sur-Marne",
+    )
+    customer.refresh_from_db()
     billing.customers["long"] = customer
     described = line(("Serviciu " + words)[:500], "1", "H87", "10.00")
 
