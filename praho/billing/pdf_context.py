@@ -32,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from segno import helpers as segno_helpers
 
 from praho.billing.models import (
@@ -309,8 +309,8 @@ def _paid_on(document: Document, language: str) -> str:
     last = LedgerTransaction.objects.filter(document=document, kind__in=_PAYING_KINDS).aggregate(
         day=Max("occurred_on")
     )["day"]
-    if last is None:
-        return _("Paid")
+    if last is None:  # paid, by the stored amounts, with no payment to date it by
+        return pgettext("a document's payment state", "Paid")
     return _("Paid on %(date)s") % {"date": format_date(last, language)}
 
 
