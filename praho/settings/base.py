@@ -366,6 +366,14 @@ BILLING_AUTO_APPLY_CREDIT = env_bool("BILLING_AUTO_APPLY_CREDIT", False)
 # is recorded) and pays that. Off: payments on proformas are refused; staff convert first.
 BILLING_CONVERT_PAID_PROFORMAS = env_bool("BILLING_CONVERT_PAID_PROFORMAS", True)
 
+# --- Billing: PDFs (praho/billing/pdf_archive.py) ---
+# Render and store an invoice's or credit note's PDF in a task once it is issued. Off: each one
+# is rendered and stored on its first download or email instead.
+BILLING_STORE_PDF_ON_ISSUE = env_bool("BILLING_STORE_PDF_ON_ISSUE", True)
+# How many PDFs one user may have rendered (drafts, and documents whose PDF is not stored yet),
+# as DRF writes rates: "10/min", "100/hour". Serving a stored PDF does not count.
+BILLING_PDF_RENDER_RATE = env_str("BILLING_PDF_RENDER_RATE", "10/min")
+
 # Covering indexes (INCLUDE) exist on PostgreSQL only; SQLite builds the same index without the
 # extra columns, which is all the embedded database needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
