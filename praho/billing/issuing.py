@@ -36,10 +36,10 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
-from praho.billing import credit_amounts, fx, ledger, numbering, signals, totals, vat
+from praho.billing import credit_amounts, fx, ledger, numbering, oss, signals, totals, vat
 from praho.billing.buyer_vat import confirm_vat_number
 from praho.billing.documents import _language, _line_treatment, _treatment, current_seller, line_values
-from praho.billing.issue_checks import issue_warnings, refuse_future_issue_date
+from praho.billing.issue_checks import IssueWarning, issue_warnings, refuse_future_issue_date
 from praho.billing.locks import locked_document
 from praho.billing.models import (
     Document,
@@ -117,6 +117,11 @@ def issue_document(*, actor: User, document: Document) -> Document:
     _store_issue(document)
     if document.is_fiscal:
         VatSubtotal.objects.bulk_create(breakdown)
+    threshold = (
+        oss.threshold_warnings(document, oss.distance_sales(document.issue_date.year))
+        if oss.is_distance_sale(document, breakdown)
+        else []
+    )
     if document.document_type == DocumentType.INVOICE:
         ledger.post_issued_invoice(document, actor=actor)
     elif document.document_type == DocumentType.CREDIT_NOTE:
@@ -125,7 +130,7 @@ def issue_document(*, actor: User, document: Document) -> Document:
         f"billing.{document.document_type}_issued",
         actor=actor,
         target=document,
-        data=issued_event_data(document, changes),
+        data=issued_event_data(document, changes, threshold),
     )
     announce_issued([document])
     return document
@@ -136,8 +141,10 @@ def chargeable_date(document: Document) -> date:
     return vat.tax_point(issue_date=document.issue_date, tax_point_date=document.tax_point_date)
 
 
-def issued_event_data(document: Document, changes: list[dict[str, Any]]) -> dict[str, Any]:
-    warnings = issue_warnings(document)
+def issued_event_data(
+    document: Document, changes: list[dict[str, Any]], more_warnings: Sequence[IssueWarning] = ()
+) -> dict[str, Any]:
+    warnings = [*issue_warnings(document), *more_warnings]
     document.vat_changes = changes  # type: ignore[attr-defined]  # for the page or API that issued it
     document.warnings = warnings  # type: ignore[attr-defined]
     data: dict[str, Any] = {"number": document.number, "total": document.total, "currency": document.currency}

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import EventSpec, record_events
-from praho.billing import fx, ledger, numbering, vat
+from praho.billing import fx, ledger, numbering, oss, vat
 from praho.billing.buyer_vat import confirm_vat_number
 from praho.billing.documents import _language, _treatment, current_seller
-from praho.billing.issue_checks import refuse_future_issue_date
+from praho.billing.issue_checks import IssueWarning, refuse_future_issue_date
 from praho.billing.issuing import (
     ISSUE_FIELDS,
     announce_issued,
@@ -84,6 +84,7 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
     _number_batch(batch)
     _store_issues(batch)
     VatSubtotal.objects.bulk_create(row for document in batch for row in breakdowns[document.pk])
+    threshold = _threshold_warnings(batch, breakdowns)
     ledger.post_issued_invoices(batch, actor=actor)
     record_events(
         [
@@ -91,13 +92,28 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
                 f"billing.{document.document_type}_issued",
                 actor=actor,
                 target=document,
-                data=issued_event_data(document, changes[document.pk]),
+                data=issued_event_data(document, changes[document.pk], threshold.get(document.pk, [])),
             )
             for document in batch
         ]
     )
     announce_issued(batch)
     return batch
+
+
+def _threshold_warnings(
+    batch: list[Document], breakdowns: dict[int, list[VatSubtotal]]
+) -> dict[int, list[IssueWarning]]:
+    """The OSS threshold's warnings for the batch's distance sales, counted once a year, batch included."""
+    sales: dict[int, oss.DistanceSales] = {}
+    warnings = {}
+    for document in batch:
+        if oss.is_distance_sale(document, breakdowns[document.pk]):
+            year = document.issue_date.year
+            if year not in sales:
+                sales[year] = oss.distance_sales(year)
+            warnings[document.pk] = oss.threshold_warnings(document, sales[year])
+    return warnings
 
 
 def _batch_refusal(message: str, code: str) -> ValidationError:

@@ -233,7 +233,24 @@ def _act(
         messages.error(request, error_text(error))
         return None
     messages.success(request, success(result))
+    _tell_what_issuing_found(request, result)
     return result
+
+
+def _tell_what_issuing_found(request: AuthenticatedHttpRequest, document: Document) -> None:
+    """Lines whose VAT issuing determined again, and the warnings of a late or OSS-relevant issue."""
+    for change in getattr(document, "vat_changes", []):
+        messages.warning(
+            request,
+            _("Line %(position)s: VAT determined again on issue, %(before)s → %(after)s.")
+            % {
+                "position": change["position"],
+                "before": f"{change['from']['vat_category']} {change['from']['vat_rate']}%",
+                "after": f"{change['to']['vat_category']} {change['to']['vat_rate']}%",
+            },
+        )
+    for warning in getattr(document, "warnings", []):
+        messages.warning(request, warning.message)
 
 
 @require_POST

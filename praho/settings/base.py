@@ -299,6 +299,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.watch",)
 
+# EU distance sales are warned of from this share of the €10,000 OSS threshold (praho.billing.oss).
+BILLING_OSS_WARNING_SHARE = float(env_str("BILLING_OSS_WARNING_SHARE", "0.8"))
+
 # The audit chain's head is appended here every 5 minutes (praho.audit.checkpoints): in
 # production a path the database's owner cannot rewrite (another host's mount, chattr +a).
 AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))

@@ -280,3 +280,19 @@ def test_a_reverse_charge_draft_whose_number_turned_invalid_is_issued_with_vat_a
     assert (invoice.vat_total, invoice.total) == (D("19.00"), D("119.00"))
     assert invoice.mentions == ["VAT of DE, declared under the One Stop Shop (OSS) scheme."]
     assert [change["to"]["vat_category"] for change in invoice.vat_changes] == ["S"]
+
+
+def test_the_staff_page_says_which_lines_issuing_changed_and_warns_of_a_late_issue(
+    billing_ready, bill_billing, carol_customer, staff_client
+):
+    draft = _draft(bill_billing, carol_customer, issue_date=LAST_DAY_OF_19)
+    update_draft(actor=bill_billing, document=draft, issue_date=FIRST_DAY_OF_21)
+
+    response = staff_client(bill_billing).post(f"/staff/billing/documents/{draft.pk}/issue/", follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        "PRH-2025-000001 was issued.",
+        "Line 1: VAT determined again on issue, S 19.00% → S 21.00%.",
+        "ANAF had to receive a document dated 2025-08-01 by 2025-08-08 (5 working days): it is late for "
+        "e-Factura as soon as it is issued; submit it at once.",
+    ]
