@@ -125,7 +125,7 @@ def send_document(*, actor: Any, document: Document, recipient: str = "") -> Doc
     with transaction.atomic():
         # Locked so a proforma cancelled meanwhile is seen as cancelled.
         document = (
-            Document.objects.select_for_update(of=("self",)).select_related("customer").get(pk=document.pk)
+            Document.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=document.pk)
         )
         check_sendable(document)
         address = _clean_recipient(document, recipient)

@@ -99,7 +99,7 @@ def request_change(*, actor: User, customer: Customer, reason: str, **values: An
         raise ValidationError(_("Nothing to change: these are the current values."), code="nothing_changed")
     with transaction.atomic():
         # One writer per customer at a time; the partial unique constraint is the last word.
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         if customer.change_requests.filter(status=ChangeRequestStatus.PENDING).exists():
             raise _pending_refusal()
         try:
@@ -128,8 +128,8 @@ def _audited(request: ChangeRequest) -> dict[str, list[Any]]:
 
 def _locked_pending(request: ChangeRequest) -> ChangeRequest:
     """The request, locked after its customer (the order request_change and the services take)."""
-    Customer.objects.select_for_update().get(pk=request.customer_id)
-    locked = ChangeRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+    Customer.objects.select_for_update(no_key=True).get(pk=request.customer_id)
+    locked = ChangeRequest.objects.select_for_update(no_key=True).select_related("customer").get(pk=request.pk)
     if not locked.is_pending:
         raise ValidationError(
             _("This request was %(status)s already.") % {"status": locked.get_status_display().lower()},

@@ -91,7 +91,7 @@ def check_vies(*, actor: User, customer: Customer) -> Customer:
         "vies_reference": result.request_identifier,
     }
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         if all(getattr(customer, name) == value for name, value in stored.items()):
             return customer
         previous = customer.vies_status

@@ -137,7 +137,7 @@ def pending_invitation(token: str) -> Invitation | None:
 def accept_invitation(*, user: User, token: str) -> Membership:
     """Join the customer. The link must be unused, unexpired, and sent to this user's email."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+        invitation = Invitation.objects.select_for_update(no_key=True).filter(token_hash=_hash(token)).first()
         if invitation is None or not invitation.is_pending or invitation.customer.is_deleted:
             raise ValidationError(
                 _("This invitation is not valid any more: it expired, was used or was withdrawn."),

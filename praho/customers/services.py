@@ -285,7 +285,7 @@ def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Custo
             _refuse_staff_only(errors, tried)
     errors.raise_if_any()
     with transaction.atomic():
-        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         changed = {f: [getattr(locked, f), v] for f, v in identity.items() if getattr(locked, f) != v}
         if not changed:
             return locked
@@ -507,7 +507,7 @@ def change_tax_profile(*, actor: User, customer: Customer, **changes: Any) -> Ta
         )
     errors.raise_if_any()
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         before = current_profile(customer)
         changed = {field: value for field, value in changes.items() if getattr(before, field) != value}
         if not changed:
