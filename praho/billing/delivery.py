@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from praho.audit.services import record_event
 from praho.billing import pdf, pdf_archive
 from praho.billing.documents import current_seller
+from praho.billing.locks import locked_document
 from praho.billing.models import DeliveryStatus, Document, DocumentDelivery, DocumentStatus, DocumentType
 from praho.core.formatting import format_date, format_money
 from praho.customers.models import Customer, TaxProfile
@@ -124,9 +125,7 @@ def send_document(*, actor: Any, document: Document, recipient: str = "") -> Doc
     """
     with transaction.atomic():
         # Locked so a proforma cancelled meanwhile is seen as cancelled.
-        document = (
-            Document.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=document.pk)
-        )
+        document = locked_document(document.pk)
         check_sendable(document)
         address = _clean_recipient(document, recipient)
         delivery = DocumentDelivery.objects.create(

@@ -129,7 +129,11 @@ def _audited(request: ChangeRequest) -> dict[str, list[Any]]:
 def _locked_pending(request: ChangeRequest) -> ChangeRequest:
     """The request, locked after its customer (the order request_change and the services take)."""
     Customer.objects.select_for_update(no_key=True).get(pk=request.customer_id)
-    locked = ChangeRequest.objects.select_for_update(no_key=True).select_related("customer").get(pk=request.pk)
+    locked = (
+        ChangeRequest.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("customer")
+        .get(pk=request.pk)
+    )
     if not locked.is_pending:
         raise ValidationError(
             _("This request was %(status)s already.") % {"status": locked.get_status_display().lower()},
