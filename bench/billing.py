@@ -123,7 +123,8 @@ def count_queries(action: Callable[[], Any]) -> int:
 
 
 def issue_invoices(staff: Any, customer: Any, count: int) -> dict[str, Any]:
-    from praho.billing.documents import create_document, issue_document
+    from praho.billing.documents import create_document
+    from praho.billing.issuing import issue_document
 
     def create() -> Any:
         return create_document(actor=staff, document_type="invoice", customer=customer, lines=LINES)
@@ -153,7 +154,8 @@ def issue_invoices(staff: Any, customer: Any, count: int) -> dict[str, Any]:
 
 def issue_in_batches(staff: Any, customer: Any, count: int, size: int) -> dict[str, Any]:
     """Drafts first (one create_document each, timed apart), then issue_documents in batches of `size`."""
-    from praho.billing.documents import create_document, issue_documents
+    from praho.billing.documents import create_document
+    from praho.billing.issuing_batch import issue_documents
 
     def create() -> Any:
         return create_document(actor=staff, document_type="invoice", customer=customer, lines=LINES)

@@ -236,7 +236,7 @@ def _address(rng: random.Random, customer: Customer) -> Address:
 
 def load_customers(rng: random.Random, count: int) -> list[Buyer]:
     """Customers with a v1 tax profile and a billing address, as customers.services would store them."""
-    from praho.billing.documents import _buyer_snapshot
+    from praho.billing.issuing import buyer_snapshot as _buyer_snapshot
 
     cuis = iter(rng.sample(range(1_000_000, 49_999_999), count))
     de = iter(rng.sample(range(10_000_000, 99_999_999), count))
@@ -542,7 +542,8 @@ def paid_amount(spec: Spec, document: Document) -> Decimal:
 
 
 def through_services(staff: Any, specs: list[Spec]) -> list[Document]:
-    from praho.billing.documents import create_document, issue_document
+    from praho.billing.documents import create_document
+    from praho.billing.issuing import issue_document
     from praho.billing.payments import record_payment
 
     made = []

@@ -23,6 +23,7 @@ from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.audit.services import record_event
 from praho.core.api import ErrorResponseSerializer
+from praho.core.validation import validate_single_line
 
 
 class LockedOut(exceptions.APIException):
@@ -171,6 +172,11 @@ class MeSerializer(serializers.ModelSerializer[User]):
             "date_joined",
         ]
         read_only_fields = ["id", "email", "is_staff", "date_joined"]
+        # One line, no control characters: customers see their users' names (core.validation).
+        extra_kwargs = {
+            "first_name": {"validators": [validate_single_line]},
+            "last_name": {"validators": [validate_single_line]},
+        }
 
     def get_roles(self, user: User) -> list[str]:
         return sorted(group.name for group in user.groups.all() if group.name in Role.values)

@@ -8,11 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from praho.accounts.models import TIMEZONE_CHOICES, User
 from praho.accounts.roles import Role
+from praho.core.validation import validate_single_line
 
 
 class PreferencesForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    # Names are shown to the customers one acts for and put in emails: one line, no control characters.
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, required=False, validators=[validate_single_line]
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, required=False, validators=[validate_single_line]
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
 

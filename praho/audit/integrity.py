@@ -25,13 +25,21 @@ class ChainReport:
 
 CONTENT_CHANGED = "content changed: the stored hash does not match the event's fields"
 LINK_BROKEN = "link broken: an event before it was deleted, inserted or changed"
+UNLINKED = "not linked: the event was stored outside the chain"
 
 
 def verify_chain() -> ChainReport:
-    """Walk every event in order; report the first one whose hash or link is wrong."""
+    """Walk every event in chain order; report the first one whose hash or link is wrong.
+
+    Every committed event is linked (praho.audit.services links them before commit); one that
+    is not was written around the application and is reported first.
+    """
+    unlinked = AuditEvent.objects.filter(hash__isnull=True).order_by("id").first()
+    if unlinked is not None:
+        return ChainReport(0, unlinked.pk, unlinked.created_at, unlinked.action, UNLINKED)
     expected_prev = GENESIS_HASH
     checked = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=BATCH_SIZE):
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=BATCH_SIZE):
         reason = ""
         if event.prev_hash != expected_prev:
             reason = LINK_BROKEN
@@ -39,6 +47,6 @@ def verify_chain() -> ChainReport:
             reason = CONTENT_CHANGED
         if reason:
             return ChainReport(checked, event.pk, event.created_at, event.action, reason)
-        expected_prev = event.hash
+        expected_prev = event.hash or ""  # linked: checked above
         checked += 1
     return ChainReport(checked)

@@ -3,7 +3,9 @@
 Each event's hash is SHA-256(previous event's hash + this event's canonical
 content). Editing any stored field, or deleting an event, changes a hash that
 a later event depends on, so `manage.py audit_verify` finds the first event
-where the chain breaks. On PostgreSQL a trigger refuses UPDATE and DELETE.
+where the chain breaks. Events are walked in chain order (`seq`). On PostgreSQL
+a trigger refuses UPDATE and DELETE, but the one UPDATE that links a new event
+into the chain in the transaction that wrote it.
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     request_id = models.CharField(_("request ID"), max_length=128, blank=True, db_index=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # The event's place in the chain and its links: given when it is linked, at the end of the
+    # transaction that wrote it (praho.audit.services); empty only until then, never committed so.
+    seq = models.BigIntegerField(_("position"), null=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    # NULL, not "", while unlinked: several unlinked events cannot share one unique "".
+    hash = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -61,7 +67,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ("-id",)
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The events a transaction wrote and has yet to link: a handful at any time.
+            models.Index(fields=["id"], condition=models.Q(hash__isnull=True), name="audit_unlinked_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_repr}"

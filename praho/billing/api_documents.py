@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
@@ -29,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from praho.accounts.models import User
-from praho.billing import corrections, documents, ledger, pdf
+from praho.billing import corrections, documents, issuing, issuing_batch, ledger, pdf_downloads
 from praho.billing.api import (
     PdfRenderer,
     error_responses,
@@ -53,6 +52,7 @@ from praho.billing.api_serializers import (
 )
 from praho.billing.models import Document, DocumentType
 from praho.billing.selectors import DocumentFilters, document_for, documents_visible_to, filter_documents
+from praho.core.api import ErrorResponseSerializer
 from praho.core.validation import FieldErrors
 from praho.customers.models import Customer
 from praho.customers.selectors import customer_for
@@ -156,7 +156,7 @@ class _IssueView(_DocumentActionView):
     permission = "billing.issue_document"
 
     def act(self, actor: User, document: Document, request: Request) -> Document:
-        return documents.issue_document(actor=actor, document=document)
+        return issuing.issue_document(actor=actor, document=document)
 
 
 class _DocumentPdfView(_DocumentKind, APIView):
@@ -166,11 +166,10 @@ class _DocumentPdfView(_DocumentKind, APIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         document = document_for(user_of(request), self.document_id(), self.document_type)
         filename = f"{document.number or f'{document.document_type}-{document.pk}'}.pdf"
-        return HttpResponse(
-            pdf.render_document_pdf(document),
-            content_type="application/pdf",
-            headers={"Content-Disposition": content_disposition_header(True, filename)},
-        )
+        try:  # the stored PDF (pdf_archive); a render beyond the user's rate answers 429
+            return pdf_downloads.pdf_response(request, document, attachment=True, filename=filename)
+        except pdf_downloads.RenderRefusedError as refused:
+            raise pdf_downloads.api_refusal(refused) from None
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors keep the API's JSON shape even for a client that accepts only PDF.
@@ -230,6 +229,10 @@ def _pdf_schema(id_kwarg: str) -> Any:
                 OpenApiTypes.BINARY, description=gettext_lazy("The PDF, named after the document's number.")
             ),
             **error_responses(401, 404),
+            429: OpenApiResponse(
+                ErrorResponseSerializer,
+                description=gettext_lazy("Too many PDFs rendered for this user; see Retry-After."),
+            ),
         },
     )
 
@@ -287,7 +290,7 @@ class InvoiceBatchIssueView(APIView):
         ids = validated(BatchIssueSerializer, request.data)["invoices"]
         drafts = _visible_invoices(actor, ids)
         try:
-            issued = documents.issue_documents(actor=actor, documents=drafts)
+            issued = issuing_batch.issue_documents(actor=actor, documents=drafts)
         except DjangoValidationError as error:
             raise renamed(error, {"documents": "invoices"}) from None
         shown = {d.pk: d for d in _shown_documents(actor, DocumentType.INVOICE).filter(pk__in=ids)}

@@ -6,3 +6,6 @@ class BillingConfig(AppConfig):
     name = "praho.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from praho.billing import signals  # noqa: F401  (connects billing's own receivers)

@@ -29,11 +29,11 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from praho.accounts.models import User
-from praho.billing import ledger
+from praho.billing import ledger, pdf_downloads
 from praho.billing.delivery import attachment_filename, grouped_iban
 from praho.billing.ledger import PaymentStatus
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
-from praho.billing.pdf import payment_reference, render_document_pdf
+from praho.billing.pdf import payment_reference
 from praho.billing.presenters import (
     PAYMENT_STATE_LABELS,
     decimal_text,
@@ -278,6 +278,11 @@ def document_detail(
 @billing_page
 def document_pdf(request: AuthenticatedHttpRequest, membership: Membership, document_id: int) -> HttpResponse:
     document = _document(request, membership, document_id)
-    response = HttpResponse(render_document_pdf(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{attachment_filename(document)}"'
-    return response
+    try:  # the stored PDF (pdf_archive); rendered on first use, within the user's rate
+        return pdf_downloads.pdf_response(
+            request, document, attachment=False, filename=attachment_filename(document)
+        )
+    except pdf_downloads.RenderRefusedError as refused:
+        return pdf_downloads.refusal_page(
+            request, refused, TEMPLATES + "pdf_refused.html", customer=membership.customer, document=document
+        )

@@ -3,8 +3,9 @@
 `send_document` is what staff (UI, API) call: it checks the document may go out,
 works out the address, logs the request (status queued, audited) and, once that
 is committed, hands the delivery's id to the `billing.email_document` task.
-The task calls `deliver`, which renders the PDF and sends the email through
-Django's mail API (SMTP in production).
+The task calls `deliver`, which attaches the document's stored PDF (pdf_archive: the
+copy stored after issue, made first if missing) and sends the email through Django's
+mail API (SMTP in production).
 
 What may be emailed: issued invoices and credit notes, and proformas that are
 issued or converted. Drafts of any kind are refused: their PDF says "DRAFT" and
@@ -41,8 +42,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
-from praho.billing import pdf
+from praho.billing import pdf, pdf_archive
 from praho.billing.documents import current_seller
+from praho.billing.locks import locked_document
 from praho.billing.models import DeliveryStatus, Document, DocumentDelivery, DocumentStatus, DocumentType
 from praho.core.formatting import format_date, format_money
 from praho.customers.models import Customer, TaxProfile
@@ -123,9 +125,7 @@ def send_document(*, actor: Any, document: Document, recipient: str = "") -> Doc
     """
     with transaction.atomic():
         # Locked so a proforma cancelled meanwhile is seen as cancelled.
-        document = (
-            Document.objects.select_for_update(of=("self",)).select_related("customer").get(pk=document.pk)
-        )
+        document = locked_document(document.pk)
         check_sendable(document)
         address = _clean_recipient(document, recipient)
         delivery = DocumentDelivery.objects.create(
@@ -213,7 +213,7 @@ def build_message(delivery: DocumentDelivery) -> EmailMessage:
         reply_to=[seller.email] if seller.email else None,
         headers={"Content-Language": language},
     )
-    message.attach(attachment_filename(document), pdf.render_document_pdf(document), "application/pdf")
+    message.attach(attachment_filename(document), pdf_archive.pdf_file(document).content, "application/pdf")
     return message
 
 
@@ -273,6 +273,7 @@ def deliver(delivery_id: int, *, last_attempt: bool = True) -> DocumentDelivery:
     """Send a queued delivery once and record the outcome; a delivery already sent (or given
     up on) is returned as it is. Raises TransientDeliveryError after recording a temporary
     failure unless `last_attempt`, for the task to retry."""
+    _store_pdf_first(delivery_id)
     with transaction.atomic():
         delivery = (
             DocumentDelivery.objects.select_for_update(of=("self",))
@@ -299,6 +300,23 @@ def deliver(delivery_id: int, *, last_attempt: bool = True) -> DocumentDelivery:
     if retry:
         raise TransientDeliveryError(delivery.detail)
     return delivery
+
+
+def _store_pdf_first(delivery_id: int) -> None:
+    """Store the PDF of an issued invoice or credit note that has none yet, before the delivery's
+    row is locked: storing it appends its hash to the audit trail, whose lock must not wait for a
+    mail server. Should it fail, the attempt meets the same error and records it."""
+    document_id = (
+        DocumentDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED)
+        .values_list("document_id", flat=True)
+        .first()
+    )
+    if document_id is None:
+        return
+    try:
+        pdf_archive.store_pdf(document_id)
+    except Exception:  # the attempt below renders again, fails the same way and records why
+        logger.warning("Storing the PDF of document %s failed; the delivery records why", document_id)
 
 
 def _record_outcome(delivery: DocumentDelivery) -> None:

@@ -41,20 +41,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from praho.accounts.demo import STAFF
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.billing import fx, numbering, seller, vat
 from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentStatus, DocumentType, ExchangeRate
 from praho.billing.models.vat import VatRateKind
 from praho.billing.payments import apply_customer_credit, record_payment
 from praho.core.money import Currency
 from praho.core.validation import fiscal_today
 from praho.customers.demo import ACME, ANDREI, EU_INDIVIDUALS, EXAMPLE_SHOP, SOFIA_WEB
-from praho.customers.models import Customer
+from praho.customers.models import Customer, ViesStatus
 
 D = Decimal
 NOTE = "Demo data:"  # + the scenario's name, in the note of the document it starts with
@@ -405,6 +407,20 @@ def _customers() -> dict[str, Customer | None]:
     return found
 
 
+def _confirmed_by_vies(context: Context, customer: Customer | None) -> None:
+    """The demo runs offline: its EU business stands for a customer whose VAT number VIES confirmed
+    earlier, which reverse charge requires (billing.buyer_vat)."""
+    if customer is None or customer.vies_status != ViesStatus.UNCHECKED:
+        return
+    Customer.objects.filter(pk=customer.pk).update(
+        vies_status=ViesStatus.VALID, vies_checked_at=timezone.now(), vies_reference="DEMO"
+    )
+    customer.vies_status = ViesStatus.VALID
+    context.lines.append(
+        f"  {customer.name}: VAT number {customer.tax_id} marked as confirmed by VIES (offline demo)."
+    )
+
+
 def _ensure_rate(context: Context, currency: str, on: date) -> None:
     if currency == Currency.RON or ExchangeRate.objects.filter(currency=currency, date=on).exists():
         return
@@ -481,6 +497,7 @@ def load(*, with_passwords: bool) -> list[str]:
     created_seller = _ensure_seller(admin)
     context = Context(clerk=clerk, admin=admin, today=fiscal_today(), created_seller=created_seller)
     customers = _customers()
+    _confirmed_by_vies(context, customers.get(SOFIA_WEB))
     present = set(Document.objects.filter(notes__startswith=NOTE).values_list("notes", flat=True))
     started: list[tuple[Scenario, Document]] = []
     for scenario in scenarios(context.today):

@@ -49,6 +49,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from praho.billing.locks import lock_customer
 from praho.billing.models import (
     AccountKind,
     Document,
@@ -205,15 +206,6 @@ def credit_application_postings(*, customer_id: int, invoice_id: int, amount: De
 
 
 # --- Writing --------------------------------------------------------------------------
-
-
-def lock_customer(customer_id: int) -> None:
-    """Serialise the money postings of one customer (the one lock the ledger takes).
-
-    Must run inside the caller's transaction.atomic(); a no-op on SQLite, which has one
-    writer at a time anyway.
-    """
-    list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
 
 
 def _posted(key: str) -> LedgerTransaction | None:

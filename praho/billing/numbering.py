@@ -91,7 +91,7 @@ def next_default_number(*, document_type: str, on: datetime.date) -> tuple[Docum
     # for the year is the one of `on`'s year, or year 0 if it never restarts: one row at most.
     found = (
         SeriesCounter.objects.using(alias)
-        .select_for_update(of=("self",))
+        .select_for_update(no_key=True, of=("self",))
         .select_related("series")
         .filter(
             Q(series__yearly_restart=True, year=on.year) | Q(series__yearly_restart=False, year=0),
@@ -109,7 +109,7 @@ def next_default_number(*, document_type: str, on: datetime.date) -> tuple[Docum
 
 
 def take_default_numbers(
-    *, document_type: str, on: datetime.date, count: int
+    *, document_type: str, on: datetime.date, count: int, last_on: datetime.date | None = None
 ) -> tuple[DocumentSeries, list[IssuedNumber]]:
     """`count` consecutive numbers of `document_type`'s default series for documents dated in `on`'s year.
 
@@ -118,19 +118,23 @@ def take_default_numbers(
     next_default_number hold: run inside the caller's transaction.atomic(), which keeps
     the counter row locked until it ends, so a rollback returns all the numbers and the
     series stays gap-free. The numbers are in ascending order; the caller gives them to
-    its documents in the order it wants them numbered.
+    its documents in date order: `on` is the first document's date, `last_on` (default `on`)
+    the last one's, which the counter keeps as its last date.
     """
     if count < 1:
         raise ValueError("Take at least one number.")
+    last_on = last_on or on
+    if last_on < on or last_on.year != on.year:
+        raise ValueError("A batch's last date is on or after its first, in the same year.")
     series, first = next_default_number(document_type=document_type, on=on)
-    if count == 1:
+    if count == 1 and last_on == on:
         return series, [first]
     alias = _transaction_alias()
     # The counter row is locked by this transaction already and holds `first` as its last number.
     taken = (
         SeriesCounter.objects.using(alias)
         .filter(series_id=series.pk, year=first.year, last_number=first.sequence)
-        .update(last_number=first.sequence + count - 1)
+        .update(last_number=first.sequence + count - 1, last_date=last_on)
     )
     if taken != 1:  # impossible under the row lock; never hand out numbers twice
         raise RuntimeError(f"The counter of series {series.code} changed while numbers were taken.")
@@ -162,9 +166,11 @@ def _transaction_alias() -> str:
 
 
 def _advance(counter: SeriesCounter, *, year: int, on: datetime.date, alias: str) -> IssuedNumber:
-    """Take the number after the locked counter's last one."""
+    """Take the number after the locked counter's last one, for a document dated no earlier than
+    the one that took that number."""
+    _refuse_earlier_than_last(counter, on)
     sequence = counter.last_number + 1
-    SeriesCounter.objects.using(alias).filter(pk=counter.pk).update(last_number=sequence)
+    SeriesCounter.objects.using(alias).filter(pk=counter.pk).update(last_number=sequence, last_date=on)
     return IssuedNumber(
         series_code=counter.series.code,
         year=year,
@@ -173,9 +179,37 @@ def _advance(counter: SeriesCounter, *, year: int, on: datetime.date, alias: str
     )
 
 
+def _refuse_earlier_than_last(counter: SeriesCounter, on: datetime.date) -> None:
+    if counter.last_date is None or on >= counter.last_date:
+        return
+    raise ValidationError(
+        {
+            "issue_date": ValidationError(
+                _(
+                    "Number %(number)s of series %(code)s was given to a document dated %(last)s; the next "
+                    "number cannot go to an earlier date (%(date)s). Date the document %(last)s or later."
+                ),
+                code="before_last_issued",
+                params={
+                    "number": counter.series.format_number(
+                        year=counter.last_date.year, sequence=counter.last_number
+                    ),
+                    "code": counter.series.code,
+                    "last": counter.last_date.isoformat(),
+                    "date": on.isoformat(),
+                },
+            )
+        }
+    )
+
+
 def _locked_counter(*, series_id: int, year: int, alias: str) -> SeriesCounter:
     """The counter row of (series, year), locked until the caller's transaction ends."""
-    locked = SeriesCounter.objects.using(alias).select_for_update(of=("self",)).select_related("series")
+    locked = (
+        SeriesCounter.objects.using(alias)
+        .select_for_update(no_key=True, of=("self",))
+        .select_related("series")
+    )
     for _attempt in range(_COUNTER_ATTEMPTS):
         try:
             return locked.get(series_id=series_id, year=year)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from praho.audit.services import record_event
 from praho.billing import ledger
 from praho.billing.corrections import convert_proforma
+from praho.billing.locks import lock_customer, locked_document
 from praho.billing.models import (
     AccountKind,
     Document,
@@ -34,6 +35,7 @@ from praho.billing.models import (
     PaymentMethod,
 )
 from praho.core.money import Currency, round_money
+from praho.core.transactions import service_transaction
 from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
 
@@ -193,7 +195,7 @@ def _locked_proforma(proforma: Document) -> Document:
 
     Checked again under the lock, since it may have been cancelled or converted meanwhile.
     """
-    locked = Document.objects.select_for_update().get(pk=proforma.pk)
+    locked = locked_document(proforma.pk)
     refusal = _proforma_error(locked)
     if refusal is not None:
         raise ValidationError({"invoice": refusal})
@@ -219,6 +221,7 @@ def _paid_invoice(document: Document) -> Document | None:
     return invoice
 
 
+@service_transaction
 def record_payment(
     *,
     actor: Any,
@@ -267,54 +270,53 @@ def record_payment(
         received_on=received_on,
         external_id=external_id,
     )
-    with transaction.atomic():
-        proforma = _locked_proforma(invoice) if invoice.document_type == DocumentType.PROFORMA else None
-        target = _paid_invoice(proforma or invoice)
-        if external_id:
-            existing = _already_recorded(external_id, invoice=target, amount=clean_amount, currency=currency)
-            if existing is not None:
-                return existing
-        if target is None:
-            assert proforma is not None  # only a proforma has no invoice yet
-            target = convert_proforma(actor=actor, proforma=proforma)
-        payment = Payment(
-            customer_id=target.customer_id,
-            document=target,
-            amount=clean_amount,
-            currency=currency,
-            method=method,
-            reference=reference,
-            received_on=received_on,
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-            external_id=external_id,
-        )
-        try:
-            with transaction.atomic():
-                payment.save(force_insert=True)
-        except IntegrityError:
-            # The same gateway payment, reported twice at once: the first one stands.
-            existing = _already_recorded(external_id, invoice=target, amount=clean_amount, currency=currency)
-            if existing is None:
-                raise
+    proforma = _locked_proforma(invoice) if invoice.document_type == DocumentType.PROFORMA else None
+    target = _paid_invoice(proforma or invoice)
+    if external_id:
+        existing = _already_recorded(external_id, invoice=target, amount=clean_amount, currency=currency)
+        if existing is not None:
             return existing
-        txn = ledger.post_payment(payment, actor=actor)
-        overpaid = -ledger.transaction_amount(txn, AccountKind.CUSTOMER_CREDIT)
-        data = {
-            "invoice": target.number,
-            "invoice_id": target.pk,
-            "amount": str(clean_amount),
-            "currency": currency,
-            "method": method,
-            "reference": reference,
-            "received_on": received_on.isoformat(),
-            "external_id": external_id,
-            "to_customer_credit": str(overpaid),
-        }
-        if proforma is not None:
-            data |= {"proforma": proforma.number, "proforma_id": proforma.pk}
-        record_event("billing.payment_recorded", actor=actor, target=payment, data=data)
-        if overpaid > 0 and settings.BILLING_AUTO_APPLY_CREDIT:
-            _apply_overpayment(actor=actor, payment=payment, amount=overpaid)
+    if target is None:
+        assert proforma is not None  # only a proforma has no invoice yet
+        target = convert_proforma(actor=actor, proforma=proforma, paid_on=received_on)
+    payment = Payment(
+        customer_id=target.customer_id,
+        document=target,
+        amount=clean_amount,
+        currency=currency,
+        method=method,
+        reference=reference,
+        received_on=received_on,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        external_id=external_id,
+    )
+    try:
+        with transaction.atomic():
+            payment.save(force_insert=True)
+    except IntegrityError:
+        # The same gateway payment, reported twice at once: the first one stands.
+        existing = _already_recorded(external_id, invoice=target, amount=clean_amount, currency=currency)
+        if existing is None:
+            raise
+        return existing
+    txn = ledger.post_payment(payment, actor=actor)
+    overpaid = -ledger.transaction_amount(txn, AccountKind.CUSTOMER_CREDIT)
+    data = {
+        "invoice": target.number,
+        "invoice_id": target.pk,
+        "amount": str(clean_amount),
+        "currency": currency,
+        "method": method,
+        "reference": reference,
+        "received_on": received_on.isoformat(),
+        "external_id": external_id,
+        "to_customer_credit": str(overpaid),
+    }
+    if proforma is not None:
+        data |= {"proforma": proforma.number, "proforma_id": proforma.pk}
+    record_event("billing.payment_recorded", actor=actor, target=payment, data=data)
+    if overpaid > 0 and settings.BILLING_AUTO_APPLY_CREDIT:
+        _apply_overpayment(actor=actor, payment=payment, amount=overpaid)
     return payment
 
 
@@ -352,6 +354,7 @@ def _audit_credit_applied(actor: Any, *, invoice: Document, amount: Decimal, pay
     )
 
 
+@service_transaction
 def apply_customer_credit(
     *, actor: Any, customer: Customer, invoice: Document, amount: Decimal | None = None
 ) -> LedgerTransaction:
@@ -360,19 +363,18 @@ def apply_customer_credit(
     Without `amount`, as much as possible: the smaller of the credit available and what
     the invoice still owes. Never more than either.
     """
-    with transaction.atomic():
-        ledger.lock_customer(customer.pk)
-        if amount is None:
-            ledger.check_credit_target(customer, invoice)
-            available = ledger.customer_credit_available(customer, invoice.currency)
-            amount = min(available, ledger.document_outstanding(invoice))
-            if amount <= 0:
-                message = (
-                    _("The customer has no credit in %(currency)s.") % {"currency": invoice.currency}
-                    if available <= 0
-                    else _("Invoice %(invoice)s has nothing left to pay.") % {"invoice": invoice}
-                )
-                raise ValidationError({"amount": ValidationError(message, code="nothing_to_apply")})
-        txn = ledger.apply_credit(actor=actor, customer=customer, invoice=invoice, amount=amount)
-        _audit_credit_applied(actor, invoice=invoice, amount=amount, payment=None)
+    lock_customer(customer.pk)
+    if amount is None:
+        ledger.check_credit_target(customer, invoice)
+        available = ledger.customer_credit_available(customer, invoice.currency)
+        amount = min(available, ledger.document_outstanding(invoice))
+        if amount <= 0:
+            message = (
+                _("The customer has no credit in %(currency)s.") % {"currency": invoice.currency}
+                if available <= 0
+                else _("Invoice %(invoice)s has nothing left to pay.") % {"invoice": invoice}
+            )
+            raise ValidationError({"amount": ValidationError(message, code="nothing_to_apply")})
+    txn = ledger.apply_credit(actor=actor, customer=customer, invoice=invoice, amount=amount)
+    _audit_credit_applied(actor, invoice=invoice, amount=amount, payment=None)
     return txn

@@ -21,12 +21,15 @@ art. 74 for the trade register number) and where each item is printed:
   them on the document at issue (Romanian wording, the document language's beside it);
 - the reference to the corrected invoice, its number and date, on a credit note
   (l): under the title;
-- the seller's bank account, the payment reference and, for EUR, a SEPA (EPC)
-  payment QR code: the payment block.
+- the seller's bank account, the payment reference, the amount due and, for EUR, a
+  SEPA (EPC) payment QR code: the payment block, when something is due (pdf_context.py).
 
 A proforma says it is not a fiscal document under its title. A draft carries a
 "DRAFT" watermark and no number. Rendering never touches the network: the only
 URLs WeasyPrint may open are files next to the template.
+
+This module renders; pdf_context.py decides what is printed; pdf_archive.py keeps the
+PDF of each issued document and is what downloads and emails serve.
 """
 
 from __future__ import annotations
@@ -36,68 +39,44 @@ import functools
 import gc
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import weasyprint  # type: ignore[import-untyped]
-from babel import Locale
-from babel.numbers import format_decimal, format_percent
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from segno import helpers as segno_helpers
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
-from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
-from praho.billing.totals import LineInput, compute_totals
-from praho.billing.units import UNIT_CODES
-from praho.core.formatting import babel_locale, format_date, format_money, format_tax_id
-from praho.core.money import Currency
-from praho.customers.identifiers import ROMANIAN_COUNTIES
-from praho.customers.models import Customer, TaxProfile
-from praho.customers.services import current_profile
+from praho.billing.models import Document
+from praho.billing.pdf_context import (  # what other modules read from here
+    amount_due,
+    document_context,
+    document_language,
+    epc_qr_svg,
+    payment_reference,
+)
+
+__all__ = [
+    "STYLESHEET",
+    "LocalOnlyURLFetcher",
+    "amount_due",
+    "document_language",
+    "epc_qr_svg",
+    "layout_document",
+    "payment_reference",
+    "render_document_html",
+    "render_document_pdf",
+    "render_html_pdf",
+    "renders_so_far",
+    "warm_up",
+]
 
 TEMPLATE = "billing/pdf/document.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "billing" / "pdf"
 STYLESHEET = TEMPLATE_DIR / "document.css"
-DEFAULT_LANGUAGE = "ro"
-
-# UN/ECE Recommendation 20 codes PRAHO uses; any other code prints as is.
-
-# EN 16931 VAT category codes (UNCL5305) that need words beside their rate.
-VAT_CATEGORY_NAMES: dict[str, Promise] = {
-    "AE": gettext_lazy("reverse charge"),
-    "E": gettext_lazy("exempt"),
-    "O": gettext_lazy("outside the scope of VAT"),
-    "Z": gettext_lazy("zero rated"),
-    "K": gettext_lazy("intra-community supply"),
-    "G": gettext_lazy("export outside the EU"),
-}
-
-# Printed in Romanian on every proforma (as the VAT engine does for legal mentions);
-# the document language's version follows after " / " when it is not Romanian.
-PROFORMA_NOTICE_RO = "Proformă — nu este document fiscal"
-
-
-def _proforma_notice() -> str:
-    return _("Proforma — not a fiscal document")
-
-
-# EPC QR (EPC069-12): beneficiary name up to 70 characters, unstructured text up to
-# 140, amount from 0.01 to 999,999,999.99 EUR.
-_EPC_NAME_MAX = 70
-_EPC_TEXT_MAX = 140
-_EPC_AMOUNT_MAX = Decimal("999999999.99")
 
 
 class LocalOnlyURLFetcher(URLFetcher):
@@ -143,75 +122,50 @@ def _font_config() -> FontConfiguration:
     return config
 
 
-def document_language(document: Document) -> str:
-    """ro, en or bg: the snapshotted profile's language, else the current profile's, else ro."""
-    offered = {code for code, _name in settings.LANGUAGES}
-    profile: TaxProfile | None = document.customer_profile
-    if profile is None:
-        try:
-            profile = current_profile(document.customer)
-        except TaxProfile.DoesNotExist:
-            profile = None
-    language = profile.document_language if profile is not None else ""
-    return language if language in offered else DEFAULT_LANGUAGE
-
-
-def payment_reference(document: Document) -> str:
-    """What the payer quotes: the document's number ("PRH-2026-000123", "PRF-…" for a
-    proforma); a draft has none yet."""
-    if document.status == DocumentStatus.DRAFT:
-        return ""
-    return document.number
-
-
-def epc_qr_svg(document: Document) -> str | None:
-    """An EPC (SEPA credit transfer) QR code as inline SVG, for an issued EUR invoice or
-    proforma with an amount to pay and a seller IBAN; None otherwise."""
-    seller = document.seller
-    reference = payment_reference(document)
-    amount = document.total
-    if (
-        document.currency != Currency.EUR
-        or document.document_type not in (DocumentType.INVOICE, DocumentType.PROFORMA)
-        or document.status != DocumentStatus.ISSUED
-        or seller is None
-        or not seller.iban
-        or not reference
-        or not Decimal("0.01") <= amount <= _EPC_AMOUNT_MAX
-    ):
-        return None
-    qr = segno_helpers.make_epc_qr(
-        name=seller.name[:_EPC_NAME_MAX],
-        iban=seller.iban.replace(" ", "").upper(),
-        amount=amount,
-        text=reference[:_EPC_TEXT_MAX],
-    )
-    svg: str = qr.svg_inline(scale=1, border=0, omitsize=True, dark="#000")
-    return svg
-
-
 def render_document_html(document: Document) -> str:
     """The HTML the PDF is made from, in the document's language."""
     language = document_language(document)
     with translation.override(language):
-        return render_to_string(TEMPLATE, _context(document, language))
+        return render_to_string(TEMPLATE, document_context(document, language))
+
+
+def _layout(html: str) -> weasyprint.Document:
+    parsed = weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR) + "/", url_fetcher=LocalOnlyURLFetcher())
+    return parsed.render(stylesheets=[_stylesheet()], font_config=_font_config())
 
 
 def layout_document(document: Document) -> weasyprint.Document:
     """The laid-out pages (``.pages``), before they are written as PDF."""
-    html = weasyprint.HTML(
-        string=render_document_html(document),
-        base_url=str(TEMPLATE_DIR) + "/",
-        url_fetcher=LocalOnlyURLFetcher(),
-    )
-    return html.render(stylesheets=[_stylesheet()], font_config=_font_config())
+    return _layout(render_document_html(document))
+
+
+def render_html_pdf(html: str) -> bytes:
+    """The PDF of HTML from render_document_html (pdf_archive renders the HTML it has hashed)."""
+    global _renders
+    with _collector_paused():
+        pdf: bytes = _layout(html).write_pdf()
+    with _renders_lock:
+        _renders += 1
+    return pdf
 
 
 def render_document_pdf(document: Document) -> bytes:
-    """The PDF of a proforma, invoice or credit note, in its customer's document language."""
-    with _collector_paused():
-        pdf: bytes = layout_document(document).write_pdf()
-    return pdf
+    """The PDF of a proforma, invoice or credit note, in its customer's document language.
+
+    This renders every time (seconds for a long document): what users download and what is
+    emailed comes from pdf_archive, which renders an issued document once and keeps it."""
+    return render_html_pdf(render_document_html(document))
+
+
+# Renders made by this process: how tests and benchmarks see that a stored PDF was served
+# rather than rendered again.
+_renders_lock = threading.Lock()
+_renders = 0
+
+
+def renders_so_far() -> int:
+    """How many PDFs this process has rendered since it started."""
+    return _renders
 
 
 def warm_up() -> None:
@@ -254,247 +208,3 @@ def _collector_paused() -> Iterator[None]:
                 gc.enable()
         if resume:
             gc.collect(1)
-
-
-# --- what the template prints, formatted for the document's language -------------------
-
-
-@dataclass(frozen=True)
-class PartyView:
-    name: str
-    tax_id: str
-    trade_register_number: str
-    address_lines: tuple[str, ...]
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class LineView:
-    position: int
-    description: str
-    unit: str
-    quantity: str
-    unit_price: str
-    discount: str
-    vat: str
-    net_amount: str
-
-
-@dataclass(frozen=True)
-class VatRowView:
-    label: str
-    taxable_amount: str
-    vat_amount: str
-
-
-def _context(document: Document, language: str) -> dict[str, Any]:
-    locale = babel_locale(language)
-    seller = _seller(document)
-    # By position: the model's ordering would join the document only to sort by its date.
-    lines = list(document.lines.order_by("position"))
-    breakdown = compute_totals(
-        LineInput(line.quantity, line.unit_price, line.vat_category, line.vat_rate, line.discount)
-        for line in lines
-    ).vat_breakdown
-    currency = document.currency
-    is_draft = document.status == DocumentStatus.DRAFT
-    reference = payment_reference(document)
-    credited = document.credited_document
-    return {
-        "language": language,
-        "title": _title(document),
-        "is_draft": is_draft,
-        "is_proforma": document.document_type == DocumentType.PROFORMA,
-        "is_credit_note": document.document_type == DocumentType.CREDIT_NOTE,
-        "number": "" if is_draft else document.number,
-        "proforma_notice": _bilingual(PROFORMA_NOTICE_RO, _proforma_notice(), language),
-        "credited": (
-            _("Corrects invoice %(number)s of %(date)s")
-            % {"number": credited.number, "date": format_date(credited.issue_date, language)}
-            if credited is not None
-            else ""
-        ),
-        "issue_date": format_date(document.issue_date, language),
-        "tax_point_date": _other_date(document.tax_point_date, document.issue_date, language),
-        "due_date": format_date(document.due_date, language),
-        "valid_until": format_date(document.valid_until, language) if document.valid_until else "",
-        "currency": currency,
-        "seller": _seller_view(seller, language),
-        "buyer": _buyer_view(document, language),
-        "lines": [_line_view(line, locale) for line in lines],
-        "has_discounts": any(line.discount for line in lines),
-        "vat_rows": [
-            VatRowView(
-                label=_vat_label(group.category, group.rate, locale),
-                taxable_amount=format_money(group.taxable_amount, currency, language),
-                vat_amount=format_money(group.vat_amount, currency, language),
-            )
-            for group in breakdown
-        ],
-        "net_total": format_money(document.net_total, currency, language),
-        "vat_total": format_money(document.vat_total, currency, language),
-        "total": format_money(document.total, currency, language),
-        "exchange_rate": _exchange_rate(document, locale),
-        "vat_total_ron": (
-            format_money(document.vat_total_ron, Currency.RON, language)
-            if currency != Currency.RON and document.vat_total_ron is not None
-            else ""
-        ),
-        # Fixed at issue by the VAT engine, in the document's language; a draft has none yet.
-        "mentions": [str(mention) for mention in document.mentions],
-        "iban": _grouped_iban(seller.iban),
-        "bank_name": seller.bank_name,
-        "payment_reference": reference,
-        "amount_due": (
-            format_money(document.total, currency, language)
-            if reference and document.document_type != DocumentType.CREDIT_NOTE
-            else ""
-        ),
-        "epc_qr": epc_qr_svg(document),
-        "notes": document.notes,
-    }
-
-
-def _title(document: Document) -> str:
-    titles = {
-        DocumentType.PROFORMA: _("Proforma invoice"),
-        DocumentType.INVOICE: _("Invoice"),
-        DocumentType.CREDIT_NOTE: _("Credit note"),
-    }
-    return titles[DocumentType(document.document_type)]
-
-
-def _bilingual(romanian: str, translated: str, language: str) -> str:
-    if language == "ro" or translated == romanian:
-        return romanian
-    return f"{romanian} / {translated}"
-
-
-def _other_date(value: date | None, issue_date: date, language: str) -> str:
-    return format_date(value, language) if value is not None and value != issue_date else ""
-
-
-def _seller(document: Document) -> SellerProfile:
-    """The snapshot of an issued document; a draft previews the seller's current data."""
-    if document.seller is not None:
-        return document.seller
-    seller = SellerProfile.objects.order_by("-version").first()
-    if seller is None:
-        raise ValidationError(
-            _("The seller's data (our company) is not configured yet; an administrator sets it first."),
-            code="no_seller",
-        )
-    return seller
-
-
-def _seller_view(seller: SellerProfile, language: str) -> PartyView:
-    return PartyView(
-        name=seller.name,
-        tax_id=format_tax_id(seller.tax_id, country=seller.country, vat_payer=seller.vat_payer),
-        trade_register_number=seller.trade_register_number,
-        address_lines=_address_lines(
-            {
-                "street": seller.street,
-                "city": seller.city,
-                "county": seller.county,
-                "postal_code": seller.postal_code,
-                "country": seller.country,
-            },
-            language,
-        ),
-        email=seller.email,
-    )
-
-
-def _buyer_snapshot(document: Document) -> dict[str, str]:
-    """The buyer as issued; a draft previews the customer's current data and billing address."""
-    if document.buyer:
-        return {key: str(value or "") for key, value in document.buyer.items()}
-    customer: Customer = document.customer
-    address = customer.addresses.filter(is_billing=True).first()
-    return {
-        "name": customer.name,
-        "tax_id": customer.tax_id,
-        "trade_register_number": customer.trade_register_number,
-        "street": address.street if address else "",
-        "city": address.city if address else "",
-        "county": address.county if address else "",
-        "postal_code": address.postal_code if address else "",
-        "country": address.country if address else customer.country,
-        "email": customer.email,
-    }
-
-
-def _buyer_view(document: Document, language: str) -> PartyView:
-    buyer = _buyer_snapshot(document)
-    profile = document.customer_profile
-    if profile is None:
-        try:
-            profile = current_profile(document.customer)
-        except TaxProfile.DoesNotExist:
-            profile = None
-    tax_id = buyer.get("tax_id", "")
-    country = buyer.get("country", "") or document.customer.country
-    return PartyView(
-        name=buyer.get("name", ""),
-        tax_id=format_tax_id(tax_id, country=country, vat_payer=bool(profile and profile.vat_payer))
-        if tax_id
-        else "",
-        trade_register_number=buyer.get("trade_register_number", ""),
-        address_lines=_address_lines(buyer, language),
-        email=buyer.get("email", ""),
-    )
-
-
-def _address_lines(address: dict[str, str], language: str) -> tuple[str, ...]:
-    country = (address.get("country") or "").upper()
-    county = address.get("county") or ""
-    city = address.get("city") or ""
-    if country == "RO" and county in ROMANIAN_COUNTIES:
-        county_name = ROMANIAN_COUNTIES[county]
-        # Bucharest has sectors, not a county: "Sector 1, București".
-        county = county_name if county == "RO-B" else _("%(county)s county") % {"county": county_name}
-    locality = ", ".join(
-        part for part in (" ".join(filter(None, (address.get("postal_code"), city))), county) if part
-    )
-    territories = Locale.parse(babel_locale(language)).territories
-    return tuple(
-        line for line in (address.get("street") or "", locality, territories.get(country, country)) if line
-    )
-
-
-def _line_view(line: DocumentLine, locale: str) -> LineView:
-    unit_name = UNIT_CODES.get(line.unit_code)
-    return LineView(
-        position=line.position,
-        description=line.description,
-        unit=str(unit_name) if unit_name is not None else line.unit_code,
-        quantity=format_decimal(line.quantity, "#,##0.####", locale=locale),
-        unit_price=format_decimal(line.unit_price, "#,##0.00##", locale=locale),
-        discount=format_decimal(line.discount, "#,##0.00", locale=locale) if line.discount else "",
-        vat=_vat_label(line.vat_category, line.vat_rate, locale, short=True),
-        net_amount=format_decimal(line.net_amount, "#,##0.00", locale=locale),
-    )
-
-
-def _vat_label(category: str, rate: Decimal, locale: str, *, short: bool = False) -> str:
-    """ "21 %" for the standard category; "0 % AE" (lines) or "0 % — reverse charge" (breakdown)."""
-    percent = format_percent(rate / 100, locale=locale, decimal_quantization=False)
-    name = VAT_CATEGORY_NAMES.get(category)
-    if category == "S":
-        return percent
-    if short or name is None:
-        return f"{percent} {category}"
-    return f"{percent} — {name}"
-
-
-def _exchange_rate(document: Document, locale: str) -> str:
-    if document.currency == Currency.RON or document.exchange_rate is None:
-        return ""
-    rate = format_decimal(document.exchange_rate, "#,##0.0000", locale=locale)
-    return f"1 {document.currency} = {rate} RON"
-
-
-def _grouped_iban(iban: str) -> str:
-    compact = iban.replace(" ", "").upper()
-    return " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))

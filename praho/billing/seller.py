@@ -138,7 +138,7 @@ def update_seller_profile(*, actor: User, **fields: Any) -> SellerProfile:
     with transaction.atomic():
         # Lock the newest version so two admins saving at once get consecutive versions;
         # read it again afterwards, as the lock may have waited for another save to commit.
-        SellerProfile.objects.select_for_update().order_by("-version").values_list("pk").first()
+        SellerProfile.objects.select_for_update(no_key=True).order_by("-version").values_list("pk").first()
         current = SellerProfile.objects.order_by("-version").first()
         before = {field: getattr(current, field) for field in SELLER_FIELDS} if current else {}
         clean = _clean(before | fields)

@@ -20,13 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from praho.audit.models import AuditEvent
-from praho.billing import corrections, documents, ledger, pdf, selectors
+from praho.billing import corrections, documents, issuing, ledger, pdf_downloads, selectors
 from praho.billing.models import (
     DeliveryStatus,
     Document,
@@ -57,6 +56,7 @@ EVENT_LABELS = {
     "billing.document_email_requested": gettext_lazy("Email requested"),
     "billing.document_emailed": gettext_lazy("Emailed"),
     "billing.document_email_failed": gettext_lazy("Email failed"),
+    "billing.pdf_archived": gettext_lazy("PDF stored"),
 }
 
 
@@ -214,9 +214,10 @@ def document_pdf(request: AuthenticatedHttpRequest, document_id: int) -> HttpRes
     """The PDF, shown in the browser; saved under the document's number (a draft has none yet)."""
     document = selectors.document_for(request.user, document_id)
     name = document.number or f"{document.document_type}-draft-{document.pk}"
-    response = HttpResponse(pdf.render_document_pdf(document), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"{name}.pdf") or "inline"
-    return response
+    try:  # the stored PDF (pdf_archive); a draft is rendered, within the user's rate
+        return pdf_downloads.pdf_response(request, document, attachment=False, filename=f"{name}.pdf")
+    except pdf_downloads.RenderRefusedError as refused:
+        return pdf_downloads.refusal_page(request, refused, TEMPLATES + "pdf_refused.html", document=document)
 
 
 # --- actions on a document --------------------------------------------------------------------
@@ -232,7 +233,24 @@ def _act(
         messages.error(request, error_text(error))
         return None
     messages.success(request, success(result))
+    _tell_what_issuing_found(request, result)
     return result
+
+
+def _tell_what_issuing_found(request: AuthenticatedHttpRequest, document: Document) -> None:
+    """Lines whose VAT issuing determined again, and the warnings of a late or OSS-relevant issue."""
+    for change in getattr(document, "vat_changes", []):
+        messages.warning(
+            request,
+            _("Line %(position)s: VAT determined again on issue, %(before)s → %(after)s.")
+            % {
+                "position": change["position"],
+                "before": f"{change['from']['vat_category']} {change['from']['vat_rate']}%",
+                "after": f"{change['to']['vat_category']} {change['to']['vat_rate']}%",
+            },
+        )
+    for warning in getattr(document, "warnings", []):
+        messages.warning(request, warning.message)
 
 
 @require_POST
@@ -241,7 +259,7 @@ def document_issue(request: AuthenticatedHttpRequest, document_id: int) -> HttpR
     document = selectors.document_for(request.user, document_id)
     _act(
         request,
-        lambda: documents.issue_document(actor=request.user, document=document),
+        lambda: issuing.issue_document(actor=request.user, document=document),
         lambda issued: _("%(document)s was issued.") % {"document": issued.number},
     )
     return to_detail(document)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from praho.billing import fx, ledger, payments, selectors, tasks
+from praho.billing import fx, ledger, oss, payments, selectors, tasks
 from praho.billing import seller as seller_service
 from praho.billing.gateways import bnr
 from praho.billing.ledger import Balance
@@ -319,8 +319,23 @@ def seller_detail(request: AuthenticatedHttpRequest) -> HttpResponse:
         "seller": current,
         "county": ROMANIAN_COUNTIES.get(current.county, current.county) if current else "",
         "history": history,
+        "distance_sales": oss_bars(fiscal_today().year),
     }
     return render(request, TEMPLATES + "seller.html", context)
+
+
+def oss_bars(year: int) -> dict[str, object]:
+    """This year's and last year's EU distance sales against the OSS threshold, as chart bars."""
+    sales = oss.distance_sales(year)
+    scale = max(sales.total_eur, sales.previous_year_eur, oss.THRESHOLD_EUR)
+    return {
+        "sales": sales,
+        "bars": [
+            {"year": year_of, "eur": amount, "percent": int(100 * amount / scale) if amount > 0 else 0}
+            for year_of, amount in ((year - 1, sales.previous_year_eur), (year, sales.total_eur))
+        ],
+        "threshold_percent": int(100 * oss.THRESHOLD_EUR / scale),
+    }
 
 
 @permission_required("billing.add_sellerprofile", raise_exception=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from praho.billing import delivery, fx
+from praho.billing import delivery, fx, pdf_archive
 
 
 # The feed answers within the gateway timeouts (seconds); the limits only stop a stuck worker.
@@ -48,3 +48,15 @@ def email_document(self: Any, delivery_id: int) -> str:
 def requeue_stuck_deliveries() -> int:
     """Enqueue again emails whose task the broker lost (scheduled in CELERY_BEAT_SCHEDULE)."""
     return delivery.requeue_stuck()
+
+
+# A long document takes seconds to render (~9 ms of CPU a line, bench/billing_pdf.py); the limits stop
+# a stuck worker. A failed or lost run leaves the PDF to be stored on its first download.
+@shared_task(name="billing.store_document_pdf", soft_time_limit=240, time_limit=300)
+def store_document_pdf(document_id: int) -> str:
+    """Render and store the PDF of an issued invoice or credit note (enqueued on issue by
+    signals.store_issued_pdfs); returns its SHA-256, "" for a document that gets none.
+
+    Running it again stores nothing more and renders nothing."""
+    stored = pdf_archive.store_pdf(document_id)
+    return stored.sha256 if stored is not None else ""

@@ -11,7 +11,7 @@ other electronically supplied services):
 - a customer in Romania pays Romanian VAT (S), unless billing staff exempt the
   supply with its legal reason (E);
 - a business in another EU state with a VAT number whose checksum is valid and
-  that VIES did not report invalid pays the VAT itself: reverse charge (AE,
+  that VIES confirmed pays the VAT itself: reverse charge (AE,
   art. 278(2) Codul fiscal; art. 44 and 196 of Directive 2006/112/EC);
 - a consumer in another EU state (and a business without a valid VAT number)
   pays Romanian VAT, or its own state's VAT when the seller uses the OSS scheme;
@@ -56,7 +56,7 @@ __all__ = [
 
 ROMANIA = "RO"
 COMPANY, INDIVIDUAL = "company", "individual"
-VIES_INVALID = "invalid"
+VIES_VALID = "valid"
 ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 
@@ -93,14 +93,15 @@ class BuyerFacts:
 
     @property
     def has_eu_vat_number(self) -> bool:
-        """A VAT number of the customer's EU state with a valid checksum that VIES did not report invalid."""
+        """A VAT number of the customer's EU state with a valid checksum that VIES confirmed
+        (billing.buyer_vat asks VIES before reverse charge is first determined)."""
         country = self.country.upper()
         number = self.tax_id.upper()
         return (
             is_eu(country)
             and number[:2] == VAT_PREFIX.get(country, country)
             and eu_vat.is_valid(number)
-            and self.vies_status != VIES_INVALID
+            and self.vies_status == VIES_VALID
         )
 
 

@@ -91,6 +91,11 @@ RULE_CODES = frozenset(
         "last_owner",
         "duplicate",
         "member",
+        # customers: a field only staff change; change requests
+        "staff_only",
+        "pending_request",
+        "nothing_changed",
+        "decided",
         # billing
         "already_issued",
         "issued",
@@ -126,13 +131,13 @@ def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.Validati
 
 
 def _rule_refusal(exc: DjangoValidationError) -> tuple[str, str] | None:
-    """(code, message) when the error is a single refusal by a business rule."""
+    """(code, message) when every error is a refusal by one business rule (on one field or more)."""
     leaves = (
         [e for errors in exc.error_dict.values() for e in errors]
         if hasattr(exc, "error_dict")
         else exc.error_list
     )
-    if len(leaves) == 1 and leaves[0].code in RULE_CODES:
+    if leaves and leaves[0].code in RULE_CODES and all(leaf.code == leaves[0].code for leaf in leaves):
         return str(leaves[0].code), leaves[0].messages[0]
     return None
 

@@ -7,9 +7,10 @@ only check types and lengths, the services check the rules.
   `customer_for`), so an id the user may not see answers 404 for every method.
 - Writes: staff need the matching Django permission (customers.add_customer,
   change_customer, delete_customer); a customer's user may change a customer
-  only with the EDIT_PROFILE capability (owners), may never create or delete
-  one, and may manage its users only with MANAGE_USERS (the memberships
-  service decides).
+  only with the EDIT_PROFILE capability (owners), and never what decides how it
+  is invoiced (services.STAFF_ONLY_FIELDS: change requests, change_request_api.py),
+  may never create or delete one, and may manage its users only with
+  MANAGE_USERS (the memberships service decides).
 - Errors: the services key address errors "address.county"; they leave nested
   ({"address": {"county": [...]}}) in the error shape of praho.core.api. A
   refusal by a business rule (RULE_CODES) puts the rule in the error's code.
@@ -31,10 +32,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from praho.accounts.models import User
-from praho.core.api import ErrorResponseSerializer
+from praho.core.api import ErrorResponseSerializer, LineField
 from praho.customers import memberships, services
 from praho.customers.identifiers import display_tax_id
 from praho.customers.models import (
+    MAX_PAYMENT_TERMS_DAYS,
+    PAYMENT_TERMS_MESSAGE,
     Address,
     Currency,
     Customer,
@@ -57,18 +60,16 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
 class AddressSerializer(serializers.Serializer[Any]):
-    street = serializers.CharField(max_length=255)
-    city = serializers.CharField(max_length=128, help_text=_("In Bucharest: Sector 1 to Sector 6."))
-    county = serializers.CharField(
+    street = LineField(max_length=255)
+    city = LineField(max_length=services.MAX_CITY, help_text=_("In Bucharest: Sector 1 to Sector 6."))
+    county = LineField(
         max_length=64,
         required=False,
         allow_blank=True,
         help_text=_("In Romania: ISO 3166-2:RO code, e.g. RO-CJ (RO-B for Bucharest)."),
     )
-    postal_code = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    country = serializers.CharField(
-        min_length=2, max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO.")
-    )
+    postal_code = LineField(max_length=16, required=False, allow_blank=True)
+    country = LineField(min_length=2, max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO."))
 
 
 class BillingAddressSerializer(AddressSerializer):
@@ -161,10 +162,10 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
     """What a client sends; the services check identifiers, addresses and uniqueness."""
 
     kind = serializers.ChoiceField(choices=CustomerKind.choices)
-    name = serializers.CharField(max_length=255, allow_blank=True)
-    trade_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=8, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO."))
-    tax_id = serializers.CharField(
+    name = LineField(max_length=services.MAX_NAME, allow_blank=True)
+    trade_name = LineField(max_length=services.MAX_NAME, required=False, allow_blank=True)
+    country = LineField(max_length=8, help_text=_("ISO 3166-1 alpha-2 code, e.g. RO."))
+    tax_id = LineField(
         max_length=64,
         required=False,
         allow_blank=True,
@@ -173,10 +174,10 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
             "Romanian individual: CNP (optional)."
         ),
     )
-    trade_register_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    iban = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(
+    trade_register_number = LineField(max_length=64, required=False, allow_blank=True)
+    iban = LineField(max_length=64, required=False, allow_blank=True)
+    email = LineField(max_length=254, required=False, allow_blank=True)
+    phone = LineField(
         max_length=32,
         required=False,
         allow_blank=True,
@@ -185,8 +186,13 @@ class CustomerWriteSerializer(serializers.Serializer[Any]):
     vat_payer = serializers.BooleanField(required=False)
     vat_on_cash_basis = serializers.BooleanField(required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
-    invoice_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    payment_terms_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_PAYMENT_TERMS_DAYS,
+        required=False,
+        error_messages={"max_value": PAYMENT_TERMS_MESSAGE},
+    )
+    invoice_email = LineField(max_length=254, required=False, allow_blank=True)
     document_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
     address = AddressSerializer(required=False, help_text=_("The billing address."))
 
@@ -222,7 +228,7 @@ class RoleSerializer(serializers.Serializer[Any]):
 
 
 class InviteSerializer(RoleSerializer):
-    email = serializers.CharField(max_length=254)
+    email = LineField(max_length=254)
 
 
 class InvitationSerializer(serializers.ModelSerializer[Invitation]):
@@ -326,6 +332,13 @@ class CustomerListView(generics.ListCreateAPIView[Customer]):
     patch=extend_schema(
         request=CustomerWriteSerializer,
         responses={200: CustomerSerializer, **_errors(400, 401, 403, 404)},
+        description=_(
+            "Change identity, profile (a new version) and billing address. A customer's user may "
+            "not change the kind, country, tax_id, vat_payer, vat_on_cash_basis, currency, "
+            "payment_terms_days or the address's country (400, code staff_only, each field "
+            "named; the current value sent again is accepted): they ask for it with a change "
+            "request."
+        ),
     ),
     delete=extend_schema(responses={204: None, **_errors(401, 403, 404)}),
 )

@@ -3,6 +3,15 @@
 from django.urls import path
 
 from praho.customers.api import CustomerDetailView, CustomerListView, CustomerUsersView, CustomerUserView
+from praho.customers.change_request_api import (
+    ChangeRequestApproveView,
+    ChangeRequestCancelView,
+    ChangeRequestDetailView,
+    ChangeRequestListView,
+    ChangeRequestRejectView,
+)
+
+REQUEST = "customers/<int:customer_id>/change-requests/<int:request_id>/"
 
 urlpatterns = [
     path("customers/", CustomerListView.as_view(), name="api-customers"),
@@ -13,4 +22,15 @@ urlpatterns = [
         CustomerUserView.as_view(),
         name="api-customer-user",
     ),
+    path(
+        "customers/<int:customer_id>/change-requests/",
+        ChangeRequestListView.as_view(),
+        name="api-customer-change-requests",
+    ),
+    path(REQUEST, ChangeRequestDetailView.as_view(), name="api-customer-change-request"),
+    path(REQUEST + "cancel/", ChangeRequestCancelView.as_view(), name="api-customer-change-request-cancel"),
+    path(
+        REQUEST + "approve/", ChangeRequestApproveView.as_view(), name="api-customer-change-request-approve"
+    ),
+    path(REQUEST + "reject/", ChangeRequestRejectView.as_view(), name="api-customer-change-request-reject"),
 ]

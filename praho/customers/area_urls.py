@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praho.customers import area_views
+from praho.customers import area_views, change_request_views
 
 urlpatterns = [
     path("customer/", area_views.profile, name="area-profile"),
@@ -21,6 +21,13 @@ urlpatterns = [
         "customer/invitations/<int:invitation_id>/revoke/",
         area_views.invitation_revoke,
         name="area-invitation-revoke",
+    ),
+    path("customer/changes/", change_request_views.area_list, name="area-change-requests"),
+    path("customer/changes/new/", change_request_views.area_new, name="area-change-request-new"),
+    path(
+        "customer/changes/<int:request_id>/cancel/",
+        change_request_views.area_cancel,
+        name="area-change-request-cancel",
     ),
     path("customer/switch/", area_views.switch, name="area-switch"),
     path("invitations/<str:token>/", area_views.invitation_accept, name="invitation-accept"),

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from praho.core.http import AuthenticatedHttpRequest
 from praho.customers import memberships, services
 from praho.customers.current import current_area, remember_customer, switch_customer
-from praho.customers.forms import AddressForm, TaxProfileForm
+from praho.customers.forms import CustomerAddressForm, CustomerProfileForm
 from praho.customers.member_forms import (
     CustomerDetailsForm,
     InviteForm,
@@ -59,13 +59,23 @@ def area_page(
             if area.membership is None:
                 return render(request, "customers/area/no_customer.html")
             if capability is not None and not area.can(capability):
-                context = {"customer": area.customer, "role": area.membership.get_role_display()}
-                return render(request, "customers/area/forbidden.html", context, status=403)
+                return _forbidden(request, area.membership, capability)
             return view(request, area.membership, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _forbidden(request: AuthenticatedHttpRequest, membership: Membership, capability: str) -> HttpResponse:
+    """403 with the member's role and the roles that may do it."""
+    allowed = [str(role.label) for role in MembershipRole if can(role, capability)]
+    context = {
+        "customer": membership.customer,
+        "role": membership.get_role_display(),
+        "allowed_roles": ", ".join(allowed),
+    }
+    return render(request, "customers/area/forbidden.html", context, status=403)
 
 
 def member_list_context(customer: Customer) -> dict[str, Any]:
@@ -93,6 +103,7 @@ def profile(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRe
         "tax_profile": services.current_profile(customer),
         "billing_address": customer.addresses.filter(is_billing=True).first(),
         "may_edit": can(membership.role, Capability.EDIT_PROFILE),
+        "may_request": can(membership.role, Capability.REQUEST_CHANGES),
     }
     return render(request, "customers/area/profile.html", context)
 
@@ -117,8 +128,8 @@ def edit(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRespo
 def billing(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     customer = membership.customer
     current = services.current_profile(customer)
-    initial = {field: getattr(current, field) for field in TaxProfileForm.FIELDS}
-    form = TaxProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    initial = {field: getattr(current, field) for field in CustomerProfileForm.FIELDS}
+    form = CustomerProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.change_tax_profile(actor=request.user, customer=customer, **form.cleaned_data)
@@ -152,23 +163,23 @@ def addresses(request: AuthenticatedHttpRequest, membership: Membership) -> Http
 def _address_form(
     request: AuthenticatedHttpRequest, membership: Membership, address: Address | None
 ) -> HttpResponse:
-    initial = {field: getattr(address, field) for field in AddressForm.FIELDS} if address else None
-    form = AddressForm(request.POST if request.method == "POST" else None, initial=initial)
+    initial = {field: getattr(address, field) for field in CustomerAddressForm.FIELDS} if address else None
+    form = CustomerAddressForm(request.POST if request.method == "POST" else None, initial=initial)
+    country = address.country if address else membership.customer.country
     if request.method == "POST" and form.is_valid():
         try:
             services.save_address(
-                actor=request.user, customer=membership.customer, values=form.cleaned_data, address=address
+                actor=request.user,
+                customer=membership.customer,
+                values=form.cleaned_data | {"country": country},
+                address=address,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("The address was saved."))
             return redirect("customers:area-addresses")
-    context = {
-        "customer": membership.customer,
-        "form": form,
-        "address": address,
-    }
+    context = {"customer": membership.customer, "form": form, "address": address, "country": country}
     return render(request, "customers/area/address_form.html", context)
 
 
@@ -204,12 +215,7 @@ def users(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResp
     customer = membership.customer
     may_manage = can(membership.role, Capability.MANAGE_USERS)
     if request.method == "POST" and not may_manage:
-        return render(
-            request,
-            "customers/area/forbidden.html",
-            {"customer": customer, "role": membership.get_role_display()},
-            status=403,
-        )
+        return _forbidden(request, membership, Capability.MANAGE_USERS)
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

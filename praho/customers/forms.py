@@ -15,16 +15,19 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from praho.core.countries import ISO_COUNTRIES
 from praho.core.formatting import babel_locale
+from praho.core.validation import validate_multiline, validate_single_line
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
-from praho.customers.models import Currency, CustomerKind, ViesStatus
-
-# Codes Babel (CLDR) names that are not ISO 3166-1 countries: groupings,
-# pseudo-locales, "unknown region" and reserved codes.
-_NOT_COUNTRIES = frozenset(
-    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+from praho.customers.models import (
+    MAX_PAYMENT_TERMS_DAYS,
+    PAYMENT_TERMS_MESSAGE,
+    Currency,
+    CustomerKind,
+    ViesStatus,
 )
+from praho.customers.services import MAX_CITY, MAX_NAME
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -33,11 +36,7 @@ def country_choices() -> list[tuple[str, str]]:
 
     names = Locale.parse(babel_locale()).territories
     countries = sorted(
-        (
-            (code, str(name))
-            for code, name in names.items()
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-        ),
+        ((code, str(names.get(code) or code)) for code in ISO_COUNTRIES),
         key=lambda item: item[1].casefold(),
     )
     romania = [item for item in countries if item[0] == "RO"]
@@ -49,11 +48,15 @@ def county_choices() -> list[tuple[str, str]]:
     return [("", gettext("— not in Romania —")), *((code, f"{name} ({code})") for code, name in counties)]
 
 
-def _text(label: Any, *, required: bool = False, max_length: int = 255, **attrs: str) -> forms.CharField:
+def _text(
+    label: Any, *, required: bool = False, max_length: int = 255, help_text: Any = "", **attrs: str
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
         max_length=max_length,
+        help_text=help_text,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs=attrs),
     )
 
@@ -61,19 +64,21 @@ def _text(label: Any, *, required: bool = False, max_length: int = 255, **attrs:
 class _IdentityForm(forms.Form):
     """Identity fields shared by companies and individuals (services.IDENTITY_FIELDS without kind)."""
 
-    name = _text(_("Name"), required=True, autocomplete="organization")
+    name = _text(_("Name"), required=True, max_length=MAX_NAME, autocomplete="organization")
     country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="RO", widget=LongSelect)
     tax_id = _text(_("Tax identifier"), max_length=32, autocomplete="off")
     email = forms.CharField(
         label=_("Email"),
         required=False,
         max_length=254,
+        validators=[validate_single_line],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
         label=_("Phone"),
         required=False,
         max_length=32,
+        validators=[validate_single_line],
         help_text=_("Romanian numbers may be typed as 0721 234 567."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
@@ -81,8 +86,8 @@ class _IdentityForm(forms.Form):
 
 class CompanyForm(_IdentityForm):
     kind = CustomerKind.COMPANY
-    name = _text(_("Legal name"), required=True, autocomplete="organization")
-    trade_name = _text(_("Trade name"))
+    name = _text(_("Legal name"), required=True, max_length=MAX_NAME, autocomplete="organization")
+    trade_name = _text(_("Trade name"), max_length=MAX_NAME)
     tax_id = _text(
         _("Tax identifier (CUI or VAT number)"),
         max_length=32,
@@ -114,7 +119,7 @@ class CompanyForm(_IdentityForm):
 
 class IndividualForm(_IdentityForm):
     kind = CustomerKind.INDIVIDUAL
-    name = _text(_("Full name"), required=True, autocomplete="name")
+    name = _text(_("Full name"), required=True, max_length=MAX_NAME, autocomplete="name")
     tax_id = _text(_("CNP"), max_length=32, autocomplete="off", inputmode="numeric")
 
     field_order = ["name", "country", "tax_id", "email", "phone"]
@@ -150,7 +155,7 @@ class AddressForm(forms.Form):
     city = _text(
         _("City"),
         required=True,
-        max_length=128,
+        max_length=MAX_CITY,
         autocomplete="address-level2",
         list="bucharest-sectors",
     )
@@ -165,7 +170,7 @@ class AddressForm(forms.Form):
 
     sectors = BUCHAREST_SECTORS
 
-    FIELDS = ("street", "city", "postal_code", "county", "country")
+    FIELDS: tuple[str, ...] = ("street", "city", "postal_code", "county", "country")
 
 
 class BillingAddressForm(AddressForm):
@@ -181,11 +186,16 @@ class TaxProfileForm(forms.Form):
     vat_on_cash_basis = forms.BooleanField(label=_("VAT on cash basis (TVA la încasare)"), required=False)
     currency = forms.ChoiceField(label=_("Default currency"), choices=Currency.choices)
     payment_terms_days = forms.IntegerField(
-        label=_("Payment terms (days)"), min_value=0, max_value=365, widget=forms.NumberInput()
+        label=_("Payment terms (days)"),
+        min_value=0,
+        max_value=MAX_PAYMENT_TERMS_DAYS,
+        error_messages={"max_value": PAYMENT_TERMS_MESSAGE},
+        widget=forms.NumberInput(),
     )
     invoice_email = forms.EmailField(
         label=_("Invoice email"),
         required=False,
+        validators=[validate_single_line],
         help_text=_("Where invoices are sent, when not to the customer's email."),
     )
     document_language = forms.ChoiceField(label=_("Document language"), choices=settings.LANGUAGES)
@@ -197,6 +207,66 @@ class TaxProfileForm(forms.Form):
         "payment_terms_days",
         "invoice_email",
         "document_language",
+    )
+
+
+class CustomerProfileForm(forms.Form):
+    """The part of the tax and billing profile a customer's owner changes; the rest decides how
+    the customer is invoiced (services.STAFF_ONLY_PROFILE) and is changed on request."""
+
+    invoice_email = TaxProfileForm.base_fields["invoice_email"]
+    document_language = TaxProfileForm.base_fields["document_language"]
+
+    FIELDS = ("invoice_email", "document_language")
+
+
+class CustomerAddressForm(AddressForm):
+    """An address as a customer's user edits it: the country stays the address's (or, for a new
+    one, the customer's) since it is the buyer's country on invoices."""
+
+    country = None  # type: ignore[assignment]
+
+    FIELDS = ("street", "city", "postal_code", "county")
+
+
+def _reason(label: Any, help_text: Any, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=1000,
+        validators=[validate_multiline],
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ChangeRequestForm(forms.Form):
+    """What a customer's user asks staff to change (change_requests.REQUESTABLE_FIELDS but the
+    address, which is a BillingAddressForm beside it). It starts from the current values; only
+    those changed are asked for."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, widget=LongSelect)
+    tax_id = _text(
+        _("Tax identifier"),
+        max_length=32,
+        autocomplete="off",
+        help_text=_("Romanian companies: the CUI. Other EU companies: the VAT number. People: the CNP."),
+    )
+    vat_payer = TaxProfileForm.base_fields["vat_payer"]
+    vat_on_cash_basis = TaxProfileForm.base_fields["vat_on_cash_basis"]
+    currency = TaxProfileForm.base_fields["currency"]
+    payment_terms_days = TaxProfileForm.base_fields["payment_terms_days"]
+    reason = _reason(_("Why"), _("For example: we moved to Germany on 1 March; our VAT number is DE…"))
+
+    FIELDS = ("kind", "country", "tax_id", "vat_payer", "vat_on_cash_basis", "currency", "payment_terms_days")
+
+
+class DecisionForm(forms.Form):
+    """Staff's note on a change request: optional to approve, required to reject (the services say)."""
+
+    note = _reason(
+        _("Note to the customer"), _("Sent with the decision. Required to reject."), required=False
     )
 
 

@@ -10,7 +10,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from praho.core.validation import validate_single_line
 from praho.customers.models import MembershipRole
+from praho.customers.services import MAX_NAME
+
+_ONE_LINE = [validate_single_line]
 
 _ROLE_HELP = _("What each role may do is listed under “Roles and permissions”.")
 
@@ -29,7 +33,7 @@ def add_service_errors(
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = forms.EmailField(label=_("Email address"), max_length=254, validators=_ONE_LINE)
     role = forms.ChoiceField(
         label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.VIEWER, help_text=_ROLE_HELP
     )
@@ -52,21 +56,28 @@ class CustomerDetailsForm(forms.Form):
     """
 
     name = forms.CharField(
-        label=_("Name"), max_length=255, help_text=_("Legal name of a company, full name of a person.")
+        label=_("Name"),
+        max_length=MAX_NAME,
+        validators=_ONE_LINE,
+        help_text=_("Legal name of a company, full name of a person."),
     )
-    trade_name = forms.CharField(label=_("Trade name"), max_length=255, required=False)
+    trade_name = forms.CharField(
+        label=_("Trade name"), max_length=MAX_NAME, required=False, validators=_ONE_LINE
+    )
     trade_register_number = forms.CharField(
         label=_("Trade register number"),
         max_length=32,
         required=False,
+        validators=_ONE_LINE,
         help_text=_("For example J40/123/2020."),
     )
-    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False, validators=_ONE_LINE)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False, validators=_ONE_LINE)
     phone = forms.CharField(
         label=_("Phone"),
         max_length=32,
         required=False,
+        validators=_ONE_LINE,
         help_text=_("For example +40721234567 or 0721 234 567."),
     )
 

@@ -21,8 +21,11 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
+from praho.core.validation import FieldErrors, check_text
 from praho.customers.models import Customer, Invitation, Membership, MembershipRole
 from praho.customers.roles import Capability, can
+
+MAX_EMAIL = 254
 
 
 def role_of(user: User, customer: Customer) -> str | None:
@@ -72,7 +75,9 @@ def add_member(*, actor: User | None, customer: Customer, user: User, role: str)
 def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> Invitation:
     """Email a link (valid CUSTOMER_INVITATION_DAYS days) to join the customer with a role."""
     _require_manager(actor, customer)
-    email = (email or "").strip().lower()
+    errors = FieldErrors()
+    email = check_text(errors, "email", email or "", max_length=MAX_EMAIL).lower()
+    errors.raise_if_any()
     try:
         validate_email(email)
     except ValidationError:
@@ -118,6 +123,8 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
             "customer": invitation.customer.name,
             "site": settings.PRAHO_SITE_NAME,
         }
+        # A header is one line: a name stored before line breaks were refused must not stop the email.
+        subject = " ".join(subject.split())
         body = render_to_string("customers/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
@@ -130,7 +137,7 @@ def pending_invitation(token: str) -> Invitation | None:
 def accept_invitation(*, user: User, token: str) -> Membership:
     """Join the customer. The link must be unused, unexpired, and sent to this user's email."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+        invitation = Invitation.objects.select_for_update(no_key=True).filter(token_hash=_hash(token)).first()
         if invitation is None or not invitation.is_pending or invitation.customer.is_deleted:
             raise ValidationError(
                 _("This invitation is not valid any more: it expired, was used or was withdrawn."),

@@ -8,9 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from praho.core.money import Currency
@@ -97,6 +100,20 @@ def searchable_text(*parts: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# Law 72/2013 caps payment terms between businesses at 60 days unless both agree on longer ones
+# that are not unfair to the seller; 120 days covers such agreements and refuses the absurd
+# (365 days moves a due date past the next year's invoices).
+MAX_PAYMENT_TERMS_DAYS = 120
+
+
+def _payment_terms_message() -> str:
+    return gettext("Payment terms are 0 to %(days)s days.") % {"days": MAX_PAYMENT_TERMS_DAYS}
+
+
+# One translated message for the model, the forms and the API, in the language active when shown.
+PAYMENT_TERMS_MESSAGE = lazy(_payment_terms_message, str)()
+
+
 class TaxProfile(models.Model):
     """One version of a customer's tax and billing data; edits add a version.
 
@@ -110,7 +127,9 @@ class TaxProfile(models.Model):
     currency = models.CharField(
         _("default currency"), max_length=3, choices=Currency.choices, default=Currency.RON
     )
-    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), default=14, validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)]
+    )
     invoice_email = models.EmailField(_("invoice email"), blank=True)
     document_language = models.CharField(
         _("document language"), max_length=8, choices=settings.LANGUAGES, default="ro"
@@ -207,3 +226,58 @@ class Invitation(models.Model):
     @staticmethod
     def default_expiry() -> Any:
         return timezone.now() + timedelta(days=settings.CUSTOMER_INVITATION_DAYS)
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ChangeRequest(models.Model):
+    """A customer's user asks staff to change what decides how the customer is invoiced
+    (services.STAFF_ONLY_FIELDS and the billing address); staff approve or reject it.
+
+    `changes` holds the requested values as the services normalised them when asked
+    ({"country": "DE", "tax_id": "DE136695976", "address": {...}}), `previous` the values they
+    were to replace then. A customer has at most one pending request.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="change_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(_("requested values"))
+    previous = models.JSONField(_("values when requested"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ("-created_at", "-id")
+        # The staff list: pending requests, oldest first.
+        indexes = [models.Index(fields=["status", "created_at"], name="customers_change_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status="pending"),
+                name="customers_one_pending_change_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} #{self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ChangeRequestStatus.PENDING

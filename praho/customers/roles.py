@@ -16,14 +16,18 @@ from praho.customers.models import MembershipRole
 class Capability(models.TextChoices):
     VIEW = "view", _("See the customer's profile, users and addresses")
     MANAGE_USERS = "manage_users", _("Invite users, change their roles and remove them")
-    EDIT_PROFILE = "edit_profile", _("Edit company data, addresses and the tax and billing profile")
+    EDIT_PROFILE = "edit_profile", _("Edit company data, addresses, the invoice email and document language")
+    REQUEST_CHANGES = (
+        "request_changes",
+        _("Ask staff to change the tax identity, VAT status, currency or terms"),
+    )
     BILLING = "billing", _("See and pay invoices, receive billing email")
     TECHNICAL = "technical", _("Manage services, domains and technical tickets")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     MembershipRole.OWNER: frozenset(Capability.values),
-    MembershipRole.BILLING: frozenset({Capability.VIEW, Capability.BILLING}),
+    MembershipRole.BILLING: frozenset({Capability.VIEW, Capability.BILLING, Capability.REQUEST_CHANGES}),
     MembershipRole.TECHNICAL: frozenset({Capability.VIEW, Capability.TECHNICAL}),
     MembershipRole.VIEWER: frozenset({Capability.VIEW}),
 }

@@ -10,6 +10,8 @@ from django.utils import timezone
 from praho.accounts.models import User
 from praho.customers.models import (
     Address,
+    ChangeRequest,
+    ChangeRequestStatus,
     Customer,
     Invitation,
     Membership,
@@ -156,3 +158,20 @@ def pending_invitations(customer: Customer) -> QuerySet[Invitation]:
         .select_related("invited_by")
         .order_by("email", "id")
     )
+
+
+def change_requests_of(customer: Customer) -> QuerySet[ChangeRequest]:
+    """A customer's change requests, newest first, with who asked and who decided."""
+    return customer.change_requests.select_related("requested_by", "decided_by").order_by(
+        "-created_at", "-id"
+    )
+
+
+def change_requests_to_decide(status: str = ChangeRequestStatus.PENDING) -> QuerySet[ChangeRequest]:
+    """Staff's list: requests of customers that are not deleted, in one status ("" for all);
+    pending ones oldest first (first asked, first decided), the others newest first."""
+    requests = ChangeRequest.objects.filter(customer__deleted_at__isnull=True)
+    if status:
+        requests = requests.filter(status=status)
+    order = ("created_at", "id") if status == ChangeRequestStatus.PENDING else ("-created_at", "-id")
+    return requests.select_related("customer", "requested_by", "decided_by").order_by(*order)

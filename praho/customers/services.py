@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
-from praho.core.countries import EU_MEMBER_STATES
-from praho.core.validation import FieldErrors
+from praho.core.countries import EU_MEMBER_STATES, is_country
+from praho.core.validation import FieldErrors, check_text
 from praho.customers import identifiers
 from praho.customers.models import (
+    MAX_PAYMENT_TERMS_DAYS,
+    PAYMENT_TERMS_MESSAGE,
     Address,
     Customer,
     CustomerKind,
@@ -26,6 +28,31 @@ from praho.customers.models import (
     TaxProfile,
     ViesStatus,
 )
+
+# The longest text taken at input. Where a value goes into e-Factura, the CIUS-RO limit (the
+# columns may be wider, and longer values stored before stay readable): a name is BT-44
+# (BR-RO-L203), a city BT-52 (BR-RO-L0502). Raw identifiers may carry spaces and a prefix.
+MAX_NAME = 200
+MAX_CITY = 50
+IDENTITY_TEXT_LIMITS = {
+    "name": MAX_NAME,
+    "trade_name": MAX_NAME,
+    "tax_id": 64,
+    "trade_register_number": 64,
+    "iban": 64,
+    "email": 254,
+    "phone": 32,
+}
+ADDRESS_TEXT_LIMITS = {"street": 255, "city": MAX_CITY, "postal_code": 16, "county": 64, "country": 8}
+MAX_EMAIL = 254
+
+# What decides how a customer is invoiced: the VAT treatment (billing.vat.buyer_facts reads the
+# kind, country and tax identifier; the profile says VAT payer and VAT on cash basis), the
+# currency and due date of every invoice, and where the buyer is (an address's country). Staff
+# change these; a customer's users request a change (change_requests.py) that staff approve.
+STAFF_ONLY_IDENTITY = ("kind", "country", "tax_id")
+STAFF_ONLY_PROFILE = ("vat_payer", "vat_on_cash_basis", "currency", "payment_terms_days")
+STAFF_ONLY_FIELDS = (*STAFF_ONLY_IDENTITY, *STAFF_ONLY_PROFILE)
 
 PROFILE_FIELDS = (
     "vat_payer",
@@ -37,11 +64,19 @@ PROFILE_FIELDS = (
 )
 
 
+def _refuse_staff_only(errors: FieldErrors, fields: list[str]) -> None:
+    """Each field a customer's user tried to change is refused, whatever else was wrong with it."""
+    message = _("Only staff can change this: it decides how you are invoiced. Request a change instead.")
+    for field in fields:
+        errors.by_field[field] = [ValidationError(message, code="staff_only")]
+
+
 def _customer_link(customer: Customer) -> str:
     return reverse("customers:detail", args=[customer.pk])
 
 
 def _check_country(country: str) -> str:
+    """An assigned ISO 3166-1 alpha-2 code, upper case; "XX" has two letters but is no country."""
     country = (country or "").strip().upper()
     if len(country) != 2 or not country.isalpha():
         raise ValidationError(
@@ -50,6 +85,11 @@ def _check_country(country: str) -> str:
                     _("Enter a two-letter ISO 3166-1 country code, e.g. RO."), code="invalid"
                 )
             }
+        )
+    if not is_country(country):
+        message = _("%(code)s is not a country code: enter an ISO 3166-1 code such as RO.")
+        raise ValidationError(
+            {"country": ValidationError(message, code="invalid_choice", params={"code": country})}
         )
     return country
 
@@ -81,15 +121,17 @@ ADDRESS_FIELDS = ("street", "city", "postal_code", "county", "country")
 
 
 def _clean_address(address: dict[str, str]) -> dict[str, str]:
-    cleaned = {key: (address.get(key) or "").strip() for key in ADDRESS_FIELDS}
-    cleaned["country"] = cleaned["country"].upper()
     errors = FieldErrors()
+    cleaned = {
+        key: check_text(errors, key, address.get(key) or "", max_length=limit)
+        for key, limit in ADDRESS_TEXT_LIMITS.items()
+    }
     for key in ("street", "city", "country"):
-        if not cleaned[key]:
-            errors.by_field.setdefault(key, []).append(
-                ValidationError(_("This field is required."), code="required")
-            )
-    if cleaned["country"] == "RO":
+        if not cleaned[key] and key not in errors.by_field:
+            errors.add(key, _("This field is required."), "required")
+    if cleaned["country"] and "country" not in errors.by_field:
+        cleaned["country"] = errors.check(lambda: _check_country(cleaned["country"])) or cleaned["country"]
+    if cleaned["country"] == "RO" and not {"county", "city"} & set(errors.by_field):
         errors.check(
             lambda: identifiers.check_romanian_address(
                 **{k: cleaned[k] for k in ("country", "county", "city")}
@@ -113,37 +155,45 @@ IDENTITY_FIELDS = (
 
 
 def _clean_identity(errors: FieldErrors, values: dict[str, Any]) -> dict[str, str]:
-    """Checked and normalised identity fields; errors are collected, not raised."""
+    """Checked and normalised identity fields; errors are collected, not raised.
+
+    Text is checked first (no control characters, no line breaks, IDENTITY_TEXT_LIMITS); a
+    field refused there is not read further.
+    """
+    text = {
+        field: check_text(errors, field, str(values.get(field) or ""), max_length=limit)
+        for field, limit in IDENTITY_TEXT_LIMITS.items()
+    }
+
+    def normalized(field: str, normalize: Any) -> str:
+        if field in errors.by_field:
+            return ""
+        return errors.check(lambda: normalize(text[field])) or ""
+
     kind = values.get("kind") or ""
     if kind not in CustomerKind.values:
         errors.by_field["kind"] = [ValidationError(_("Choose company or individual."), code="invalid_choice")]
-    name = (values.get("name") or "").strip()
-    if not name:
-        errors.by_field["name"] = [ValidationError(_("This field is required."), code="required")]
+    if not text["name"] and "name" not in errors.by_field:
+        errors.add("name", _("This field is required."), "required")
     country = errors.check(lambda: _check_country(values.get("country") or "")) or ""
     tax_id = ""
     if country and kind in CustomerKind.values:
-        tax_id = (
-            errors.check(
-                lambda: identifiers.normalize_tax_id(
-                    kind=kind, country=country, value=values.get("tax_id") or ""
-                )
-            )
-            or ""
+        tax_id = normalized(
+            "tax_id", lambda value: identifiers.normalize_tax_id(kind=kind, country=country, value=value)
         )
-    register = (values.get("trade_register_number") or "").strip()
+    register = text["trade_register_number"]
     if register and country == "RO":
-        register = errors.check(lambda: identifiers.normalize_trade_register(register)) or ""
+        register = normalized("trade_register_number", identifiers.normalize_trade_register)
     return {
         "kind": kind,
-        "name": name,
-        "trade_name": (values.get("trade_name") or "").strip(),
+        "name": text["name"],
+        "trade_name": text["trade_name"],
         "country": country,
         "tax_id": tax_id,
         "trade_register_number": register,
-        "iban": errors.check(lambda: identifiers.normalize_iban(values.get("iban") or "")) or "",
-        "email": errors.check(lambda: _clean_email(values.get("email") or "")) or "",
-        "phone": errors.check(lambda: identifiers.normalize_phone(values.get("phone") or "")) or "",
+        "iban": normalized("iban", identifiers.normalize_iban),
+        "email": normalized("email", _clean_email),
+        "phone": normalized("phone", identifiers.normalize_phone),
     }
 
 
@@ -180,6 +230,7 @@ def create_customer(
     profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
     errors = FieldErrors()
     identity = _clean_identity(errors, values)
+    profile = _clean_profile(errors, profile)
     clean_address = errors.check(lambda: _clean_address(address), prefix="address.") if address else None
     errors.raise_if_any()
 
@@ -209,16 +260,32 @@ def create_customer(
 
 
 def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Customer:
-    """Change identity fields; the audit event lists each changed field with its old and new value."""
+    """Change identity fields; the audit event lists each changed field with its old and new value.
+
+    A customer's user may not change STAFF_ONLY_IDENTITY (code "staff_only").
+    """
     unknown = set(changes) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
     errors = FieldErrors()
     merged = {field: getattr(customer, field) for field in IDENTITY_FIELDS} | changes
     identity = _clean_identity(errors, merged)
+    if not actor.is_staff:
+        # The current value sent again (as read, in any spelling) is no change.
+        tried = [
+            field
+            for field in STAFF_ONLY_IDENTITY
+            if field in changes and (field in errors.by_field or identity[field] != getattr(customer, field))
+        ]
+        if tried:
+            # The rest is checked as it would be saved: without the refused values and what they imply.
+            errors = FieldErrors()
+            kept = {field: getattr(customer, field) for field in STAFF_ONLY_IDENTITY}
+            _clean_identity(errors, merged | kept)
+            _refuse_staff_only(errors, tried)
     errors.raise_if_any()
     with transaction.atomic():
-        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         changed = {f: [getattr(locked, f), v] for f, v in identity.items() if getattr(locked, f) != v}
         if not changed:
             return locked
@@ -266,10 +333,50 @@ def change_customer(
     return customer
 
 
+def check_changes(
+    *, actor: User, customer: Customer, address: dict[str, str] | None = None, **values: Any
+) -> dict[str, Any]:
+    """What change_customer would change, checked and normalised as it would save it, keeping
+    only what differs from the current values ("address": the whole billing address); saves
+    nothing. Errors are keyed as change_customer's; a tax identifier another customer has is
+    refused as for `actor`. Change requests check what a customer asks for with it.
+    """
+    identity = {field: values.pop(field) for field in IDENTITY_FIELDS if field in values}
+    profile = {field: values.pop(field) for field in PROFILE_FIELDS if field in values}
+    if values:
+        raise TypeError(f"Unknown customer fields: {sorted(values)}")
+    errors = FieldErrors()
+    current = {field: getattr(customer, field) for field in IDENTITY_FIELDS}
+    cleaned = _clean_identity(errors, current | identity)
+    changes: dict[str, Any] = {
+        field: cleaned[field] for field in identity if cleaned[field] != current[field]
+    }
+    profile = _clean_profile(errors, profile)
+    before = current_profile(customer)
+    errors.check(lambda: _new_profile_version(customer, actor=actor, values=profile))
+    changes |= {field: value for field, value in profile.items() if getattr(before, field) != value}
+    if address is not None:
+        billing = customer.addresses.filter(is_billing=True).order_by("pk").first()
+        old = {field: getattr(billing, field) for field in ADDRESS_FIELDS} if billing else {}
+        new = errors.check(lambda: _clean_address(old | address), prefix="address.")
+        if new is not None and new != old:
+            changes["address"] = new
+    errors.raise_if_any()
+    if "tax_id" in changes:
+        _check_unique_tax_id(changes["tax_id"], actor=actor, exclude=customer)
+    return changes
+
+
 def save_address(
     *, actor: User, customer: Customer, values: dict[str, str], address: Address | None = None
 ) -> Address:
-    """Add an address, or change one; errors are keyed by the address field."""
+    """Add an address, or change one; errors are keyed by the address field.
+
+    A customer's user may not change an address's country and adds addresses in the customer's
+    country only (code "staff_only"): the billing address's country is the buyer's on invoices.
+    """
+    if not actor.is_staff:
+        _refuse_other_country(customer, values, address)
     cleaned = _clean_address(values)
     with transaction.atomic():
         if address is None:
@@ -292,6 +399,22 @@ def save_address(
     return address
 
 
+def _refuse_other_country(customer: Customer, values: dict[str, str], address: Address | None) -> None:
+    country = (values.get("country") or "").strip().upper()
+    if address is not None:
+        if country != address.country:
+            errors = FieldErrors()
+            _refuse_staff_only(errors, ["country"])
+            errors.raise_if_any()
+    elif country != customer.country:
+        message = _(
+            "An address you add is in your country (%(country)s); to add one elsewhere, request a change."
+        )
+        raise ValidationError(
+            {"country": ValidationError(message, code="staff_only", params={"country": customer.country})}
+        )
+
+
 def delete_address(*, actor: User, address: Address) -> None:
     """Remove an address; the billing address goes only when another takes its place."""
     with transaction.atomic():
@@ -309,6 +432,24 @@ def delete_address(*, actor: User, address: Address) -> None:
         )
 
 
+def _clean_profile(errors: FieldErrors, values: dict[str, Any]) -> dict[str, Any]:
+    """Profile values with their text checked; the model checks choices and bounds."""
+    cleaned = dict(values)
+    if "invoice_email" in cleaned:
+        cleaned["invoice_email"] = check_text(
+            errors, "invoice_email", str(cleaned["invoice_email"] or ""), max_length=MAX_EMAIL
+        )
+    return cleaned
+
+
+def _check_payment_terms(days: Any) -> None:
+    """0..MAX_PAYMENT_TERMS_DAYS, with one message for staff and customers (the model checks the type)."""
+    if isinstance(days, int) and not 0 <= days <= MAX_PAYMENT_TERMS_DAYS:
+        raise ValidationError(
+            {"payment_terms_days": ValidationError(str(PAYMENT_TERMS_MESSAGE), code="max_value")}
+        )
+
+
 def _profile_defaults(country: str) -> dict[str, Any]:
     return {
         "currency": "RON" if country == "RO" else "EUR" if country in EU_MEMBER_STATES else "USD",
@@ -316,7 +457,8 @@ def _profile_defaults(country: str) -> dict[str, Any]:
     }
 
 
-def _add_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
+def _new_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
+    """The next version with `values` over the current one, checked but not saved."""
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
@@ -330,7 +472,13 @@ def _add_profile_version(customer: Customer, *, actor: User | None, values: dict
     )
     for field, value in values.items():
         setattr(profile, field, value)
+    _check_payment_terms(profile.payment_terms_days)
     profile.full_clean(exclude=["customer", "created_by"])
+    return profile
+
+
+def _add_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
+    profile = _new_profile_version(customer, actor=actor, values=values)
     profile.save()
     return profile
 
@@ -345,10 +493,21 @@ def current_profile(customer: Customer) -> TaxProfile:
 def change_tax_profile(*, actor: User, customer: Customer, **changes: Any) -> TaxProfile:
     """Record new tax/billing data as a new version; earlier versions stay as they were.
 
+    A customer's user may change the invoice email and document language only; the rest
+    (STAFF_ONLY_PROFILE) is refused with the code "staff_only".
+
     Returns the current version (unchanged when nothing differs).
     """
+    errors = FieldErrors()
+    changes = _clean_profile(errors, changes)
+    if not actor.is_staff:
+        before = current_profile(customer)
+        _refuse_staff_only(
+            errors, [f for f in STAFF_ONLY_PROFILE if f in changes and changes[f] != getattr(before, f)]
+        )
+    errors.raise_if_any()
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         before = current_profile(customer)
         changed = {field: value for field, value in changes.items() if getattr(before, field) != value}
         if not changed:

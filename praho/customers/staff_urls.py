@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praho.customers import staff_views
+from praho.customers import change_request_views, staff_views
 
 urlpatterns = [
     path("", staff_views.customer_list, name="list"),
@@ -10,6 +10,21 @@ urlpatterns = [
     path("new/", staff_views.customer_create, name="create"),
     path("new/anaf/", staff_views.anaf_prefill, name="anaf-prefill"),
     path("deleted/", staff_views.deleted_list, name="deleted"),
+    path("changes/", change_request_views.staff_list, name="change-requests"),
+    path("changes/<int:request_id>/", change_request_views.staff_review, name="change-request"),
+    path(
+        "changes/<int:request_id>/approve/",
+        change_request_views.staff_decide,
+        {"decision": "approve"},
+        name="change-request-approve",
+    ),
+    path(
+        "changes/<int:request_id>/reject/",
+        change_request_views.staff_decide,
+        {"decision": "reject"},
+        name="change-request-reject",
+    ),
+    path("changes/<int:request_id>/lookup/", change_request_views.staff_lookup, name="change-request-lookup"),
     path("<int:customer_id>/", staff_views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", staff_views.customer_edit, name="edit"),
     path("<int:customer_id>/profile/", staff_views.profile_edit, name="profile-edit"),

@@ -35,7 +35,7 @@ from praho.customers.forms import (
 )
 from praho.customers.gateways import GatewayError
 from praho.customers.identifiers import ROMANIAN_COUNTIES
-from praho.customers.models import Customer, CustomerKind, TaxProfile
+from praho.customers.models import ChangeRequestStatus, Customer, CustomerKind, TaxProfile
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = selectors.SEARCH_LIMIT
@@ -261,6 +261,7 @@ def customer_detail(request: AuthenticatedHttpRequest, customer_id: int) -> Http
             (address, ROMANIAN_COUNTIES.get(address.county, address.county)) for address in addresses
         ],
         "vies_applies": lookups.vies_applies(customer),
+        "pending_change": customer.change_requests.filter(status=ChangeRequestStatus.PENDING).first(),
     }
     return render(request, TEMPLATES + "detail.html", context)
 

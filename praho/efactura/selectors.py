@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from praho.billing.models import Document, DocumentLine
+from praho.billing.models import Document, DocumentLine, VatSubtotal
 
 
 def with_xml_data(documents: QuerySet[Document]) -> QuerySet[Document]:
-    """The documents with their seller and buyer profile versions, credited invoice and lines
-    (two queries in all)."""
+    """The documents with their seller and buyer profile versions, credited invoice, lines and VAT
+    breakdown (three queries in all)."""
     return documents.select_related("seller", "customer_profile", "credited_document").prefetch_related(
         # By position: the lines' default ordering would join the document only to sort by its date.
-        Prefetch("lines", queryset=DocumentLine.objects.order_by("position"))
+        Prefetch("lines", queryset=DocumentLine.objects.order_by("position")),
+        Prefetch("vat_subtotals", queryset=VatSubtotal.objects.order_by("category", "-rate")),
     )
 
 

@@ -11,9 +11,12 @@ Where billing's data meets the rules (EN 16931 as ANAF applies it, with the RO r
 - An invoice is an Invoice (380) with its due date and a credit transfer (30) to the seller's
   IBAN; a credit note is a CreditNote (381) with positive amounts, referring to the invoice it
   corrects (BT-25/26), with payment terms saying how it is settled (BR-CO-25).
-- VAT breakdown per category and rate, recomputed from the frozen lines by billing's own
-  rules (praho.billing.totals), under the stored VAT total; in a currency other than RON a
-  second TaxTotal gives the stored VAT in RON (BT-6 RON, BT-111).
+- VAT breakdown per category and rate as stored at issue (billing.models.breakdown: a credit
+  note's is its exact share of the invoice's), under the stored VAT total; in a currency other
+  than RON a second TaxTotal gives the stored VAT in RON (BT-6 RON, BT-111).
+- Notes (BT-22): the legal mentions, then the document's own notes, in pieces of 300 characters.
+- VAT on a cash basis is due when paid: BT-8 "432", never a tax point date (BT-7, which BR-CO-03
+  excludes beside it); the date of the supply then goes to BT-72 (actual delivery date).
 - Exempt (E), reverse charge (AE), outside the scope (O), intra-community (K) and export (G)
   breakdowns state the reason: the lines' VATEX code when it is on the list and their reason
   text (at most 100 characters; the full legal mention is a note).
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -97,9 +101,9 @@ def document_xml(document: Document) -> bytes:
 
     ValidationError when the document is not an issued invoice or credit note, or when what it
     froze at issue cannot be expressed under CIUS-RO (each message names the field and rule).
-    Reads the document's lines, seller and credited invoice: select_related("seller",
-    "customer_profile", "credited_document") and prefetch_related("lines") make it query-free
-    (praho.efactura.selectors).
+    Reads the document's lines, VAT breakdown, seller and credited invoice: select_related("seller",
+    "customer_profile", "credited_document") and prefetch_related("lines", "vat_subtotals") make
+    it query-free (praho.efactura.selectors).
     """
     _refuse_unless_issued(document)
     kind = _KINDS[DocumentType(document.document_type)]
@@ -116,7 +120,7 @@ def document_xml(document: Document) -> bytes:
         _billing_reference(document),
         supplier(seller_of(document), outside_scope=outside_scope),
         customer(document, categories),
-        delivery(document, categories),
+        delivery(document, categories, supplied_on=_supply_date(document)),
         *_payment(document),
         *_tax_totals(document, lines),
         _monetary_total(document),
@@ -142,13 +146,14 @@ def _refuse_unless_issued(document: Document) -> None:
 
 def _header(document: Document, kind: _Kind) -> list[Element | None]:
     """BT-24, BT-1, BT-2, BT-9, BT-3, BT-22, BT-7, BT-5 and BT-6, in each root's XSD order."""
+    cash_basis = _on_cash_basis(document)
     tax_point = (
         cbc("TaxPointDate", day(document.tax_point_date))
-        if document.tax_point_date and document.tax_point_date != document.issue_date
+        if document.tax_point_date and document.tax_point_date != document.issue_date and not cash_basis
         else None
     )
     type_code = cbc(kind.type_code_tag, kind.type_code)
-    notes = _notes(document.mentions)
+    notes = _notes([*document.mentions, *([document.notes] if document.notes.strip() else [])])
     if document.document_type == DocumentType.INVOICE:
         dated: list[Element | None] = [
             cbc("DueDate", day(document.due_date)),
@@ -165,17 +170,25 @@ def _header(document: Document, kind: _Kind) -> list[Element | None]:
         *dated,
         cbc("DocumentCurrencyCode", document.currency),
         cbc("TaxCurrencyCode", codes.TAX_CURRENCY) if _in_foreign_currency(document) else None,
-        _cash_basis_period(document, has_tax_point=tax_point is not None),
+        cac("InvoicePeriod", cbc("DescriptionCode", codes.TAX_POINT_PAID)) if cash_basis else None,
     ]
 
 
-def _cash_basis_period(document: Document, *, has_tax_point: bool) -> Element | None:
+def _on_cash_basis(document: Document) -> bool:
     """VAT on a cash basis (TVA la încasare) becomes due when paid: BT-8 "432" (paid to date), on
     the documents that printed that mention at issue. BT-7 and BT-8 exclude each other (BR-CO-03)."""
-    cash_basis = any(str(mention).startswith(codes.CASH_BASIS_MENTION) for mention in document.mentions)
-    if not cash_basis or has_tax_point:
-        return None
-    return cac("InvoicePeriod", cbc("DescriptionCode", codes.TAX_POINT_PAID))
+    return any(str(mention).startswith(codes.CASH_BASIS_MENTION) for mention in document.mentions)
+
+
+def _supply_date(document: Document) -> date | None:
+    """BT-72, the actual delivery date: a cash-basis document's tax point date, which BT-7 cannot carry."""
+    if (
+        _on_cash_basis(document)
+        and document.tax_point_date
+        and document.tax_point_date != document.issue_date
+    ):
+        return document.tax_point_date
+    return None
 
 
 def _in_foreign_currency(document: Document) -> bool:
@@ -183,8 +196,8 @@ def _in_foreign_currency(document: Document) -> bool:
 
 
 def _notes(mentions: Iterable[Any]) -> list[Element]:
-    """The legal mentions as notes (BT-22): at most 300 characters each (longer ones continue in
-    the next note), at most 20 notes (BR-RO-L302, BR-RO-A020)."""
+    """The legal mentions and the document's notes as notes (BT-22): at most 300 characters each
+    (longer ones continue in the next note), at most 20 notes (BR-RO-L302, BR-RO-A020)."""
     pieces = [piece for mention in mentions for piece in codes.split_text(str(mention), codes.MAX_NOTE)]
     if len(pieces) > codes.MAX_NOTES:
         raise ValidationError(
@@ -244,10 +257,19 @@ def _payment(document: Document) -> list[Element]:
 
 def _tax_totals(document: Document, lines: Sequence[DocumentLine]) -> list[Element | None]:
     """BG-23 and BT-110 in the document's currency; BT-111 in RON when that is another currency."""
-    breakdown = totals.compute_totals(
-        totals.LineInput(line.quantity, line.unit_price, line.vat_category, line.vat_rate, line.discount)
-        for line in lines
-    ).vat_breakdown
+    breakdown = [
+        totals.VatGroup(row.category, row.rate.quantize(CENT), row.taxable_amount, row.vat_amount)
+        for row in sorted(document.vat_subtotals.all(), key=lambda row: (row.category, -row.rate))
+    ]
+    if not breakdown:
+        raise ValidationError(
+            {
+                "vat_subtotals": ValidationError(
+                    _("%(document)s has no stored VAT breakdown.") % {"document": document},
+                    code="no_breakdown",
+                )
+            }
+        )
     currency = document.currency
     main = cac(
         "TaxTotal",

@@ -3,6 +3,8 @@ the seller's profile version and the buyer's snapshot frozen at issue."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -162,11 +164,12 @@ def _buyer_vat_number(document: Document, tax_id: str, country: str) -> str:
     return ""
 
 
-def delivery(document: Document, categories: set[str]) -> Element | None:
+def delivery(document: Document, categories: set[str], *, supplied_on: date | None = None) -> Element | None:
     """An intra-community supply (K) states when and where it was delivered (BR-IC-11/12): on the
-    tax point (else issue) date, to the buyer's address, whose region CIUS-RO requires (BR-RO-211)."""
+    tax point (else issue) date, to the buyer's address, whose region CIUS-RO requires (BR-RO-211).
+    Otherwise only `supplied_on` (BT-72), when the date of the supply must be stated apart."""
     if codes.INTRA_COMMUNITY not in categories:
-        return None
+        return cac("Delivery", cbc("ActualDeliveryDate", day(supplied_on))) if supplied_on else None
     buyer = _buyer(document)
     if not buyer.get("county", "").strip():
         raise ValidationError(

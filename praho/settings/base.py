@@ -214,8 +214,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # "currency" is every currency on documents, the currencies with a rate on exchange rates.
+    # Several serializers share a field name ("status", "currency") with different choice sets;
+    # each set keeps its own name: every currency on documents, those with a rate on exchange rates.
     "ENUM_NAME_OVERRIDES": {
+        "ChangeRequestStatusEnum": "praho.customers.models.ChangeRequestStatus",
         "CurrencyEnum": "praho.core.money.Currency",
         "ForeignCurrencyEnum": "praho.billing.models.fx.FOREIGN_CURRENCIES",
     },
@@ -296,9 +298,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Staff hear each morning of documents ANAF has not accepted by their deadline (once each);
     # 06:00 UTC is 08:00 or 09:00 in Bucharest. The task lives in praho.efactura.watch.
     "efactura.notify_overdue": {"task": "efactura.notify_overdue", "schedule": crontab(minute="0", hour="6")},
+    # The audit chain's head, anchored outside the table so that a deleted tail is noticed.
+    "audit.write_checkpoint": {"task": "audit.write_checkpoint", "schedule": crontab(minute="*/5")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.watch",)
+
+# EU distance sales are warned of from this share of the €10,000 OSS threshold (praho.billing.oss).
+BILLING_OSS_WARNING_SHARE = float(env_str("BILLING_OSS_WARNING_SHARE", "0.8"))
+
+# The audit chain's head is appended here every 5 minutes (praho.audit.checkpoints): in
+# production a path the database's owner cannot rewrite (another host's mount, chattr +a).
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))
 
 # --- Logging: every line carries the request ID ---
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -362,6 +373,14 @@ BILLING_AUTO_APPLY_CREDIT = env_bool("BILLING_AUTO_APPLY_CREDIT", False)
 # A payment recorded on a proforma converts it into an invoice (issued the day the payment
 # is recorded) and pays that. Off: payments on proformas are refused; staff convert first.
 BILLING_CONVERT_PAID_PROFORMAS = env_bool("BILLING_CONVERT_PAID_PROFORMAS", True)
+
+# --- Billing: PDFs (praho/billing/pdf_archive.py) ---
+# Render and store an invoice's or credit note's PDF in a task once it is issued. Off: each one
+# is rendered and stored on its first download or email instead.
+BILLING_STORE_PDF_ON_ISSUE = env_bool("BILLING_STORE_PDF_ON_ISSUE", True)
+# How many PDFs one user may have rendered (drafts, and documents whose PDF is not stored yet),
+# as DRF writes rates: "10/min", "100/hour". Serving a stored PDF does not count.
+BILLING_PDF_RENDER_RATE = env_str("BILLING_PDF_RENDER_RATE", "10/min")
 
 # Covering indexes (INCLUDE) exist on PostgreSQL only; SQLite builds the same index without the
 # extra columns, which is all the embedded database needs.

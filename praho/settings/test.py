@@ -1,5 +1,9 @@
 """Tests: fast hashing, mail in memory, English, SQLite unless DATABASE_URL."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from praho.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -43,3 +47,10 @@ EFACTURA_RETRY_BACKOFF_SECONDS = 0.01
 EFACTURA_REMOTE_VALIDATION_URL = "http://127.0.0.1:9"
 # Issuing does not submit to ANAF in tests (tasks run eagerly); efactura's tests turn it on.
 EFACTURA_SUBMIT_ON_ISSUE = False
+# Nor render its PDF (eager tasks would render one for every document a test issues and commits);
+# the PDF archive's tests turn it on. A PDF is still stored on its first download.
+BILLING_STORE_PDF_ON_ISSUE = False
+# Audit checkpoints go to a file of this test process, never the repository's var/.
+AUDIT_CHECKPOINT_FILE = str(
+    Path(tempfile.gettempdir()) / f"praho-test-{os.getpid()}" / "audit-checkpoints.jsonl"
+)

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from praho.audit.integrity import CONTENT_CHANGED, LINK_BROKEN, verify_chain
+from praho.audit.integrity import CONTENT_CHANGED, LINK_BROKEN, UNLINKED, ChainReport, verify_chain
 from praho.audit.models import GENESIS_HASH, AppendOnlyError, AuditEvent
 from praho.audit.services import record_event
+from praho.core.transactions import service_transaction
 
 on_sqlite = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="raw tampering needs a database without the trigger"
@@ -192,3 +193,125 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert errors == []
     assert (report.intact, report.checked) == (True, 100)
     assert AuditEvent.objects.values("prev_hash").distinct().count() == 100
+
+
+# --- Events of a service transaction are linked at its end (docs/decisions/0006) -------------
+
+
+def test_a_services_events_are_linked_when_it_ends_in_the_order_they_were_written(carol):
+    seen_inside = []
+
+    @service_transaction
+    def action():
+        events = _three_events(carol)
+        seen_inside.extend((event.seq, event.hash) for event in events)
+        return events
+
+    before = record_event("test.before", actor=carol)
+    first, second, third = action()
+
+    assert seen_inside == [(None, None)] * 3  # written at once, linked last
+    assert [e.seq for e in (before, first, second, third)] == [
+        before.seq,
+        *range(before.seq + 1, before.seq + 4),
+    ]
+    assert (first.prev_hash, second.prev_hash, third.prev_hash) == (before.hash, first.hash, second.hash)
+    stored = AuditEvent.objects.get(pk=third.pk)
+    assert (stored.seq, stored.prev_hash, stored.hash) == (third.seq, second.hash, third.hash)
+    assert verify_chain().intact
+
+
+def test_an_event_written_in_a_rolled_back_savepoint_leaves_no_gap_in_the_chain(carol):
+    @service_transaction
+    def action():
+        record_event("test.kept", actor=carol)
+        try:
+            with transaction.atomic():
+                record_event("test.undone", actor=carol)
+                raise ValueError
+        except ValueError:
+            pass
+        record_event("test.kept_too", actor=carol)
+
+    action()
+
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "test.kept",
+        "test.kept_too",
+    ]
+    assert verify_chain() == ChainReport(checked=2)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_event_written_earlier_by_a_service_that_ends_later_comes_later_in_the_chain():
+    from django.db import connections
+
+    written, committed = threading.Event(), threading.Event()
+
+    @service_transaction
+    def slow_action():
+        record_event("test.written_first")
+        written.set()
+        assert committed.wait(10)  # another writer commits meanwhile
+
+    def other_writer():
+        assert written.wait(10)
+        with transaction.atomic():
+            record_event("test.committed_first")
+        committed.set()
+        connections.close_all()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    slow_action()
+    writer.join(10)
+
+    by_id = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    by_chain = list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    assert by_id == ["test.written_first", "test.committed_first"]
+    assert by_chain == ["test.committed_first", "test.written_first"]
+    assert verify_chain() == ChainReport(checked=2)
+
+
+@on_sqlite
+def test_audit_verify_reports_an_event_stored_without_its_links(carol):
+    _three_events(carol)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (created_at, actor_repr, action, object_type, object_id, "
+            "object_repr, data, user_agent, request_id, prev_hash) "
+            "VALUES ('2026-01-01 00:00:00', '', 'test.smuggled', '', '', '', '{}', '', '', '')"
+        )
+        smuggled = cursor.lastrowid
+
+    report = verify_chain()
+
+    assert (report.intact, report.broken_id, report.reason) == (False, smuggled, UNLINKED)
+
+
+@on_postgresql
+def test_postgresql_lets_an_unlinked_event_be_linked_once_and_nothing_else(carol):
+    @service_transaction
+    def action():
+        event = record_event("test.event", actor=carol)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            # Changing what happened is refused even before the event is linked.
+            cursor.execute("UPDATE audit_auditevent SET action = 'test.forged' WHERE id = %s", [event.pk])
+        return event
+
+    event = action()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET hash = NULL WHERE id = %s", [event.pk])
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.action, stored.hash) == ("test.event", event.hash)
+    assert verify_chain().intact

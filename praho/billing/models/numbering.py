@@ -209,6 +209,9 @@ class SeriesCounter(models.Model):
     series = models.ForeignKey(DocumentSeries, on_delete=models.PROTECT, related_name="counters")
     year = models.PositiveSmallIntegerField(_("year"))
     last_number = models.PositiveIntegerField(_("last number"), default=0)
+    # The date of the document that took the last number: the next one may not be dated earlier,
+    # so that a series' numbers follow its documents' dates (checked under the counter's lock).
+    last_date = models.DateField(_("date of the last number"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("series counter")

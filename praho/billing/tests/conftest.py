@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from praho.billing.tests.fakes.bnr import FakeBnr
+from praho.customers.tests.conftest import fake_vies  # noqa: F401 (a fixture: VIES confirms reverse charge)
 
 GATEWAY_TIMEOUT_SECONDS = 0.5
 

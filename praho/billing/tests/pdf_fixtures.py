@@ -2,7 +2,8 @@
 
 A document is stored as a draft with its lines, then issued in one save that sets
 the number, the party snapshots, the totals and the status together (the ORM
-guard refuses changes to an issued invoice's fiscal fields afterwards).
+guard refuses changes to an issued invoice's fiscal fields afterwards). An issued
+invoice is posted to the ledger, as issuing does, so that it owes its total.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from praho.billing import ledger
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.totals import LineInput, compute_totals
 from praho.customers.models import Customer
@@ -174,4 +176,7 @@ def make_document(
         document.issued_at = timezone.now()
         document.status = DocumentStatus.ISSUED
     document.save()
+    if issued and document_type == DocumentType.INVOICE:
+        ledger.post_invoice(document)
+        document.refresh_from_db()
     return document

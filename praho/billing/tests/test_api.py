@@ -20,7 +20,8 @@ from praho.accounts.models import User
 from praho.audit.models import AuditEvent
 from praho.billing import fx
 from praho.billing.corrections import cancel_proforma
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentLine, LedgerTransaction, Payment
 from praho.customers.models import Customer
 

@@ -43,17 +43,21 @@ def invoices_in_every_state(billing_ready, bill_billing, carol_customer, dave_cu
         )
         return invoice
 
-    return {
-        "draft": draft(bill_billing, carol_customer),
-        "unpaid": issued(bill_billing, carol_customer),
-        "partially_paid": paid(issued(bill_billing, carol_customer), "21.00"),
-        "paid": paid(issued(bill_billing, carol_customer), "121.00"),
+    # Issued in date order, as a series' numbers follow its documents' dates.
+    february = {
         "overdue": issued(
             bill_billing, carol_customer, issue_date=dt.date(2026, 2, 2), due_date=dt.date(2026, 2, 16)
         ),
         "eur": issued(
             bill_billing, dave_customer, currency="EUR", issue_date=dt.date(2026, 2, 3), due_date=TODAY
         ),
+    }
+    return {
+        "draft": draft(bill_billing, carol_customer),
+        "unpaid": issued(bill_billing, carol_customer),
+        "partially_paid": paid(issued(bill_billing, carol_customer), "21.00"),
+        "paid": paid(issued(bill_billing, carol_customer), "121.00"),
+        **february,
     }
 
 

@@ -293,13 +293,13 @@ def test_the_balance_shows_receivable_credit_and_overdue_per_currency(
     billing_ready, bill_billing, carol_customer
 ):
     fx.set_manual_rate(actor=bill_billing, currency="EUR", on=dt.date(2026, 2, 2), rate="4.9750")
-    partly_paid = issued(bill_billing, carol_customer)  # 121.00 RON, due 24 March
-    pay(bill_billing, partly_paid, "21.00")
     issued(
         bill_billing, carol_customer, issue_date=dt.date(2026, 2, 2), due_date=dt.date(2026, 2, 16)
     )  # overdue
     overpaid = issued(bill_billing, carol_customer, currency="EUR", issue_date=dt.date(2026, 2, 2))
     pay(bill_billing, overpaid, "150.00")  # 29.00 EUR beyond the invoice: customer credit
+    partly_paid = issued(bill_billing, carol_customer)  # 121.00 RON, due 24 March
+    pay(bill_billing, partly_paid, "21.00")
 
     response = bearer(bill_billing).get(f"/api/v1/customers/{carol_customer.pk}/balance/")
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from praho.accounts.tests import html_audit
 from praho.accounts.tests.factories import UserFactory
 from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.ledger import Balance
 from praho.billing.models import Document, SellerProfile
 from praho.billing.payments import record_payment

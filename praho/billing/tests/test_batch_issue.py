@@ -12,7 +12,9 @@ from django.db.models import Sum
 from praho.audit.integrity import verify_chain
 from praho.audit.models import AuditEvent
 from praho.billing import fx
-from praho.billing.documents import create_document, issue_document, issue_documents
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
+from praho.billing.issuing_batch import issue_documents
 from praho.billing.models import Document, LedgerEntry, LedgerTransaction
 from praho.customers.services import create_customer
 
@@ -52,8 +54,9 @@ def frozen_day():
 
 
 @pytest.fixture
-def muster_gmbh(alice_admin):
-    """An EU business with a valid VAT number: reverse charge."""
+def muster_gmbh(alice_admin, fake_vies):
+    """An EU business with a VAT number VIES confirms: reverse charge."""
+    fake_vies.register("DE136695976")
     return create_customer(
         actor=alice_admin,
         kind="company",
@@ -254,9 +257,12 @@ def test_a_batch_runs_the_same_queries_for_3_and_10_invoices(
     # Savepoint and its release (the test's transaction is the outer one), lock the drafts,
     # seller, addresses, tax profiles, lines, VAT rate (one: both are Romanian companies),
     # counter lock and two updates, the documents' UPDATEs (one executemany), ledger
-    # transactions and entries, the invoices' stored amounts, the chain's last hash and the
-    # events; PostgreSQL also takes the chain's advisory lock (SQLite has one writer anyway).
-    with django_assert_num_queries(18 if connection.vendor == "postgresql" else 17):
+    # transactions and entries, the invoices' stored amounts, their VAT breakdowns (one INSERT), the
+    # events; then, linking them
+    # before commit: the unlinked events read back, the chain's last one and the links (one
+    # executemany). PostgreSQL also checks the deferred foreign keys (SET CONSTRAINTS) and takes
+    # the chain's advisory lock (SQLite has one writer anyway).
+    with django_assert_num_queries(22 if connection.vendor == "postgresql" else 20):
         issued = issue_documents(actor=bill_billing, documents=drafts)
 
     assert [d.number for d in issued] == [f"PRH-2026-{n:06d}" for n in range(2, count + 2)]

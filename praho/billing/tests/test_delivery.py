@@ -24,7 +24,8 @@ from django.test import override_settings
 from praho.audit.models import AuditEvent
 from praho.billing import delivery
 from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.models import DeliveryStatus, Document, DocumentDelivery
 from praho.billing.tasks import email_document
 from praho.customers.services import change_tax_profile, update_customer

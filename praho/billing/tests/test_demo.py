@@ -14,7 +14,8 @@ from django.db.models import Sum
 from praho.audit.models import AuditEvent
 from praho.billing import ledger, seller
 from praho.billing.demo import DEMO_SELLER, NOTE
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.ledger import PaymentStatus
 from praho.billing.models import (
     Document,

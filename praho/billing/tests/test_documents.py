@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
 from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document, issue_document, update_draft
+from praho.billing.documents import create_document, update_draft
+from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentLine
 from praho.customers.services import create_customer
 
@@ -205,8 +206,9 @@ def test_a_document_of_outside_scope_lines_only_is_accepted(
 
 
 def test_an_eu_business_with_a_vat_number_is_reverse_charged_with_the_mention(
-    billing_ready, frozen_day, alice_admin, bill_billing
+    billing_ready, frozen_day, alice_admin, bill_billing, fake_vies
 ):
+    fake_vies.register("DE136695976")
     customer = create_customer(
         actor=alice_admin,
         kind="company",
@@ -293,11 +295,12 @@ def test_credit_notes_never_exceed_what_was_invoiced(billing_ready, frozen_day, 
         (D("10.0000"), hosting.pk),
         (D("1.0000"), invoice.lines.get(position=2).pk),
     ]
-    # VAT is rounded once per document (BR-CO-17): 21.00 + 114.43 credited against 135.42 invoiced.
-    assert (partial.total + rest.total, invoice.total) == (D("780.31"), D("780.30"))
+    # The last credit note takes exactly what is left of the VAT: 21.00 + 114.42 of 135.42 invoiced
+    # (each rounded on its own would take 114.43, one cent more than was invoiced).
+    assert (partial.vat_total, rest.vat_total, invoice.vat_total) == (D("21.00"), D("114.42"), D("135.42"))
+    assert (partial.total + rest.total, invoice.total) == (D("780.30"), D("780.30"))
     assert _errors(credit_note, actor=bill_billing, invoice=invoice) == {
-        "lines.0.quantity": ["Between 0 and 0 of this line can still be credited."],
-        "lines.1.quantity": ["Between 0 and 0 of this line can still be credited."],
+        "lines": ["Invoice PRH-2026-000001 is credited in full already."]
     }
 
 

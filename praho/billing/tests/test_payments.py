@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from praho.audit.models import AuditEvent
 from praho.billing import ledger
 from praho.billing.corrections import cancel_proforma, convert_proforma
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.ledger import Balance, PaymentStatus
 from praho.billing.models import (
     Document,

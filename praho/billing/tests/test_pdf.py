@@ -16,7 +16,6 @@ import subprocess
 import time
 from decimal import Decimal
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 import weasyprint
@@ -35,6 +34,7 @@ from praho.billing.tests.pdf_fixtures import (
     make_romanian_customer,
     make_seller,
 )
+from praho.billing.tests.pdf_reading import nb, read
 from praho.customers.services import change_tax_profile
 
 D = Decimal
@@ -42,83 +42,6 @@ HOSTING = "Găzduire web „Business” — ianuarie, întreținere și șterger
 REVERSE_CHARGE = (
     "Taxare inversă / Reverse charge — art. 278(2) Codul fiscal; art. 44 and 196 of Directive 2006/112/EC"
 )
-
-
-def nb(text: str) -> str:
-    """Amounts print with a no-break space before the currency code (and between groups in bg)."""
-    return text.replace(" ", "\xa0")
-
-
-# --- reading the rendered HTML -----------------------------------------------------------
-
-_VOID = {"br", "meta", "img", "hr", "link", "input"}
-_BLOCKS = {"td", "th", "tr", "p", "div", "li", "h1", "h2", "table", "figcaption"}
-
-
-class _Reader(HTMLParser):
-    """Text per element class, and the cells of every table row by table class."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.by_class: dict[str, list[str]] = {}
-        self.rows: dict[str, list[list[str]]] = {}
-        self._open: list[tuple[str, list[str], list[str]]] = []  # (tag, classes, pieces)
-        self._tables: list[str] = []
-        self._cells: list[str] | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self._text("\x00")
-        if tag in _VOID:
-            return
-        if tag in _BLOCKS:
-            self._text(" ")  # adjacent cells and blocks read as separate words
-        classes = (dict(attrs).get("class") or "").split()
-        self._open.append((tag, classes, []))
-        if tag == "table":
-            self._tables.append(" ".join(classes))
-        elif tag == "tr":
-            self._cells = []
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID:
-            return
-        open_tag, classes, pieces = self._open.pop()
-        assert open_tag == tag, (open_tag, tag)
-        for css_class in classes:
-            self.by_class.setdefault(css_class, []).append(_clean("".join(pieces)))
-        if tag == "table":
-            self._tables.pop()
-        elif tag == "tr" and self._cells is not None:
-            self.rows.setdefault(self._tables[-1], []).append(self._cells)
-            self._cells = None
-        elif tag in ("td", "th") and self._cell is not None and self._cells is not None:
-            self._cells.append(_clean("".join(self._cell)))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        self._text(data)
-
-    def _text(self, data: str) -> None:
-        for _tag, _classes, pieces in self._open:
-            pieces.append(data)
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def _clean(text: str) -> str:
-    # Collapse source whitespace but keep no-break spaces; <br> becomes a newline.
-    return re.sub(r" ?\x00 ?", "\n", re.sub(r"[ \t\r\n]+", " ", text).strip())
-
-
-def read(html: str) -> _Reader:
-    reader = _Reader()
-    reader.feed(html)
-    reader.close()
-    return reader
 
 
 # --- reading the PDF's fonts -------------------------------------------------------------
@@ -341,8 +264,7 @@ def test_only_issued_eur_invoices_and_proformas_with_an_amount_carry_a_payment_q
         seller,
         document_type=DocumentType.CREDIT_NOTE,
         number="PRC-2026-000001",
-        lines=[line("VPS M", "-2", "50")],
-        vat_total_ron=D("-104.50"),
+        lines=[line("VPS M", "2", "50")],
     )
 
     assert pdf.epc_qr_svg(usd) is None
@@ -374,39 +296,6 @@ def test_a_reverse_charge_invoice_prints_its_mention_and_category(alice_admin, s
         "Customer Müller Webdienste GmbH Tax ID (CUI/VAT) DE136695976 "
         "Address Hauptstraße 5\n10115 Berlin\nGermany"
     )
-
-
-def test_a_credit_note_references_the_number_and_date_of_the_invoice_it_corrects(english_customer, seller):
-    invoice = _ron_invoice(english_customer, seller)
-    credit_note = make_document(
-        customer=english_customer,
-        seller=seller,
-        document_type=DocumentType.CREDIT_NOTE,
-        number="PRC-2026-000001",
-        issue_date=datetime.date(2026, 2, 3),
-        due_date=datetime.date(2026, 2, 3),
-        credited_document=invoice,
-        lines=[line("Storno: Găzduire web „Business” — ianuarie", "-1", "1000")],
-    )
-
-    html = pdf.render_document_html(credit_note)
-    page = read(html)
-
-    assert "<h1>Credit note</h1>" in html
-    assert page.by_class["credited"] == ["Corrects invoice PRH-2026-000001 of 15 Jan 2026"]
-    assert page.rows["facts"] == [
-        ["Number", "PRC-2026-000001"],
-        ["Issue date", "3 Feb 2026"],
-        ["Currency", "RON"],
-    ]
-    assert page.rows["totals"] == [
-        ["Total without VAT", nb("-1,000.00 RON")],
-        ["VAT", nb("-210.00 RON")],
-        ["Total", nb("-1,210.00 RON")],
-    ]
-    assert page.by_class["reference"] == ["PRC-2026-000001"]
-    assert "Amount due" not in html
-    assert len(pdf.layout_document(credit_note).pages) == 1
 
 
 def test_a_proforma_says_it_is_not_a_fiscal_document(romanian_customer, english_customer, seller):
@@ -572,6 +461,7 @@ def test_a_render_runs_no_collection_but_one_of_the_young_generations_at_its_end
 
 def test_a_render_leaves_a_collector_disabled_by_someone_else_disabled(english_customer, seller, collections):
     invoice = _eur_invoice(english_customer, seller)
+    collections.clear()  # those run while the invoice was made (and posted to the ledger)
     gc.disable()
     try:
         pdf.render_document_pdf(invoice)

@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from praho.audit.models import AuditEvent
-from praho.billing.documents import create_document, current_seller, issue_document
+from praho.billing.documents import create_document, current_seller
+from praho.billing.issuing import issue_document
 from praho.billing.models import SellerProfile
 from praho.billing.seller import newest_version, update_seller_profile, version_history
 

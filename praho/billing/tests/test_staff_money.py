@@ -20,7 +20,8 @@ from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
 from praho.billing import ledger
 from praho.billing.corrections import cancel_proforma
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.ledger import Balance
 from praho.billing.models import Document, ExchangeRate, LedgerTransaction, Payment, SellerProfile
 from praho.billing.payments import record_payment

@@ -380,10 +380,11 @@ def test_an_eu_business_with_a_valid_vat_number_is_reverse_charged(vat_rates, bu
     assert determine_treatment(seller=OSS_SELLER, buyer=buyer, on=FIRST_DAY_OF_21) == expected
 
 
-def test_a_vat_number_vies_has_not_checked_yet_is_enough(vat_rates):
+def test_a_vat_number_vies_has_not_confirmed_is_not_enough_for_reverse_charge(vat_rates):
+    # Issue 11, item 5: billing.buyer_vat asks VIES first; unconfirmed, the engine charges VAT.
     unchecked = BuyerFacts(kind="company", country="DE", tax_id="DE136695976", vies_status="unchecked")
 
-    assert determine_treatment(seller=SELLER, buyer=unchecked, on=FIRST_DAY_OF_21).category == "AE"
+    assert determine_treatment(seller=SELLER, buyer=unchecked, on=FIRST_DAY_OF_21) == _ro_vat("21")
 
 
 def test_in_romanian_the_reverse_charge_mention_is_the_romanian_words(vat_rates):

@@ -3,6 +3,7 @@
 {% load customers_area %}
 {% current_customer_area as area %}   area.customer, area.role, area.memberships, area.may_switch
 {% role_matrix as matrix %}           matrix.roles, matrix.rows (capability label, [allowed per role])
+{% for row in request|change_rows %}  row.label, row.before, row.after (a change request's values, shown)
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from praho.customers.current import CustomerArea, current_area
 from praho.customers.identifiers import ROMANIAN_COUNTIES
-from praho.customers.models import MembershipRole
+from praho.customers.models import ChangeRequest, CustomerKind, MembershipRole
 from praho.customers.roles import ROLE_CAPABILITIES, Capability
 
 register = template.Library()
@@ -49,3 +52,54 @@ def role_matrix() -> RoleMatrix:
 def county_name(code: str) -> str:
     """Show "RO-CJ" as "Cluj"; a county outside Romania is shown as it was entered."""
     return ROMANIAN_COUNTIES.get(code, code) if code else ""
+
+
+_CHANGE_LABELS = {
+    "kind": gettext_lazy("Kind"),
+    "country": gettext_lazy("Country"),
+    "tax_id": gettext_lazy("Tax identifier"),
+    "vat_payer": gettext_lazy("VAT payer"),
+    "vat_on_cash_basis": gettext_lazy("VAT on cash basis"),
+    "currency": gettext_lazy("Default currency"),
+    "payment_terms_days": gettext_lazy("Payment terms (days)"),
+    "address": gettext_lazy("Billing address"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    label: str
+    before: str
+    after: str
+
+
+def _shown(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field == "kind":
+        return str(CustomerKind(value).label) if value in CustomerKind.values else str(value)
+    if isinstance(value, dict):
+        county = county_name(value.get("county") or "")
+        parts = (
+            value.get("street"),
+            value.get("postal_code"),
+            value.get("city"),
+            county,
+            value.get("country"),
+        )
+        return ", ".join(str(part) for part in parts if part)
+    return str(value)
+
+
+@register.filter
+def change_rows(request: ChangeRequest) -> list[ChangeRow]:
+    """Each requested value beside the one it replaces, in the order of the form."""
+    return [
+        ChangeRow(
+            str(label), _shown(field, request.previous.get(field)), _shown(field, request.changes[field])
+        )
+        for field, label in _CHANGE_LABELS.items()
+        if field in request.changes
+    ]

@@ -633,26 +633,14 @@ def test_a_refused_address_in_a_patch_saves_nothing_of_the_rest(alice_admin, car
     assert (carol_customer.name, current_profile(carol_customer).version) == ("Carol Hosting SRL", 1)
 
 
-def test_a_patch_with_a_bad_cui_names_the_field(carol, carol_customer):
-    response = bearer(carol).patch(detail_url(carol_customer.pk), {"tax_id": "RO18547291"}, format="json")
+def test_a_patch_with_a_bad_cui_names_the_field(bill_billing, carol_customer):
+    response = bearer(bill_billing).patch(
+        detail_url(carol_customer.pk), {"tax_id": "RO18547291"}, format="json"
+    )
 
     assert error_of(response) == invalid({"tax_id": [CUI_CHECKSUM_MESSAGE]})
     carol_customer.refresh_from_db()
     assert carol_customer.tax_id == "RO18547290"
-
-
-def test_an_owner_is_not_told_which_customer_has_a_duplicate_cui(carol, carol_customer, dave_customer):
-    response = bearer(carol).patch(
-        detail_url(carol_customer.pk), {"tax_id": dave_customer.tax_id}, format="json"
-    )
-
-    message = "This tax identifier is already registered for another customer."
-    assert error_of(response) == {
-        "status": 400,
-        "code": "duplicate",
-        "message": message,
-        "fields": {"tax_id": [message]},
-    }
 
 
 def test_put_is_not_offered(alice_admin, carol_customer):
@@ -911,6 +899,22 @@ def test_the_schema_documents_the_customer_endpoints(client):
         "/api/v1/customers/{customer_id}/users/{membership_id}/": {
             "patch": {"200", "400", "401", "403", "404"},
             "delete": {"204", "400", "401", "403", "404"},
+        },
+        "/api/v1/customers/{customer_id}/change-requests/": {
+            "get": {"200", "401", "403", "404"},
+            "post": {"201", "400", "401", "403", "404"},
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/": {
+            "get": {"200", "401", "403", "404"}
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/cancel/": {
+            "post": {"200", "400", "401", "403", "404"}
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/approve/": {
+            "post": {"200", "400", "401", "403", "404"}
+        },
+        "/api/v1/customers/{customer_id}/change-requests/{request_id}/reject/": {
+            "post": {"200", "400", "401", "403", "404"}
         },
     }
     assert [p["name"] for p in paths["/api/v1/customers/"]["get"]["parameters"]] == [

@@ -238,15 +238,6 @@ def test_an_invalid_update_is_refused_whole(alice_admin):
     assert customer.name == "Exemplu Hosting SRL"
 
 
-def test_a_customer_user_taking_a_used_tax_id_is_not_told_whose_it_is(carol, carol_customer, dave_customer):
-    with pytest.raises(ValidationError) as failure:
-        update_customer(actor=carol, customer=carol_customer, tax_id=dave_customer.tax_id)
-
-    assert failure.value.message_dict == {
-        "tax_id": ["This tax identifier is already registered for another customer."]
-    }
-
-
 def test_addresses_are_added_changed_and_removed_with_audit(alice_admin):
     customer = create_customer(actor=alice_admin, **ROMANIAN_COMPANY)
     billing = customer.addresses.get()

@@ -18,8 +18,10 @@ from django.core.management import CommandError, call_command
 
 from praho.billing import seller
 from praho.billing.corrections import convert_proforma
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentType
+from praho.customers.models import Customer
 from praho.customers.services import change_customer, create_customer
 from praho.efactura import codes
 from praho.efactura.selectors import documents_numbered, with_xml_data
@@ -312,8 +314,15 @@ def test_a_three_rate_invoice_with_discounts_adds_up_by_rate(billing):
         ("S", "11.00", "100.00", "11.00", None, None),
     ]
     assert (invoice.net_total, invoice.vat_total, invoice.total) == (D("1559.89"), D("149.58"), D("1709.47"))
-    assert texts(root, "cac:TaxTotal/cbc:TaxAmount") == ["149.58", "650.99"]  # 149.58 USD x 4.3521
-    assert invoice.vat_total_ron == D("650.99")
+    # The VAT in RON is declared per rate (art. 319(20)) and BT-111 is their sum, as BT-110 is in USD:
+    # 138.58 x 4.3521 = 603.11 and 11.00 x 4.3521 = 47.87 (149.58 x 4.3521 in one go would be 650.99).
+    assert texts(root, "cac:TaxTotal/cbc:TaxAmount") == ["149.58", "650.98"]
+    assert invoice.vat_total_ron == D("650.98")
+    assert list(invoice.vat_subtotals.values_list("rate", "vat_amount", "vat_amount_ron")) == [
+        (D("0.00"), D("0.00"), D("0.00")),
+        (D("21.00"), D("138.58"), D("603.11")),
+        (D("11.00"), D("11.00"), D("47.87")),
+    ]
     assert [
         (allowance.findtext("cbc:Amount", namespaces=NS), allowance.findtext("cbc:BaseAmount", namespaces=NS))
         for allowance in root.findall("cac:InvoiceLine/cac:AllowanceCharge", NS)
@@ -388,15 +397,24 @@ def test_texts_longer_than_ciusro_allows_are_cut_between_words(billing):
     customer = create_customer(
         actor=billing.admin,
         kind="company",
-        name=("Societatea Comercială cu Nume Foarte Lung " * 7)[:255],
+        name="Societatea Comercială",
         country="FR",
         address={
-            "street": ("Rue de la République prolongée " * 9)[:255],
-            "city": "Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson-sur-Marne",
+            "street": "Rue de la République",
+            "city": "Saint-Rémy",
             "postal_code": "51290",
             "country": "FR",
         },
     )
+    # Longer than input takes now (customers.services.MAX_NAME, MAX_CITY): stored before the limits.
+    Customer.objects.filter(pk=customer.pk).update(
+        name=("Societatea Comercială cu Nume Foarte Lung " * 7)[:255]
+    )
+    customer.addresses.update(
+        street=("Rue de la République prolongée " * 9)[:255],
+        city="Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson-sur-Marne",
+    )
+    customer.refresh_from_db()
     billing.customers["long"] = customer
     described = line(("Serviciu " + words)[:500], "1", "H87", "10.00")
 

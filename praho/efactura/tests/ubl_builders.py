@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from lxml import etree
 
 from praho.accounts.models import User
@@ -25,12 +26,15 @@ from praho.accounts.tests.factories import UserFactory
 from praho.billing import fx, seller
 from praho.billing.corrections import credit_note
 from praho.billing.demo import DEMO_SELLER
-from praho.billing.documents import create_document, issue_document
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
 from praho.billing.models import Document, SellerProfile
 from praho.billing.numbering import seed_default_series
 from praho.billing.vat_rates import seed_vat_rates
+from praho.customers.lookups import check_vies
 from praho.customers.models import Customer
 from praho.customers.services import create_customer
+from praho.customers.tests.fakes.vies import FakeVies
 from praho.efactura.selectors import with_xml_data
 
 D = Decimal
@@ -173,6 +177,10 @@ def start_billing() -> Billing:
     clerk = UserFactory(email="clerk@efactura.test", is_staff=True, roles=[Role.BILLING])
     seller.update_seller_profile(actor=admin, **DEMO_SELLER)
     customers = {key: create_customer(actor=admin, **values) for key, values in BUYERS.items()}
+    # Reverse charge needs the EU company's VAT number confirmed by VIES (a local fake of it).
+    with FakeVies() as vies, override_settings(VIES_API_URL=vies.url, PRAHO_SELLER_VAT_NUMBER="RO18547290"):
+        vies.register(BUYERS["eu_company"]["tax_id"])
+        customers["eu_company"] = check_vies(actor=admin, customer=customers["eu_company"])
     for currency, rate in RATES.items():
         fx.set_manual_rate(actor=clerk, currency=currency, on=DAY, rate=rate)
     return Billing(admin, clerk, customers)
