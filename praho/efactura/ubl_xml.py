@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from praho.core.money import CENT, round_money
+from praho.core.validation import text_error
 
 NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -37,7 +40,21 @@ def cac(name: str, *children: Element | None) -> Element:
 
 def cbc(name: str, text: str, **attributes: str) -> Element:
     element = etree.Element(tag(NS_CBC, name), attributes)
-    element.text = text
+    try:
+        element.text = text
+    except ValueError:
+        # Stored before input refused such characters (core.validation): name the element and the
+        # character instead of failing with a server error, so staff can see what to correct.
+        problem = text_error(text, multiline=True)
+        raise ValidationError(
+            {
+                name: ValidationError(
+                    _("%(element)s holds a character XML cannot carry: %(problem)s"),
+                    code="not_xml_text",
+                    params={"element": name, "problem": problem.messages[0] if problem else text[:40]},
+                )
+            }
+        ) from None
     return element
 
 

@@ -496,14 +496,15 @@ def test_an_invoice_converted_from_a_proforma_keeps_the_exemption_of_its_lines(b
     )
 
 
-def test_fetching_a_document_by_number_and_generating_its_xml_takes_two_queries(
+def test_fetching_a_document_by_number_and_generating_its_xml_takes_three_queries(
     billing, django_assert_num_queries
 ):
     invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN, EBOOK), "EUR")
     note = credited(billing, invoice)
 
-    # 1: the document with its seller, customer profile and credited invoice; 2: its lines.
-    with django_assert_num_queries(2):
+    # 1: the document with its seller, customer profile and credited invoice; 2: its lines;
+    # 3: its VAT breakdown as stored at issue.
+    with django_assert_num_queries(3):
         (found,) = documents_numbered(note.number)
         xml = document_xml(found)
 

@@ -9,8 +9,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from praho.billing import seller
+from praho.billing.documents import create_document
+from praho.billing.issuing import issue_document
+from praho.billing.models import Document, DocumentLine
 from praho.efactura.tests.test_ubl import valid_xml
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,
@@ -23,6 +29,7 @@ from praho.efactura.tests.ubl_builders import (
     text,
     texts,
 )
+from praho.efactura.ubl import document_xml
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -87,3 +94,32 @@ def test_a_credit_notes_xml_carries_the_breakdown_stored_with_it(billing):
         "0.41",
         "0.40",
     ]
+
+
+def test_text_stored_before_input_refused_control_characters_is_a_clear_refusal_not_a_server_error(
+    billing, alice_admin
+):
+    draft = create_document(
+        actor=billing.clerk,
+        document_type="invoice",
+        customer=billing.customers["ro_company"],
+        lines=[HOSTING],
+    )
+    # What an older PRAHO stored (input refuses it now), written around the input checks.
+    DocumentLine.objects.filter(document=draft).update(description="Hosting\x07 Business")
+    invoice = issue_document(actor=billing.clerk, document=draft)
+
+    with pytest.raises(ValidationError) as refused:
+        document_xml(Document.objects.get(pk=invoice.pk))
+
+    assert refused.value.message_dict == {
+        "Name": [
+            "Name holds a character XML cannot carry: Remove the control character U+0007; only tabs and "
+            "line breaks are allowed."
+        ]
+    }
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(alice_admin).access_token}")
+    response = client.get(f"/api/v1/invoices/{invoice.pk}/efactura.xml")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == refused.value.message_dict
