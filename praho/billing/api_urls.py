@@ -3,6 +3,7 @@
 from django.urls import path
 
 from praho.billing import api_documents as documents
+from praho.billing import api_exchange_rates as exchange_rates
 from praho.billing import api_payments as payments
 
 urlpatterns = [
@@ -43,6 +44,7 @@ urlpatterns = [
     ),
     path("payments/", payments.PaymentListView.as_view(), name="api-payments"),
     path("payments/<int:payment_id>/", payments.PaymentDetailView.as_view(), name="api-payment"),
+    path("exchange-rates/", exchange_rates.ExchangeRateListView.as_view(), name="api-exchange-rates"),
     path(
         "customers/<int:customer_id>/balance/",
         payments.CustomerBalanceView.as_view(),

@@ -21,12 +21,14 @@ keeps the rate and the RON amounts it was issued with (it copies them).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
@@ -34,8 +36,9 @@ from praho.billing.gateways import bnr
 from praho.billing.models.fx import FOREIGN_CURRENCIES, ExchangeRate, RateSource, rate_text
 from praho.core.formatting import format_date
 from praho.core.money import Currency, round_money
-from praho.core.validation import fiscal_today
+from praho.core.validation import EARLIEST_DATE, date_error, fiscal_today
 
+TEN_BANKING_DAYS = 10  # what BNR's ten-day file holds
 MANUAL_MAX_DECIMAL_PLACES = 4
 # Rates are stored with 12 digits, 6 of them decimals.
 MANUAL_MAX_RATE = Decimal("999999.9999")
@@ -53,6 +56,79 @@ def fetch_bnr_rates(*, ten_days: bool = True) -> int:
     """
     feed = bnr.fetch_last_10_days() if ten_days else bnr.fetch_daily()
     return store_bnr_rates(rate for rate in feed.rates if rate.currency in FOREIGN_CURRENCIES)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one fetch from BNR stored: the banking days it took, the rows added or changed."""
+
+    days: tuple[date, ...]
+    changed: int
+
+
+def fetch_bnr_days(*, days: int = 1) -> Fetched:
+    """BNR's rates of the last `days` banking days it published (1 to 10): the daily file for
+    one, the ten-day file for more; stored as store_bnr_rates stores them (manage.py bnr_fetch).
+
+    Raises ValidationError ("days") for a number out of range, bnr.UnavailableError (having
+    stored nothing) when BNR cannot be read.
+    """
+    if not 1 <= days <= TEN_BANKING_DAYS:
+        raise ValidationError(
+            {
+                "days": ValidationError(
+                    _("Enter a number of banking days from 1 to %(max)s."),
+                    code="out_of_range",
+                    params={"max": TEN_BANKING_DAYS},
+                )
+            }
+        )
+    feed = bnr.fetch_daily() if days == 1 else bnr.fetch_last_10_days()
+    return _store_days(feed, feed.days[-days:])
+
+
+def fetch_bnr_rates_on(on: date) -> Fetched:
+    """BNR's rates that apply on the day `on` as billing uses them (see rate_for): that day's, or
+    for a day BNR did not publish, the last day's before it (manage.py bnr_fetch --date).
+
+    Read from the ten-day file when it reaches back to `on`, else from BNR's archive of that
+    year (of the year before, for the first days of January). Raises ValidationError ("date")
+    for a day outside 2000..2099 or in the future, or with nothing published on or before it;
+    bnr.UnavailableError (having stored nothing) when BNR cannot be read.
+    """
+    _check_fetch_day(on)
+    feed = bnr.fetch_last_10_days()
+    if not feed.days or on < feed.days[0]:
+        feed = bnr.fetch_year(on.year)
+    published = [day for day in feed.days if day <= on]
+    if not published and on.year > EARLIEST_DATE.year:
+        feed = bnr.fetch_year(on.year - 1)
+        published = feed.days
+    if not published:
+        raise ValidationError(
+            {
+                "date": ValidationError(
+                    _("BNR published no exchange rates on or before %(date)s."),
+                    code="no_exchange_rate",
+                    params={"date": format_date(on)},
+                )
+            }
+        )
+    return _store_days(feed, published[-1:])
+
+
+def _check_fetch_day(on: date) -> None:
+    problem = date_error(on)
+    if problem is None and on > fiscal_today():
+        problem = ValidationError(_("BNR publishes no rates for a day in the future."), code="future")
+    if problem is not None:
+        raise ValidationError({"date": problem})
+
+
+def _store_days(feed: bnr.BnrFeed, days: Iterable[date]) -> Fetched:
+    chosen = frozenset(days)
+    published = (rate for rate in feed.rates if rate.currency in FOREIGN_CURRENCIES and rate.day in chosen)
+    return Fetched(days=tuple(sorted(chosen)), changed=store_bnr_rates(published))
 
 
 def store_bnr_rates(published: Iterable[bnr.BnrRate]) -> int:
@@ -228,6 +304,14 @@ def rate_for(currency: str, on: date) -> ExchangeRate:
             }
         )
     return found
+
+
+def rates_in_force(on: date) -> QuerySet[ExchangeRate]:
+    """For each currency, the rate that applies on the day `on` by rate_for's rule (that day's,
+    or the last before it); a currency with none before `on` has no row. One query."""
+    same_currency = ExchangeRate.objects.filter(currency=OuterRef("currency"), date__lte=on)
+    latest = same_currency.order_by("-date").values("date")
+    return ExchangeRate.objects.filter(date=Subquery(latest[:1]))
 
 
 def ron_value(amount: Decimal, rate: Decimal) -> Decimal:

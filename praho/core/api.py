@@ -109,6 +109,7 @@ RULE_CODES = frozenset(
         "no_address",
         "no_tax_id",
         "customer_fixed",
+        "bnr_published",
     }
 )
 

@@ -1,7 +1,10 @@
 """The request ID and client facts of the request being served.
 
 Kept in context variables so logging and the audit trail can read them from
-anywhere (services, signals, tasks) without passing the request around.
+anywhere (services, signals, tasks) without passing the request around. A Celery
+task enqueued while serving a request runs under that request's ID (praho.celery
+carries it in the task message's TASK_HEADER); one no request enqueued gets a
+fresh one.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeGuard
 
 # Honour an incoming X-Request-ID only when it looks like an ID, so a client
 # cannot inject log lines or oversized values. Matched with fullmatch(): "$"
@@ -25,6 +29,9 @@ class RequestContext:
     user_agent: str = ""
 
 
+# The task message header that carries the request ID of the request that enqueued the task.
+TASK_HEADER = "praho_request_id"
+
 _current: ContextVar[RequestContext] = ContextVar("praho_request", default=RequestContext())  # noqa: B039 - frozen dataclass
 
 
@@ -34,13 +41,17 @@ def new_request_id() -> str:
 
 def accept_request_id(incoming: str | None) -> str:
     """The incoming ID when well-formed, otherwise a fresh one."""
-    if incoming and _WELL_FORMED.fullmatch(incoming):
+    if well_formed(incoming):
         return incoming
     return new_request_id()
 
 
 def current() -> RequestContext:
     return _current.get()
+
+
+def well_formed(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and _WELL_FORMED.fullmatch(value) is not None
 
 
 def activate(context: RequestContext) -> object:

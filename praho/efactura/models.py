@@ -157,6 +157,8 @@ class Upload(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="uploads")
     sent_at = models.DateTimeField(_("sent"))
+    # EFACTURA_ENVIRONMENT ("test" or "prod") it was sent to: what ANAF did with it holds there only.
+    environment = models.CharField(_("ANAF environment"), max_length=8, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=UploadOutcome.choices, default=UploadOutcome.SENT
     )
@@ -169,6 +171,12 @@ class Upload(models.Model):
     # The end of the last look in ANAF's message list that completed: an upload is given up only
     # after a look that ended past the grace period found nothing.
     last_listed_at = models.DateTimeField(_("last looked for in ANAF's list"), null=True, blank=True)
+    # ANAF accepted the document with this upload: it is never uploaded to that environment again
+    # (praho.efactura.environments). When the submission moves to the other environment, ANAF's
+    # signed answer stays here, and comes back to the submission when the environment does.
+    accepted_at = models.DateTimeField(_("accepted by ANAF"), null=True, blank=True)
+    download_id = models.CharField(_("ANAF download id"), max_length=32, blank=True)
+    answer = models.BinaryField(_("ANAF's signed answer"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("e-Factura upload")

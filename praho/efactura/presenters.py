@@ -18,8 +18,8 @@ from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
 from praho.efactura.deadlines import add_working_days, deadline_for
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState
-from praho.efactura.submission_queries import from_start_date
-from praho.efactura.submissions import documents_without_submission, may_send_again
+from praho.efactura.submission_queries import documents_without_submission, from_start_date
+from praho.efactura.unknown_uploads import may_send_again
 
 State = SubmissionState
 ROWS_SHOWN = 50

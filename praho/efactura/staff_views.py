@@ -21,6 +21,8 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -89,7 +91,7 @@ def document_submit(request: AuthenticatedHttpRequest, document_id: int) -> Http
     try:
         submission = submissions.submit(document, request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, _refusal(error))
     else:
         messages.success(
             request,
@@ -97,6 +99,15 @@ def document_submit(request: AuthenticatedHttpRequest, document_id: int) -> Http
             % {"document": document, "state": submission.get_state_display()},
         )
     return redirect("billing:document", document.pk)
+
+
+def _refusal(error: ValidationError) -> str:
+    """The service's words; while PRAHO is not connected, with the way to the connection page."""
+    text = " ".join(error.messages)
+    if "connection" not in getattr(error, "error_dict", {}):
+        return text
+    link = format_html('<a href="{}">{}</a>', reverse("efactura:anaf"), _("Open the ANAF connection page"))
+    return format_html("{} {}", text, link)
 
 
 @require_GET

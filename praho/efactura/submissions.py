@@ -13,12 +13,17 @@ worker that dies mid-request leaves the evidence that ANAF may hold the document
 caller finds the submission no longer `validated` and sends nothing. An unknown upload is never
 sent again on PRAHO's own: a staff member's submit past the grace period asks for it, and the
 task gives the upload up only if one more look in ANAF's message list succeeds and finds nothing.
-An answer that arrives after a give-up is kept (see _at_anaf). A submission uploaded in another
-ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not submitted.
+An answer that arrives after a give-up is kept (see submission_steps.at_anaf). A submission
+uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not
+submitted, unless ANAF accepted it in the current one before: a document is never uploaded again
+to an environment that accepted it (praho.efactura.environments).
 
-Every change after a slow step (validation, a call to ANAF) goes through _step: under the row
-lock, and only if the submission is still where the step found it, so a stale copy or an answer
-that arrives late never undoes what another worker or a staff member did meanwhile.
+The steps live beside this module: unknown_uploads (an answer lost), polls (ANAF's verdict),
+environments (test / prod) and submission_steps (how every change is written).
+
+Every change after a slow step (validation, a call to ANAF) goes through submission_steps.step:
+under the row lock, and only if the submission is still where the step found it, so a stale copy
+or an answer that arrives late never undoes what another worker or a staff member did meanwhile.
 
 Network errors and HTTP 429 set `next_attempt_at` with exponential backoff (or ANAF's
 Retry-After); the Celery tasks (praho.efactura.tasks) pick up what is due. Every state change,
@@ -27,11 +32,9 @@ upload and download writes an audit event (actor None when a task acts).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -46,10 +49,11 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
-from praho.efactura import tokens
+from praho.core import request_id
+from praho.efactura import environments, polls, unknown_uploads
+from praho.efactura import submission_steps as steps
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient, normalize_cif
-from praho.efactura.gateways.anaf_answers import MessageFilter, MessageItem, ProcessingState, StatusResult
 from praho.efactura.gateways.anaf_errors import (
     AnafAuthError,
     AnafConfigurationError,
@@ -65,59 +69,21 @@ from praho.efactura.submission_queries import (
     due_in,
     from_start_date,
     is_due,
-    is_our_document,
-    rejection_errors,
     seller_cif,
     unbuildable,
     upload_options,
     verdict,
 )
+from praho.efactura.submission_steps import PENDING, VALIDATABLE
 from praho.efactura.ubl import document_xml
 from praho.efactura.validation import INVALID, VALID, validate_xml
 
 logger = logging.getLogger(__name__)
 
 State = SubmissionState
-VALIDATABLE = (State.NOT_SUBMITTED, State.INVALID)
-PENDING = (State.UPLOADED, State.PROCESSING)
-# Retries after network errors, 429 or an unavailable validator: 1, 2, 4 ... minutes, at most 6 hours.
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(hours=6)
-# Status polls: a quarter of the time since the upload, between 1 minute and 1 hour, so a slow
-# day at ANAF does not spend its per-message quota of stareMesaj calls.
-POLL_MIN = timedelta(minutes=1)
-POLL_MAX = timedelta(hours=1)
-# An unknown upload is looked for every 10 minutes in the grace period, then ever more rarely
-# (a quarter of the time since it was sent, at most every 6 hours) until found or given up.
-UNKNOWN_RECHECK = timedelta(minutes=10)
-UNKNOWN_RECHECK_MAX = timedelta(hours=6)
-# Clocks differ: the message list is searched from a little before the upload was sent.
-CLOCK_MARGIN = timedelta(minutes=5)
-LIST_WINDOW = timedelta(days=59)  # ANAF lists 60 days back; a day less keeps clear of the edge
 BATCH = 200  # documents or submissions one task run works on; the next run takes the rest
-# Status polls ANAF refuses outright (an index it does not know) before PRAHO stops asking: a
-# staff submit then looks for the document in the message list, as for an unknown outcome.
-POLL_REFUSALS_MAX = 5
-# Where an upload was made (in Submission.environment): in another ANAF environment than the
-# current one, the document is not at ANAF for this one.
-UPLOADED_STATES = (*AT_ANAF, State.REJECTED)
 # Refusals of a step that mean another worker got there first, not a problem with the document.
 RACES = ("at_anaf", "not_validated")
-# What a new attempt starts from: nothing of an earlier upload's answer is shown with it.
-FRESH_START: Mapping[str, Any] = {
-    "upload_index": "",
-    "uploaded_at": None,
-    "download_id": "",
-    "answer": None,
-    "answered_at": None,
-    "errors": [],
-    "attempts": 0,
-    "next_attempt_at": None,
-    "last_error": "",
-    "poll_refusals": 0,
-}
-
-Changes = Mapping[str, Any] | Callable[[Submission], Mapping[str, Any]]
 
 
 # --- creating and triggering ---------------------------------------------------------------
@@ -151,31 +117,33 @@ def submit(document: Document, actor: User) -> Submission:
     upload up: the request is recorded here, and the task looks in ANAF's message list once more
     and gives the upload up (then validates and sends the document again) only if that look
     succeeds and finds nothing. An accepted one is refused (ValidationError): nothing is left to do.
-    One uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) is not submitted here.
+    One uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) starts again here, or
+    is accepted again if ANAF accepted it in this environment before (committed first, so that
+    it holds when the submit is refused). Refused (ValidationError "not_connected") while PRAHO
+    cannot send anything to ANAF, before anything is recorded: nothing would be on its way.
     """
+    tracked = Submission.objects.filter(document=document).first()
+    if tracked is not None:
+        _refuse_if_accepted(environments.settled(tracked, actor), document)
+    problem = steps.connection_problem()
+    if problem is not None:
+        raise ValidationError({"connection": ValidationError(problem, code="not_connected")})
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_for(document).pk)
-        _reset_environment(submission, actor)
+        environments.settle(submission, actor)
+        _refuse_if_accepted(submission, document)
         previous = submission.state
-        if previous == State.ACCEPTED:
-            raise ValidationError(
-                {
-                    "state": ValidationError(
-                        _("ANAF has already accepted %(document)s; it is not sent again.")
-                        % {"document": document},
-                        code="accepted",
-                    )
-                }
-            )
-        give_up = previous == State.UNKNOWN and _upload_past_grace(submission) is not None
+        give_up = previous == State.UNKNOWN and unknown_uploads.upload_past_grace(submission) is not None
         if previous == State.REJECTED:
-            data = _previous_attempt(submission)
-            _change(submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **FRESH_START)
-        elif give_up or _polls_refused(submission):
+            data = steps.previous_attempt(submission)
+            steps.change(
+                submission, State.NOT_SUBMITTED, "efactura.resubmitted", actor, data=data, **steps.FRESH_START
+            )
+        elif give_up or polls.polls_refused(submission):
             give_up = True
             _request_give_up(submission, actor)
         else:
-            _apply(submission, next_attempt_at=None)
+            steps.apply(submission, next_attempt_at=None)
             record_event(
                 "efactura.submit_requested",
                 actor=actor,
@@ -186,6 +154,19 @@ def submit(document: Document, actor: User) -> Submission:
     return submission
 
 
+def _refuse_if_accepted(submission: Submission, document: Document) -> None:
+    if submission.state == State.ACCEPTED:
+        raise ValidationError(
+            {
+                "state": ValidationError(
+                    _("ANAF has already accepted %(document)s; it is not sent again.")
+                    % {"document": document},
+                    code="accepted",
+                )
+            }
+        )
+
+
 def _request_give_up(locked: Submission, actor: User) -> None:
     """Recorded in submit (the row locked); the submit_one task decides after a look at ANAF.
 
@@ -194,14 +175,14 @@ def _request_give_up(locked: Submission, actor: User) -> None:
     """
     if locked.state in PENDING:
         _poll_refused_to_unknown(locked, actor)
-    sent = _pending_upload(locked)
+    sent = unknown_uploads.pending_upload(locked)
     record_event(
         "efactura.give_up_requested",
         actor=actor,
         target=locked,
         data={"upload": sent.pk if sent else None, "document": locked.document_id},
     )
-    _apply(locked, next_attempt_at=None)
+    steps.apply(locked, next_attempt_at=None)
 
 
 def _poll_refused_to_unknown(locked: Submission, actor: User) -> None:
@@ -209,13 +190,16 @@ def _poll_refused_to_unknown(locked: Submission, actor: User) -> None:
     registered = locked.uploads.filter(index=locked.upload_index).order_by("-sent_at", "-pk").first()
     if registered is None:
         registered = Upload.objects.create(
-            submission=locked, sent_at=locked.uploaded_at or timezone.now(), index=locked.upload_index
+            submission=locked,
+            sent_at=locked.uploaded_at or timezone.now(),
+            index=locked.upload_index,
+            environment=locked.environment,
         )
     Upload.objects.filter(pk=registered.pk).update(
         outcome=UploadOutcome.SENT, resolved_at=None, detail=detail
     )
     data = {"upload": registered.pk, "upload_index": locked.upload_index, "error": locked.last_error}
-    _change(locked, State.UNKNOWN, "efactura.poll_refused_recheck", actor, data=data, poll_refusals=0)
+    steps.change(locked, State.UNKNOWN, "efactura.poll_refused_recheck", actor, data=data, poll_refusals=0)
 
 
 def _enqueue_one(submission_id: int, actor_id: int, give_up: bool) -> None:
@@ -230,15 +214,15 @@ def advance(submission: Submission, *, actor: User | None = None, give_up: bool 
     `give_up` (a staff member's request, see submit): an unknown upload that a look in ANAF's
     message list, past the grace period, does not find is given up and the document sent again.
     """
-    submission = _in_this_environment(submission, actor)
+    submission = environments.settled(submission, actor)
     if submission.state == State.UNKNOWN:
-        submission = resolve_unknown(submission, actor=actor, give_up=give_up)
+        submission = unknown_uploads.resolve_unknown(submission, actor=actor, give_up=give_up)
     if submission.state in VALIDATABLE:
         submission = validate(submission, actor=actor)
     if submission.state == State.VALIDATED:
         submission = upload(submission, actor=actor)
     if submission.state in PENDING and is_due(submission):
-        return poll(submission, actor=actor)
+        return polls.poll(submission, actor=actor)
     return submission
 
 
@@ -252,7 +236,7 @@ def submit_new_documents() -> int:
     """The periodic intake: a submission for every newly issued document (from EFACTURA_START_DATE),
     then validate and upload those due (new ones and earlier attempts waiting out a backoff).
     Returns how many were worked on."""
-    _reset_other_environments()
+    environments.settle_all()
     for document in from_start_date(documents_without_submission())[:BATCH]:
         submission_for(document)
     due = due_in(Submission.objects.filter(state__in=(State.NOT_SUBMITTED, State.VALIDATED)))
@@ -286,14 +270,14 @@ def submit_issued(document_ids: Sequence[int]) -> int:
 
 def poll_pending() -> int:
     """The periodic follow-up of submissions at ANAF whose next look is due. Returns how many.
-    Those whose status polls ANAF keeps refusing wait for a staff member (see poll)."""
-    _reset_other_environments()
-    waiting = Q(state=State.UNKNOWN) | Q(state__in=PENDING, poll_refusals__lt=POLL_REFUSALS_MAX)
+    Those whose status polls ANAF keeps refusing wait for a staff member (see polls.poll)."""
+    environments.settle_all()
+    waiting = Q(state=State.UNKNOWN) | Q(state__in=PENDING, poll_refusals__lt=polls.POLL_REFUSALS_MAX)
     due = due_in(Submission.objects.filter(waiting))
     ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH])
-    problem = _connection_problem()
+    problem = steps.connection_problem()
     if problem is not None:
-        _note_not_connected(ids, problem)
+        steps.note_not_connected(ids, problem)
         return 0
     _each(ids, _follow_up)
     return len(ids)
@@ -303,9 +287,9 @@ def _follow_up(submission: Submission) -> None:
     if not is_due(submission):
         return
     if submission.state == State.UNKNOWN:
-        resolve_unknown(submission)
+        unknown_uploads.resolve_unknown(submission)
     else:
-        poll(submission)
+        polls.poll(submission)
 
 
 def _each(ids: Iterable[int], work: Callable[[Submission], object]) -> None:
@@ -320,7 +304,7 @@ def _work_on(pk: int, work: Callable[[Submission], object]) -> Submission:
 
     A refusal because another worker got there first (RACES) is no failure: it goes on there.
     """
-    submission = _load(pk)
+    submission = steps.load(pk)
     try:
         done = work(submission)
     except SoftTimeLimitExceeded:
@@ -328,13 +312,23 @@ def _work_on(pk: int, work: Callable[[Submission], object]) -> Submission:
     except ValidationError as error:
         if any(code in RACES for code in _codes(error)):
             logger.info("e-Factura submission %s skipped: %s", pk, error.messages)
-            return _load(pk)
+            return steps.load(pk)
         logger.warning("e-Factura submission %s failed: %s", pk, error.messages)
-        return _failed(pk, " ".join(error.messages))
-    except Exception as error:
-        logger.exception("e-Factura submission %s failed", pk)
-        return _failed(pk, str(error))
-    return done if isinstance(done, Submission) else _load(pk)
+        reason = _("PRAHO could not complete this step: %(error)s") % {"error": " ".join(error.messages)}
+        return _failed(pk, reason)
+    except Exception:
+        # Staff get a sentence and the ID to find the traceback by, never the exception's text.
+        reference = request_id.current().request_id or request_id.new_request_id()
+        logger.exception("e-Factura submission %s failed (request ID %s)", pk, reference)
+        return _failed(pk, _internal_error(reference))
+    return done if isinstance(done, Submission) else steps.load(pk)
+
+
+def _internal_error(reference: str) -> str:
+    return _(
+        "PRAHO could not complete this step because of an error of its own (logged with request ID "
+        "%(reference)s); it tries again later."
+    ) % {"reference": reference}
 
 
 def _codes(error: ValidationError) -> list[str]:
@@ -342,13 +336,12 @@ def _codes(error: ValidationError) -> list[str]:
     return [str(e.code) for e in errors or error.error_list]
 
 
-def _failed(pk: int, error: str) -> Submission:
+def _failed(pk: int, reason: str) -> Submission:
     """The reason where staff see it and a later attempt of the step the submission is at now."""
-    current = _load(pk)
+    current = steps.load(pk)
     if current.state == State.ACCEPTED:
         return current
-    reason = _("PRAHO could not complete this step: %(error)s") % {"error": error}
-    return _retry_later(current, reason, retry_after=None, expected=(current.state,))
+    return steps.retry_later(current, reason, retry_after=None, expected=(current.state,))
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -373,7 +366,7 @@ def validate(submission: Submission, *, actor: User | None = None) -> Submission
         result = unbuildable(error)
     if result.state == VALID:
         kept = {"xml": xml, "xml_sha256": hashlib.sha256(xml).hexdigest()}
-        return _step(
+        return steps.step(
             submission.pk,
             VALIDATABLE,
             actor=actor,
@@ -384,7 +377,7 @@ def validate(submission: Submission, *, actor: User | None = None) -> Submission
     if result.state == INVALID:
         dropped = {"xml": None, "xml_sha256": ""}
         changes = {**verdict(result), **dropped}
-        return _step(
+        return steps.step(
             submission.pk,
             VALIDATABLE,
             actor=actor,
@@ -393,7 +386,7 @@ def validate(submission: Submission, *, actor: User | None = None) -> Submission
             changes=changes,
             record_same=True,  # validated again (a staff submit): the new verdict is on record
         )
-    return _retry_later(submission, result.reason, retry_after=None, expected=VALIDATABLE)
+    return steps.retry_later(submission, result.reason, retry_after=None, expected=VALIDATABLE)
 
 
 def _xml(submission: Submission) -> bytes:
@@ -421,17 +414,17 @@ def upload(submission: Submission, *, actor: User | None = None) -> Submission:
         cif = normalize_cif(seller_cif(document))
     except ValueError as error:  # nothing was sent: the seller's tax id must be fixed first
         reason = _("The seller's CIF is not valid: %(error)s") % {"error": error}
-        return _retry_later(submission, reason, retry_after=None, expected=(State.VALIDATED,))
-    problem = _connection_problem()
+        return steps.retry_later(submission, reason, retry_after=None, expected=(State.VALIDATED,))
+    problem = steps.connection_problem()
     if problem is not None:
-        _note_not_connected([submission.pk], problem)
-        return _load(submission.pk)
+        steps.note_not_connected([submission.pk], problem)
+        return steps.load(submission.pk)
     # Everything the request needs is ready before the claim: what fails after it fails sending.
     options = upload_options(document)
     with AnafEfacturaClient() as client:
         claimed = _claim(submission, actor)
         if claimed is None:
-            return _load(submission.pk)
+            return steps.load(submission.pk)
         sent, xml = claimed
         return _send(client, sent, xml, cif=cif, options=options, actor=actor)
 
@@ -484,18 +477,20 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
                     )
                 }
             )
+        if environments.settle(locked, actor):  # ANAF accepted it here before: accepted again
+            return None
         xml = bytes(locked.xml) if locked.xml is not None else b""
         if not xml or hashlib.sha256(xml).hexdigest() != locked.xml_sha256:
             reason = _("The validated XML is not stored intact; the document is validated again first.")
             dropped: dict[str, Any] = {"xml": None, "xml_sha256": "", "last_error": reason}
-            _change(locked, State.NOT_SUBMITTED, "efactura.validate_again", actor, **dropped)
+            steps.change(locked, State.NOT_SUBMITTED, "efactura.validate_again", actor, **dropped)
             return None
-        sent = Upload.objects.create(submission=locked, sent_at=timezone.now())
         environment = settings.EFACTURA_ENVIRONMENT
-        _apply(
+        sent = Upload.objects.create(submission=locked, sent_at=timezone.now(), environment=environment)
+        steps.apply(
             locked,
             state=State.UNKNOWN,
-            next_attempt_at=_unknown_recheck(sent.sent_at),
+            next_attempt_at=unknown_uploads.unknown_recheck(sent.sent_at),
             environment=environment,
         )
         record_event(
@@ -509,7 +504,7 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
 
 def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
     now = timezone.now()
-    return _at_anaf(
+    return steps.at_anaf(
         sent,
         index,
         detail="",
@@ -521,76 +516,20 @@ def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
             "upload_index": index,
             "uploaded_at": now,
             "attempts": 0,
-            "next_attempt_at": now + POLL_MIN,
+            "next_attempt_at": now + polls.POLL_MIN,
             "last_error": "",
             "poll_refusals": 0,
         },
     )
 
 
-def _at_anaf(
-    sent: Upload,
-    index: str,
-    *,
-    detail: str,
-    actor: User | None,
-    to: str,
-    action: str,
-    data: Mapping[str, Any],
-    changes: Mapping[str, Any],
-    events: Sequence[tuple[str, dict[str, Any]]] = (),
-) -> Submission:
-    """ANAF registered the upload `sent` under `index`: evidence kept whatever happened meanwhile.
-
-    The Upload is marked registered even if the submission moved on (an answer that arrives
-    late, after a give-up). The submission moves `to` the step's state while the upload is its
-    pending one, and also when it was given up and the document not uploaded again yet (that
-    upload is the one at ANAF). If another upload is out already, ANAF may hold the document
-    twice: an efactura.duplicate_upload event and last_error tell staff.
-    """
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=sent.submission_id)
-        earlier = Upload.objects.select_for_update().get(pk=sent.pk)
-        if earlier.outcome == UploadOutcome.REGISTERED:  # another worker recorded it first
-            logger.info("e-Factura upload %s: already registered, %s not applied", sent.pk, action)
-            return locked
-        Upload.objects.filter(pk=sent.pk).update(
-            **_resolved(UploadOutcome.REGISTERED, index=index, detail=detail)
-        )
-        pending = locked.state == State.UNKNOWN and earlier.outcome == UploadOutcome.SENT
-        given_up = locked.state in (*VALIDATABLE, State.VALIDATED)
-        if locked.environment not in ("", settings.EFACTURA_ENVIRONMENT):  # made elsewhere: evidence only
-            logger.info("e-Factura upload %s registered in another environment", sent.pk)
-        elif pending or given_up:
-            for name, event_data in events:
-                record_event(name, actor=actor, target=locked, data=event_data)
-            _change(locked, to, action, actor, data={**data, "late": given_up}, **changes)
-        else:
-            _duplicate(locked, earlier, index, actor)
-    return locked
-
-
-def _duplicate(locked: Submission, earlier: Upload, index: str, actor: User | None) -> None:
-    sent_at = timezone.localtime(earlier.sent_at).strftime("%Y-%m-%d %H:%M %Z")
-    message = _(
-        "ANAF registered the upload of %(sent)s (index %(index)s) after it was given up and the "
-        "document was uploaded again: ANAF may hold this document twice. Check ANAF's SPV."
-    ) % {"sent": sent_at, "index": index}
-    data = {"upload": earlier.pk, "upload_index": index, "current_index": locked.upload_index}
-    record_event(
-        "efactura.duplicate_upload", actor=actor, target=locked, data={**data, "state": locked.state}
-    )
-    logger.error("e-Factura submission %s: duplicate upload %s at ANAF", locked.pk, index)
-    _apply(locked, last_error=message)
-
-
 def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Submission:
     errors = [{"code": "", "message": message} for message in error.errors] or [
         {"code": "", "message": error.message}
     ]
-    return _after(
+    return steps.after(
         sent,
-        upload_changes=_resolved(UploadOutcome.REFUSED, detail=error.message),
+        upload_changes=steps.resolved(UploadOutcome.REFUSED, detail=error.message),
         actor=actor,
         to=State.REJECTED,
         action="efactura.rejected",
@@ -602,500 +541,23 @@ def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Subm
 def _never_reached(sent: Upload, error: AnafError, actor: User | None) -> Submission:
     """ANAF did not register it (refused at the door or never connected to): validated again, later."""
     retry_after = error.retry_after if isinstance(error, AnafRetryableError) else None
-    return _after(
+    return steps.after(
         sent,
-        upload_changes=_resolved(UploadOutcome.NEVER_REACHED, detail=f"{error.message} {error.detail}"),
+        upload_changes=steps.resolved(UploadOutcome.NEVER_REACHED, detail=f"{error.message} {error.detail}"),
         actor=actor,
         to=State.VALIDATED,
         action="efactura.upload_never_reached",
         data={"error": error.message},
-        changes=lambda locked: _backoff(locked, error.message, retry_after),
+        changes=lambda locked: steps.backoff(locked, error.message, retry_after),
     )
 
 
 def _lost(sent: Upload, error: AnafUnknownOutcomeError, actor: User | None) -> Submission:
     """The answer was lost: the submission stays unknown (as claimed), the Upload stays sent."""
-    return _after(
+    return steps.after(
         sent,
         upload_changes={"detail": f"{error.message} {error.detail}".strip()},
         actor=actor,
         events=[("efactura.upload_unknown", {"upload": sent.pk})],
         changes={"last_error": error.message},
     )
-
-
-def _after(sent: Upload, **step: Any) -> Submission:
-    """A step about the upload `sent`: applied while the submission is unknown and `sent` unanswered."""
-    return _step(sent.submission_id, (State.UNKNOWN,), sent=sent, **step)
-
-
-def _resolved(outcome: str, *, index: str = "", detail: str = "") -> dict[str, Any]:
-    return {
-        "outcome": outcome,
-        "index": index,
-        "detail": detail.strip()[:2000],
-        "resolved_at": timezone.now(),
-    }
-
-
-# --- unknown outcomes ----------------------------------------------------------------------
-
-
-def resolve_unknown(
-    submission: Submission, *, actor: User | None = None, give_up: bool = False
-) -> Submission:
-    """Look for the upload whose answer was lost in ANAF's message list; never send it again.
-
-    ANAF lists a message per upload only once it has processed it, and an accepted upload's
-    message leads to a ZIP holding the invoice as uploaded. So: list the seller's accepted
-    messages since the upload was sent, skip those of uploads PRAHO knows (their index is on
-    record) and those already checked for this upload, download the others and compare the
-    invoice's number and issue date with ours. Found → accepted, with the index, download id
-    and the signed ZIP archived.
-
-    Not found → look again later: an empty list proves nothing, since ANAF may be slow to
-    process. Past EFACTURA_UNKNOWN_GRACE_MINUTES the looks are spaced out and last_error tells
-    staff that ANAF has not listed it: if ANAF's SPV shows nothing either, a staff member may
-    send it again (submit). A rejected upload cannot be recognised (its ZIP holds ANAF's error
-    report, not the invoice), so it too waits for that decision.
-
-    `give_up` (that decision, made by `actor`): not found by this look, completed past the grace
-    period → the upload is given up (never reached ANAF) and the submission not submitted.
-    A look that fails never gives anything up.
-    """
-    if submission.state != State.UNKNOWN:
-        return submission
-    sent = _pending_upload(submission)
-    if sent is None:  # claimed, but the Upload is gone: cannot happen with PROTECT; be safe anyway
-        reason = _("No pending upload is recorded.")
-        return _retry_later(submission, reason, retry_after=None, expected=(State.UNKNOWN,))
-    document = Document.objects.select_related("seller").get(pk=submission.document_id)
-    try:
-        found = _find_at_anaf(sent, document)
-    except AnafError as error:
-        retry_after = getattr(error, "retry_after", None)
-        return _retry_later(submission, error.message, retry_after=retry_after, expected=(State.UNKNOWN,))
-    if found is not None:
-        return _found(sent, *found, actor)
-    if give_up and actor is not None:
-        return _give_up(sent, actor)
-    return _not_listed_yet(sent)
-
-
-def _pending_upload(submission: Submission) -> Upload | None:
-    return submission.uploads.filter(outcome=UploadOutcome.SENT).order_by("-sent_at", "-pk").first()
-
-
-def _find_at_anaf(sent: Upload, document: Document) -> tuple[MessageItem, bytes] | None:
-    """The message of this upload, if ANAF lists it; the unrelated messages downloaded are remembered,
-    and the end of a look that completed (last_listed_at)."""
-    now = timezone.now()
-    start = max(sent.sent_at - CLOCK_MARGIN, now - LIST_WINDOW)
-    checked = list(sent.checked_messages)
-    looked: dict[str, Any] = {}
-    try:
-        with AnafEfacturaClient() as client:
-            listed = client.messages_between(
-                cif=seller_cif(document), start=start, end=now, kind=MessageFilter.SENT
-            )
-            for message in _candidates(listed, set(checked), sent):
-                archive = client.download(message.id)
-                if is_our_document(archive, document):
-                    return message, archive
-                checked.append(message.id)
-        looked["last_listed_at"] = now
-    finally:
-        if len(checked) > len(sent.checked_messages):
-            looked["checked_messages"] = checked
-        if looked:
-            Upload.objects.filter(pk=sent.pk).update(**looked)
-    return None
-
-
-def _candidates(listed: Sequence[MessageItem], checked: set[str], sent: Upload) -> list[MessageItem]:
-    """The listed messages that may be this upload's: not checked yet, not another upload of PRAHO's."""
-    unchecked = [message for message in listed if message.id.isdigit() and message.id not in checked]
-    indexes = {message.upload_index for message in unchecked if message.upload_index}
-    known = set(Upload.objects.filter(index__in=indexes).exclude(pk=sent.pk).values_list("index", flat=True))
-    return [message for message in unchecked if message.upload_index not in known]
-
-
-def _found(sent: Upload, message: MessageItem, archive: bytes, actor: User | None) -> Submission:
-    now = timezone.now()
-    return _at_anaf(
-        sent,
-        message.upload_index,
-        detail="found in ANAF's list",
-        actor=actor,
-        events=[("efactura.answer_downloaded", {"download_id": message.id, "bytes": len(archive)})],
-        to=State.ACCEPTED,
-        action="efactura.accepted",
-        data={"upload_index": message.upload_index, "download_id": message.id, "resolved": True},
-        changes={
-            "upload_index": message.upload_index,
-            "uploaded_at": sent.sent_at,
-            "download_id": message.id,
-            "answer": archive,
-            "answered_at": now,
-            "errors": [],
-            "attempts": 0,
-            "next_attempt_at": None,
-            "last_error": "",
-            "poll_refusals": 0,
-        },
-    )
-
-
-def _not_listed_yet(sent: Upload) -> Submission:
-    """Not in ANAF's list: look again soon within the grace period, more rarely after it."""
-    if timezone.now() < _grace_ends(sent):
-        last_error = _("ANAF does not list this upload yet; PRAHO looks again before anything else is done.")
-        next_look = _unknown_recheck(sent.sent_at)
-    else:
-        last_error = _(
-            "ANAF has not listed this upload since it was sent at %(sent)s. PRAHO keeps looking; if "
-            "ANAF's SPV shows nothing for this document either, a staff member may send it again."
-        ) % {"sent": timezone.localtime(sent.sent_at).strftime("%Y-%m-%d %H:%M %Z")}
-        since = timezone.now() - sent.sent_at
-        next_look = timezone.now() + min(max(since / 4, UNKNOWN_RECHECK), UNKNOWN_RECHECK_MAX)
-    return _after(
-        sent,
-        changes={"next_attempt_at": next_look, "last_error": last_error},
-    )
-
-
-def _grace_ends(sent: Upload) -> datetime:
-    return sent.sent_at + timedelta(minutes=settings.EFACTURA_UNKNOWN_GRACE_MINUTES)
-
-
-def _unknown_recheck(sent_at: datetime) -> datetime:
-    """Look again in UNKNOWN_RECHECK, but not later than the end of the grace period."""
-    grace_ends = sent_at + timedelta(minutes=settings.EFACTURA_UNKNOWN_GRACE_MINUTES)
-    return min(timezone.now() + UNKNOWN_RECHECK, max(grace_ends, timezone.now()))
-
-
-def _previous_attempt(submission: Submission) -> dict[str, Any]:
-    """What a fresh start clears, kept in its audit event: ANAF's index, download id, errors and
-    signed answer (the ZIP, base64), which ANAF itself keeps only 60 days."""
-    answer = bytes(submission.answer) if submission.answer is not None else None
-    return {
-        "upload_index": submission.upload_index,
-        "download_id": submission.download_id,
-        "answered_at": submission.answered_at.isoformat() if submission.answered_at else None,
-        "errors": submission.errors,
-        "answer": base64.b64encode(answer).decode("ascii") if answer is not None else None,
-    }
-
-
-def may_send_again(submission: Submission) -> bool:
-    """Whether a staff member's submit would send the document again: after a rejection or failed
-    validation, or an unknown upload that a look in ANAF's list, completed past the grace
-    period, did not find (the task looks once more before it gives the upload up)."""
-    if submission.state in (State.REJECTED, State.INVALID):
-        return True
-    if submission.state != State.UNKNOWN:
-        return False
-    sent = _pending_upload(submission)
-    return sent is not None and sent.last_listed_at is not None and sent.last_listed_at >= _grace_ends(sent)
-
-
-def _upload_past_grace(submission: Submission) -> Upload | None:
-    sent = _pending_upload(submission)
-    return sent if sent is not None and timezone.now() >= _grace_ends(sent) else None
-
-
-def _give_up(sent: Upload, actor: User) -> Submission:
-    """A staff member's decision, carried out after a look that found nothing: if that look ended
-    past the grace period, the unknown upload never reached ANAF and the document goes back to
-    not submitted; else it waits (ANAF may still be processing it)."""
-    sent.refresh_from_db(fields=["last_listed_at"])
-    if sent.last_listed_at is None or sent.last_listed_at < _grace_ends(sent):
-        return _not_listed_yet(sent)
-    detail = _("Given up by %(actor)s: not in ANAF's message list since it was sent.") % {"actor": actor}
-    data = {"upload": sent.pk, "sent_at": sent.sent_at.isoformat(), "resolved": True}
-    return _after(
-        sent,
-        upload_changes=_resolved(UploadOutcome.NEVER_REACHED, index=sent.index, detail=detail),
-        actor=actor,
-        to=State.NOT_SUBMITTED,
-        action="efactura.upload_given_up",
-        data={**data, "listed_until": sent.last_listed_at.isoformat()},
-        changes=FRESH_START,
-    )
-
-
-# --- polling -------------------------------------------------------------------------------
-
-
-def poll(submission: Submission, *, actor: User | None = None) -> Submission:
-    """Ask ANAF where an upload stands; archive its signed answer once it has decided.
-
-    "in prelucrare" → processing; ok → the ZIP downloaded and archived, accepted; nok → the
-    ZIP (ANAF's error report) archived, rejected with its errors; "XML cu erori nepreluat de
-    sistem" → rejected. Network errors and 429 → a later retry with backoff. The answer is
-    applied only while the submission is still uploaded or processing with the same index.
-    A refusal of the status request itself (an index ANAF does not know) is retried with backoff
-    POLL_REFUSALS_MAX times; then the polls stop and staff are told (see submit).
-    """
-    submission = _in_this_environment(submission, actor)
-    if submission.state not in PENDING or not submission.upload_index or _polls_refused(submission):
-        return submission
-    index = submission.upload_index
-    try:
-        with AnafEfacturaClient() as client:
-            status = client.status(index)
-            archive = client.download(status.download_id) if status.download_id else None
-    except AnafRejectedError as error:
-        refused = error  # `error` is unbound once the except block ends; the lambda runs inside _step
-        return _step(
-            submission.pk, PENDING, index=index, changes=lambda locked: _poll_refused(locked, refused)
-        )
-    except AnafError as error:
-        retry_after = getattr(error, "retry_after", None)
-        return _retry_later(submission, error.message, retry_after=retry_after, expected=PENDING, index=index)
-    if status.state == ProcessingState.PROCESSING:
-        return _still_processing(submission, index, actor)
-    return _decided(submission, index, status, archive, actor)
-
-
-def _still_processing(submission: Submission, index: str, actor: User | None) -> Submission:
-    since = timezone.now() - (submission.uploaded_at or timezone.now())
-    wait = min(max(since / 4, POLL_MIN), POLL_MAX)
-    return _step(
-        submission.pk,
-        PENDING,
-        index=index,
-        actor=actor,
-        to=State.PROCESSING,
-        action="efactura.processing",
-        changes={
-            "next_attempt_at": timezone.now() + wait,
-            "attempts": 0,
-            "last_error": "",
-            "poll_refusals": 0,
-        },
-    )
-
-
-def _decided(
-    submission: Submission, index: str, status: StatusResult, archive: bytes | None, actor: User | None
-) -> Submission:
-    downloaded = (
-        [("efactura.answer_downloaded", {"download_id": status.download_id, "bytes": len(archive)})]
-        if archive is not None
-        else []
-    )
-    answer: dict[str, Any] = {
-        "download_id": status.download_id,
-        "answer": archive,
-        "answered_at": timezone.now(),
-        "attempts": 0,
-        "next_attempt_at": None,
-        "last_error": "",
-        "poll_refusals": 0,
-    }
-    accepted = status.state == ProcessingState.OK
-    errors = [] if accepted else rejection_errors(status, archive)
-    return _step(
-        submission.pk,
-        PENDING,
-        index=index,
-        actor=actor,
-        events=downloaded,
-        to=State.ACCEPTED if accepted else State.REJECTED,
-        action="efactura.accepted" if accepted else "efactura.rejected",
-        data={"download_id": status.download_id} if accepted else {"errors": errors},
-        changes={**answer, "errors": errors},
-    )
-
-
-def _polls_refused(submission: Submission) -> bool:
-    return submission.state in PENDING and submission.poll_refusals >= POLL_REFUSALS_MAX
-
-
-def _poll_refused(locked: Submission, error: AnafRejectedError) -> dict[str, Any]:
-    refusals = locked.poll_refusals + 1
-    if refusals < POLL_REFUSALS_MAX:
-        return {**_backoff(locked, error.message, None), "poll_refusals": refusals}
-    reason = _(
-        "ANAF refused %(count)s status requests for upload %(index)s (%(error)s). PRAHO no longer asks; "
-        "a staff member's submit looks for the document in ANAF's message list and sends it again "
-        "only if it is not there."
-    ) % {"count": refusals, "index": locked.upload_index, "error": error.message}
-    return {"poll_refusals": refusals, "next_attempt_at": None, "last_error": reason}
-
-
-# --- the ANAF environment ------------------------------------------------------------------
-
-
-def _reset_other_environments() -> None:
-    """Every submission uploaded in another ANAF environment than EFACTURA_ENVIRONMENT is not
-    submitted for this one: reset, each under its row lock, so counts and deadlines are right."""
-    current = settings.EFACTURA_ENVIRONMENT
-    elsewhere = Submission.objects.filter(state__in=UPLOADED_STATES).exclude(environment__in=("", current))
-    for pk in elsewhere.order_by("pk").values_list("pk", flat=True):
-        _in_this_environment(_load(pk), None)
-
-
-def _in_this_environment(submission: Submission, actor: User | None) -> Submission:
-    if not _elsewhere(submission):
-        return submission
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        _reset_environment(locked, actor)
-    return _load(submission.pk)
-
-
-def _elsewhere(submission: Submission) -> bool:
-    return submission.state in UPLOADED_STATES and submission.environment not in (
-        "",
-        settings.EFACTURA_ENVIRONMENT,
-    )
-
-
-def _reset_environment(locked: Submission, actor: User | None) -> None:
-    """In the caller's transaction, the row locked: a submission uploaded in another environment
-    starts again, with what that environment answered kept in the audit event."""
-    if not _elsewhere(locked):
-        return
-    detail = f"sent to ANAF's {locked.environment} environment, not {settings.EFACTURA_ENVIRONMENT}"
-    locked.uploads.filter(outcome=UploadOutcome.SENT).update(
-        **_resolved(UploadOutcome.NEVER_REACHED, detail=detail)
-    )
-    data = {
-        "environment": locked.environment,
-        "current": settings.EFACTURA_ENVIRONMENT,
-        **_previous_attempt(locked),
-    }
-    # `environment` stays: an answer of that environment arriving late is kept as evidence only.
-    _change(locked, State.NOT_SUBMITTED, "efactura.environment_changed", actor, data=data, **FRESH_START)
-
-
-# --- shared --------------------------------------------------------------------------------
-
-
-def _connection_problem() -> str | None:
-    """Why nothing can be sent to ANAF now (no token, or one that cannot be renewed), or None."""
-    try:
-        tokens.access_token()
-    except AnafAuthError as error:
-        return error.message
-    return None
-
-
-def _note_not_connected(ids: Sequence[int], problem: str) -> None:
-    """Skip quietly, but leave the reason where staff see it (on those still waiting)."""
-    if ids:
-        logger.info("e-Factura: %s submissions wait: %s", len(ids), problem)
-        waiting = Submission.objects.filter(pk__in=ids).exclude(
-            state__in=(State.ACCEPTED, State.REJECTED, State.INVALID)
-        )
-        waiting.update(last_error=problem, updated_at=timezone.now())
-
-
-def _retry_later(
-    submission: Submission,
-    reason: str,
-    *,
-    retry_after: float | None,
-    expected: Collection[str],
-    index: str | None = None,
-) -> Submission:
-    """A later attempt of the current step, if the submission is still in one of `expected`."""
-    return _step(
-        submission.pk, expected, index=index, changes=lambda locked: _backoff(locked, reason, retry_after)
-    )
-
-
-def _backoff(locked: Submission, reason: str, retry_after: float | None) -> dict[str, Any]:
-    """Exponential backoff from BACKOFF_BASE (at most BACKOFF_MAX), or longer when ANAF said so."""
-    wait = min(BACKOFF_BASE * 2**locked.attempts, BACKOFF_MAX)
-    if retry_after is not None:
-        wait = max(wait, timedelta(seconds=retry_after))
-    logger.info("e-Factura submission %s: %s; next attempt in %s", locked.pk, reason, wait)
-    return {"attempts": locked.attempts + 1, "next_attempt_at": timezone.now() + wait, "last_error": reason}
-
-
-def _step(
-    submission_id: int,
-    expected: Collection[str],
-    *,
-    index: str | None = None,
-    sent: Upload | None = None,
-    upload_changes: Mapping[str, Any] | None = None,
-    actor: User | None = None,
-    events: Sequence[tuple[str, dict[str, Any]]] = (),
-    to: str | None = None,
-    action: str = "",
-    data: Mapping[str, Any] | None = None,
-    changes: Changes | None = None,
-    record_same: bool = False,
-) -> Submission:
-    """Apply what a step found out, if the submission is still where the step found it.
-
-    In one transaction, with the row locked: the submission must still be in one of `expected`
-    states, with upload index `index` (when given), and the Upload `sent` must still be
-    unanswered (when given). Otherwise it is left as it is (another worker or a staff member
-    moved it on; an answer that arrives late must not undo that) and the fresh row returned.
-    Else: the Upload's `upload_changes`, the audit `events`, then `changes` (or the changes
-    computed from the locked row) with the move `to` a state and its audit event `action`,
-    recorded when the state changes (or, with `record_same`, also when it stays).
-    """
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission_id)
-        stale = _why_stale(locked, expected, index, sent)
-        if stale:
-            logger.info("e-Factura submission %s: %s not applied: %s", locked.pk, action or "update", stale)
-            return locked
-        if sent is not None and upload_changes:
-            Upload.objects.filter(pk=sent.pk).update(**upload_changes)
-        for name, event_data in events:
-            record_event(name, actor=actor, target=locked, data=event_data)
-        values = dict((changes(locked) if callable(changes) else changes) or {})
-        if to is None or (to == locked.state and not record_same):
-            _apply(locked, **values)
-        else:
-            _change(locked, to, action, actor, data=dict(data or {}), **values)
-    return locked
-
-
-def _why_stale(locked: Submission, expected: Collection[str], index: str | None, sent: Upload | None) -> str:
-    if locked.state not in expected:
-        return f"it is {locked.state}, not {'/'.join(expected)}"
-    if index is not None and locked.upload_index != index:
-        return f"its upload index is {locked.upload_index!r}, not {index!r}"
-    if sent is not None and not Upload.objects.filter(pk=sent.pk, outcome=UploadOutcome.SENT).exists():
-        return f"upload {sent.pk} is already resolved"
-    return ""
-
-
-def _change(
-    submission: Submission,
-    state: str,
-    action: str,
-    actor: User | None,
-    *,
-    data: dict[str, Any] | None = None,
-    **changes: Any,
-) -> Submission:
-    """A state change and its audit event, in the caller's transaction (the row locked by the caller)."""
-    previous = submission.state
-    _apply(submission, state=state, **changes)
-    record_event(
-        action,
-        actor=actor,
-        target=submission,
-        data={"from": previous, "to": state, "document": submission.document_id, **(data or {})},
-    )
-    return submission
-
-
-def _apply(submission: Submission, **changes: Any) -> None:
-    for field, value in changes.items():
-        setattr(submission, field, value)
-    submission.save(update_fields=[*changes, "updated_at"])
-
-
-def _load(submission_id: int) -> Submission:
-    """A submission as it is now, without its stored XML and answer (read under the lock when needed)."""
-    return Submission.objects.defer("xml", "answer").get(pk=submission_id)

@@ -109,6 +109,9 @@ class ValidationResult:
     reason: str = ""
     # Who decided: "CIUS-RO 1.0.9" (local artifacts) or "ANAF" (remote service); "" when nobody did.
     validator: str = ""
+    # NOT_VALIDATED: the technical cause ("ConnectError: ...", a parser's message), for the log and
+    # the operator's command line, never for a page.
+    detail: str = ""
 
     @property
     def is_valid(self) -> bool:
@@ -123,7 +126,11 @@ class ValidationResult:
 
 
 class _NotValidatedError(Exception):
-    """A stage could not run; str(error) is the reason shown to staff."""
+    """A stage could not run; str(error) is the reason shown to staff, `detail` its technical cause."""
+
+    def __init__(self, reason: str, *, detail: str = "") -> None:
+        super().__init__(reason)
+        self.detail = detail
 
 
 def validate_xml(xml: bytes) -> ValidationResult:
@@ -137,7 +144,7 @@ def validate_xml(xml: bytes) -> ValidationResult:
             return _validate_remotely(xml, kind)
         return _validate_locally(tree, kind, Path(settings.EFACTURA_VALIDATION_DIR).expanduser())
     except _NotValidatedError as error:
-        return ValidationResult(NOT_VALIDATED, reason=str(error))
+        return ValidationResult(NOT_VALIDATED, reason=str(error), detail=error.detail)
 
 
 # --- Reading the document -------------------------------------------------------------------------
@@ -268,9 +275,11 @@ def _schema(path: Path) -> _Schema:
                 # The schema's includes resolve to its sibling files; no_network keeps them local.
                 schema = etree.XMLSchema(etree.parse(str(path), _safe_parser()))
             except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as error:
+                logger.error("UBL schema %s not loaded: %s", path, error)
                 raise _NotValidatedError(
-                    _("The UBL schema %(file)s could not be loaded: %(error)s")
-                    % {"file": path, "error": error}
+                    _("The UBL schema %(file)s could not be loaded; check EFACTURA_VALIDATION_DIR.")
+                    % {"file": path},
+                    detail=str(error),
                 ) from error
             cached = _schemas[path] = _Schema(schema, threading.Lock())
     return cached
@@ -292,9 +301,11 @@ def _compiled_rules(path: Path) -> _Rules:
                     compiler = _processor.new_xslt30_processor()
                     executable = compiler.compile_stylesheet(stylesheet_file=str(path))
             except PySaxonApiError as error:
+                logger.error("CIUS-RO stylesheet %s not compiled: %s", path, error)
                 raise _NotValidatedError(
-                    _("The CIUS-RO stylesheet %(file)s could not be compiled: %(error)s")
-                    % {"file": path, "error": _one_line(str(error))}
+                    _("The CIUS-RO stylesheet %(file)s could not be compiled; check EFACTURA_VALIDATION_DIR.")
+                    % {"file": path},
+                    detail=_one_line(str(error)),
                 ) from error
             compilations += 1
             cached = _rules[path] = _Rules(_processor, executable)
@@ -313,8 +324,7 @@ def _run_rules(rules: _Rules, tree: etree._ElementTree) -> bytes:
         # The rules stopped on this document (a dynamic error); no verdict can be given.
         logger.warning("CIUS-RO rules failed on a document: %s", error)
         raise _NotValidatedError(
-            _("The CIUS-RO rules could not be evaluated on this document: %(error)s")
-            % {"error": _one_line(str(error))}
+            _("The CIUS-RO rules could not be evaluated on this document."), detail=_one_line(str(error))
         ) from error
     if not report:
         raise _NotValidatedError(_("The CIUS-RO rules produced no report."))
@@ -325,8 +335,9 @@ def _svrl_failures(report: bytes) -> tuple[Failure, ...]:
     try:
         root = etree.fromstring(report, _safe_parser())
     except etree.XMLSyntaxError as error:
+        logger.error("CIUS-RO rules produced an unreadable report: %s", error)
         raise _NotValidatedError(
-            _("The CIUS-RO rules produced an unreadable report: %(error)s") % {"error": error}
+            _("The CIUS-RO rules produced an unreadable report."), detail=str(error)
         ) from error
     if root.tag != f"{{{SVRL_NS}}}schematron-output":
         raise _NotValidatedError(
@@ -394,23 +405,21 @@ def _validate_remotely(xml: bytes, kind: DocumentKind) -> ValidationResult:
     try:
         body = response.json()
     except (ValueError, UnicodeDecodeError) as error:
-        raise _unreachable(
-            _("the answer is not JSON (%(start)s)") % {"start": repr(response.text[:80])}
-        ) from error
+        raise _unreachable(f"the answer is not JSON ({response.text[:80]!r})") from error
     return _remote_verdict(body)
 
 
 def _unreachable(detail: str) -> _NotValidatedError:
     logger.warning("ANAF's validation service failed: %s", detail)
     return _NotValidatedError(
-        _("ANAF's validation service could not be reached: %(detail)s") % {"detail": detail}
+        _("ANAF's validation service could not be reached; PRAHO tries again later."), detail=detail
     )
 
 
 def _remote_verdict(body: Any) -> ValidationResult:
     state = body.get("stare") if isinstance(body, dict) else None
     if state not in ("ok", "nok"):
-        raise _unreachable(_("unexpected answer %(body)s") % {"body": json.dumps(body)[:200]})
+        raise _unreachable(f"unexpected answer {json.dumps(body)[:200]}")
     logger.info("ANAF validation %s (trace_id %s)", state, body.get("trace_id"))
     messages = body.get("Messages") or []
     if state == "ok":

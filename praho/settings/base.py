@@ -214,8 +214,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several serializers have a "status"; each choice set keeps its own name.
-    "ENUM_NAME_OVERRIDES": {"ChangeRequestStatusEnum": "praho.customers.models.ChangeRequestStatus"},
+    # Several serializers share a field name ("status", "currency") with different choice sets;
+    # each set keeps its own name: every currency on documents, those with a rate on exchange rates.
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeRequestStatusEnum": "praho.customers.models.ChangeRequestStatus",
+        "CurrencyEnum": "praho.core.money.Currency",
+        "ForeignCurrencyEnum": "praho.billing.models.fx.FOREIGN_CURRENCIES",
+    },
 }
 
 # --- Internationalisation: stored in UTC, shown in Europe/Bucharest ---
@@ -430,7 +435,7 @@ EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS
 # An upload whose answer was lost is looked for in ANAF's message list (where it appears only once
 # ANAF has processed it, so an empty list proves nothing). It is never uploaded again on its own:
 # after this many minutes with nothing listed, PRAHO looks more rarely and tells staff, and a
-# staff member's "Submit to ANAF" then sends it again (praho.efactura.submissions.resolve_unknown).
+# staff member's "Submit to ANAF" then sends it again (praho.efactura.unknown_uploads.resolve_unknown).
 EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 1440)
 # ANAF lists an upload only once it has processed it, which on a busy day takes well over an
 # hour: a shorter grace period would let staff give up uploads ANAF is still processing.

@@ -10,3 +10,11 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 # Passkeys need a secure origin; browsers treat http://localhost as one, the
 # library does not, so allow it in development only.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# ANAF's validation artifacts staged beside the repository (../shared/efactura, as on the
+# development machines and for the tests), unless EFACTURA_VALIDATION_DIR says otherwise: the
+# demo and the staff pages then show real verdicts offline instead of asking ANAF's online
+# service for each document.
+STAGED_EFACTURA_DIR = BASE_DIR.parent / "shared" / "efactura"  # noqa: F405
+EFACTURA_VALIDATION_DIR = env_str(  # noqa: F405
+    "EFACTURA_VALIDATION_DIR", str(STAGED_EFACTURA_DIR) if STAGED_EFACTURA_DIR.is_dir() else ""
+)

@@ -3,7 +3,9 @@
 BNR publishes its rates on banking days at about 13:00 Bucharest time, as static files:
 
 - ``settings.BNR_FEED_URL`` (``nbrfxrates.xml``): the last banking day;
-- ``settings.BNR_FEED_10DAYS_URL`` (``nbrfxrates10days.xml``): the last ten banking days.
+- ``settings.BNR_FEED_10DAYS_URL`` (``nbrfxrates10days.xml``): the last ten banking days;
+- ``/files/xml/years/nbrfxrates{YYYY}.xml`` on the same site as the daily file: every banking
+  day of a year, for a day older than the ten-day file.
 
 Both follow BNR's schema ``nbrfxrates.xsd``::
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -89,6 +92,17 @@ def fetch_daily() -> BnrFeed:
 def fetch_last_10_days() -> BnrFeed:
     """The last ten banking days' rates. Raises UnavailableError."""
     return parse(_get(settings.BNR_FEED_10DAYS_URL))
+
+
+def fetch_year(year: int) -> BnrFeed:
+    """Every banking day's rates of `year` (BNR's yearly archive). Raises UnavailableError."""
+    return parse(_get(year_url(year)))
+
+
+def year_url(year: int) -> str:
+    """BNR keeps its yearly archives on the site of its daily file (www.bnr.ro)."""
+    site = urlsplit(settings.BNR_FEED_URL)
+    return urlunsplit((site.scheme, site.netloc, f"/files/xml/years/nbrfxrates{year:04d}.xml", "", ""))
 
 
 def parse(content: bytes) -> BnrFeed:

@@ -49,6 +49,7 @@ API_PATHS = {
     "/api/v1/credit-notes/{credit_note_id}/efactura.xml",
     "/api/v1/payments/",
     "/api/v1/payments/{payment_id}/",
+    "/api/v1/exchange-rates/",
 }
 
 

@@ -30,7 +30,8 @@ def test_without_a_broker_ping_runs_in_process(settings):
     result = ping.delay("x")
 
     assert isinstance(result, EagerResult)
-    assert result.get(timeout=1) == {"echo": "x", "worker": socket.gethostname()}
+    assert result.get(timeout=1)["echo"] == "x"
+    assert result.get(timeout=1)["worker"] == socket.gethostname()
 
 
 def test_the_ping_task_is_registered_under_its_stable_name():
@@ -119,7 +120,7 @@ def test_a_real_worker_answers_ping_through_redis(redis_url, tmp_path):
         finally:
             result.forget()
 
-    assert answer == {"echo": "hello", "worker": socket.gethostname()}
+    assert answer == {"echo": "hello", "worker": socket.gethostname(), "request_id": answer["request_id"]}
     assert status == "SUCCESS"
     assert process.returncode is not None  # the worker was stopped
     assert f"Task core.ping[{result.id}] succeeded" in log.read_text()

@@ -247,3 +247,17 @@ def test_the_page_warns_when_documents_go_to_anafs_test_system(
     assert (
         "Documents go to ANAF's test system: nothing sent from here has any fiscal effect." in page
     ) is warned
+
+
+def test_a_document_dated_on_the_calendar_s_last_day_does_not_break_the_page(
+    staff_client, bill_billing, carol_customer
+):
+    """Input is bounded to 2000..2099, but a date stored before that (or by a data fix) must
+    not take the page down for everyone: its deadline is the last day there is."""
+    untracked = issued_invoice(carol_customer, issue_date=dt.date.max, due_date=dt.date.max, post=False)
+
+    response = staff_client(bill_billing).get(URL)
+
+    assert response.status_code == 200
+    assert numbers_in(section(text(response), "untracked")) == [untracked.number]
+    assert '<time datetime="9999-12-31">' in section(text(response), "untracked")

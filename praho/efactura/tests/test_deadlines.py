@@ -47,3 +47,16 @@ def test_every_deadline_of_a_year_is_a_working_day_with_exactly_five_working_day
         between = [issued + timedelta(days=n) for n in range(1, (deadline - issued).days + 1)]
         assert is_working_day(deadline)
         assert sum(map(is_working_day, between)) == 5
+
+
+@pytest.mark.parametrize(
+    ("issued", "deadline"),
+    [
+        (date.max, date.max),  # no later day exists: the calendar's last day
+        (date(9999, 12, 28), date.max),  # only three working days left before the calendar ends
+        (date(9999, 12, 20), date(9999, 12, 27)),
+        (date.min, date(1, 1, 8)),
+    ],
+)
+def test_a_deadline_past_the_calendar_s_end_is_its_last_day(issued, deadline):
+    assert deadline_for(issued) == deadline

@@ -158,7 +158,7 @@ def test_a_draft_has_no_panel(staff_client, bill_billing, carol_customer):
 # --- submitting -------------------------------------------------------------------------------
 
 
-def test_submitting_starts_the_submission_and_audits_it(staff_client, bill_billing, invoice):
+def test_submitting_starts_the_submission_and_audits_it(staff_client, bill_billing, invoice, anaf_connected):
     response = staff_client(bill_billing).post(submit_url(invoice), follow=True)
 
     assert response.redirect_chain == [(f"/staff/billing/documents/{invoice.pk}/", 302)]

@@ -3,6 +3,7 @@ of newly issued documents, the periodic follow-up of pending ones and the staff 
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -14,7 +15,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from praho.audit.models import AuditEvent
+from praho.billing.documents import create_document
+from praho.billing.tests.test_api import bearer
 from praho.celery import app
+from praho.core.request_id import RequestIDLogFilter
 from praho.efactura import submissions, tasks
 from praho.efactura.models import Submission, SubmissionState
 from praho.efactura.tests.fakes.anaf_efactura import HANG_UP_AFTER
@@ -28,6 +32,7 @@ from praho.efactura.tests.ubl_builders import (
 )
 
 State = SubmissionState
+INTEGRATOR_REQUEST = "integrator-7f3c2a9e51"
 
 
 @pytest.fixture
@@ -244,3 +249,42 @@ def test_issuing_leaves_submission_to_the_periodic_intake_when_the_setting_is_of
 
     assert not Submission.objects.exists()
     assert fake_anaf_efactura.requests_to("upload") == []
+
+
+# --- one request ID from the API call to ANAF ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_api_call_the_task_it_enqueues_and_the_calls_to_anaf_share_its_request_id(
+    settings, anaf_connected, fake_anaf_efactura, bill_billing, caplog
+):
+    """In-process (no broker): issuing through the API submits the invoice in the
+    efactura.submit_issued task once the issue commits; what the task does is recorded under
+    the API call's request ID, as in a worker (praho/core/tests/test_task_request_ids.py)."""
+    require_validation_artifacts()
+    settings.EFACTURA_SUBMIT_ON_ISSUE = True
+    billing = start_billing()
+    draft = create_document(
+        actor=bill_billing,
+        document_type="invoice",
+        customer=billing.customers["ro_company"],
+        lines=[dict(HOSTING), dict(DOMAIN)],
+    )
+    caplog.handler.addFilter(RequestIDLogFilter())
+
+    with caplog.at_level(logging.INFO, logger="celery.app.trace"):
+        response = bearer(bill_billing).post(
+            f"/api/v1/invoices/{draft.pk}/issue/", HTTP_X_REQUEST_ID=INTEGRATOR_REQUEST
+        )
+
+    assert (response.status_code, response["X-Request-ID"]) == (200, INTEGRATOR_REQUEST)
+    assert states() == {response.json()["number"]: State.UPLOADED}
+    events = AuditEvent.objects.filter(object_type="efactura.submission").order_by("id")
+    assert list(events.values_list("action", "request_id")) == [
+        ("efactura.validated", INTEGRATOR_REQUEST),
+        ("efactura.upload_sent", INTEGRATOR_REQUEST),
+        ("efactura.uploaded", INTEGRATOR_REQUEST),
+    ]
+    [succeeded] = [r for r in caplog.records if r.getMessage().startswith("Task efactura.submit_issued[")]
+    assert succeeded.request_id == INTEGRATOR_REQUEST
+    assert len(fake_anaf_efactura.requests_to("upload")) == 1

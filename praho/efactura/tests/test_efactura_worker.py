@@ -22,6 +22,7 @@ from django.utils import timezone
 from praho.audit.models import AuditEvent
 from praho.billing.models import Document
 from praho.celery import app
+from praho.core.tests.test_task_request_ids import serving
 from praho.efactura import tasks
 from praho.efactura.gateways.anaf_answers import read_answer
 from praho.efactura.models import Submission, SubmissionState
@@ -36,6 +37,7 @@ from praho.efactura.tests.ubl_builders import (
 State = SubmissionState
 SELLER_CIF = "18547290"  # the demo seller's RO18547290 without RO
 WAIT_SECONDS = 60
+STAFF_REQUEST = "staff-request-5b9e0c2d77"
 # Where a submission rests until a later task run: anything else is on its way, unless the task
 # left the reason it stopped in last_error (e.g. not connected to ANAF).
 AT_REST = (State.UPLOADED, State.PROCESSING, State.ACCEPTED, State.REJECTED, State.INVALID)
@@ -129,7 +131,7 @@ def test_a_real_worker_submits_an_issued_invoice_and_polls_it_to_accepted(
     settings.EFACTURA_SUBMIT_ON_ISSUE = True
     billing = start_billing()
 
-    with transaction.atomic():
+    with serving(STAFF_REQUEST), transaction.atomic():  # as a staff member's request would
         invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
         assert len(connection.run_on_commit) == 1  # documents_issued waits for the commit
     _wait_for(lambda: _at_rest(invoice), log)
@@ -166,3 +168,8 @@ def test_a_real_worker_submits_an_issued_invoice_and_polls_it_to_accepted(
         ("efactura.answer_downloaded", None),
         ("efactura.accepted", None),
     ]
+    # The worker did the upload under the issuing request's ID; each poll, which no request
+    # enqueued (as Celery beat would), under a fresh one of its own.
+    request_ids = list(events.order_by("id").values_list("request_id", flat=True))
+    assert request_ids[:3] == [STAFF_REQUEST] * 3
+    assert request_ids[3] != request_ids[4] == request_ids[5] != STAFF_REQUEST

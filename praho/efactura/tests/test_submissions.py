@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from praho.audit.models import AuditEvent
 from praho.billing.models import Document
-from praho.efactura import submissions
+from praho.efactura import polls, submissions, unknown_uploads
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import read_answer
@@ -201,11 +201,11 @@ def test_issue_submit_upload_process_accept_with_the_signed_zip_archived(
     assert submission.upload_index == next(iter(fake_anaf_efactura.uploads))
     assert uploads(submission) == [(UploadOutcome.REGISTERED, submission.upload_index)]
 
-    submission = submissions.poll(submission)
+    submission = polls.poll(submission)
     assert submission.state == State.PROCESSING
     assert submission.next_attempt_at > timezone.now()
 
-    submission = submissions.poll(reload(submission))
+    submission = polls.poll(reload(submission))
     submission = reload(submission)
     assert submission.state == State.ACCEPTED
     assert submission.download_id == fake_anaf_efactura.uploads[submission.upload_index].download_id
@@ -245,7 +245,7 @@ def test_nok_is_rejected_with_anafs_errors_from_the_archived_zip(invoice, anaf_c
     fake_anaf_efactura.decide(NOK, polls=0, errors=("E: validari globale eroare regula: BR-RO-010, nume",))
     submission = submissions.upload(validated(invoice))
 
-    submission = submissions.poll(submission)
+    submission = polls.poll(submission)
 
     assert submission.state == State.REJECTED
     assert submission.errors == [
@@ -263,7 +263,7 @@ def test_xml_with_errors_not_taken_in_is_rejected_with_that_reason(
     fake_anaf_efactura.decide(XML_ERRORS, polls=0)
     submission = submissions.upload(validated(invoice))
 
-    submission = submissions.poll(submission)
+    submission = polls.poll(submission)
 
     assert submission.state == State.REJECTED
     assert submission.errors[0]["message"] == "XML cu erori nepreluat de sistem"
@@ -275,7 +275,7 @@ def test_a_rejected_document_is_uploaded_again_only_after_a_staff_resubmit(
     invoice, anaf_connected, fake_anaf_efactura, alice_admin, django_capture_on_commit_callbacks
 ):
     fake_anaf_efactura.decide(NOK, polls=0)
-    submission = submissions.poll(submissions.upload(validated(invoice)))
+    submission = polls.poll(submissions.upload(validated(invoice)))
     assert submission.state == State.REJECTED
     rejected_answer, rejected_errors = bytes(submission.answer), submission.errors
     with pytest.raises(ValidationError):
@@ -300,7 +300,7 @@ def test_an_accepted_resubmission_shows_none_of_the_rejected_attempts_errors_or_
     invoice, anaf_connected, fake_anaf_efactura, alice_admin, django_capture_on_commit_callbacks
 ):
     fake_anaf_efactura.decide(NOK, polls=0)
-    rejected = submissions.poll(submissions.upload(validated(invoice)))
+    rejected = polls.poll(submissions.upload(validated(invoice)))
     fake_anaf_efactura.decide("ok", polls=0)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -308,7 +308,7 @@ def test_an_accepted_resubmission_shows_none_of_the_rejected_attempts_errors_or_
     submission = reload(rejected)
     assert (submission.errors, submission.answer, submission.download_id) == ([], None, "")
 
-    submission = submissions.poll(submission)
+    submission = polls.poll(submission)
     assert submission.state == State.ACCEPTED
     assert submission.errors == []
     assert submission.download_id != rejected.download_id
@@ -321,7 +321,7 @@ def test_a_rejection_whose_error_report_cannot_be_read_is_rejected_with_that_rea
     fake_anaf_efactura.decide(NOK, polls=0, report=b'<header xmlns="x"><Error errorMessage="')
     submission = submissions.upload(validated(invoice))
 
-    submission = submissions.poll(submission)
+    submission = polls.poll(submission)
 
     assert submission.state == State.REJECTED
     assert [error["code"] for error in submission.errors] == [""]
@@ -333,12 +333,12 @@ def test_a_late_in_prelucrare_leaves_an_accepted_submission_accepted(
     invoice, anaf_connected, fake_anaf_efactura
 ):
     fake_anaf_efactura.decide("ok", polls=1)
-    stale = submissions.poll(submissions.upload(validated(invoice)))
+    stale = polls.poll(submissions.upload(validated(invoice)))
     assert stale.state == State.PROCESSING
-    assert submissions.poll(reload(stale)).state == State.ACCEPTED  # another worker got the verdict
+    assert polls.poll(reload(stale)).state == State.ACCEPTED  # another worker got the verdict
     fake_anaf_efactura.fail_next("stareMesaj", LATE_PROCESSING)
 
-    submission = submissions.poll(stale)
+    submission = polls.poll(stale)
 
     assert submission.state == State.ACCEPTED
     assert reload(stale).state == State.ACCEPTED
@@ -439,7 +439,7 @@ def test_a_hang_up_after_upload_is_resolved_from_the_message_list_without_a_seco
     fake_anaf_efactura.finish(index)
     fake_anaf_efactura.finish(reload(Submission.objects.get(document=other)).upload_index)
 
-    submission = submissions.resolve_unknown(reload(submission))
+    submission = unknown_uploads.resolve_unknown(reload(submission))
 
     assert submission.state == State.ACCEPTED
     assert submission.upload_index == index
@@ -464,7 +464,7 @@ def test_unknown_past_the_grace_period_is_sent_again_only_when_staff_decide(
     submission = submissions.upload(validated(invoice))
     assert submission.state == State.UNKNOWN
 
-    submission = submissions.resolve_unknown(submission)
+    submission = unknown_uploads.resolve_unknown(submission)
     assert submission.state == State.UNKNOWN
     assert submission.next_attempt_at - timezone.now() <= timedelta(minutes=10)
     with pytest.raises(ValidationError):
@@ -475,7 +475,7 @@ def test_unknown_past_the_grace_period_is_sent_again_only_when_staff_decide(
     assert len(fake_anaf_efactura.requests_to("upload")) == 1
 
     with time_machine.travel(timezone.now() + timedelta(minutes=1441)):
-        submission = submissions.resolve_unknown(reload(submission))
+        submission = unknown_uploads.resolve_unknown(reload(submission))
         assert submission.state == State.UNKNOWN  # never re-sent on PRAHO's own
         assert "has not listed" in submission.last_error
         with django_capture_on_commit_callbacks(execute=True):
@@ -498,7 +498,7 @@ def test_an_upload_anaf_is_still_processing_past_the_grace_period_is_not_sent_ag
     submission = submissions.upload(validated(invoice))
 
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        submission = submissions.resolve_unknown(reload(submission))
+        submission = unknown_uploads.resolve_unknown(reload(submission))
         assert submission.state == State.UNKNOWN
         assert "has not listed" in submission.last_error
         assert submission.next_attempt_at > timezone.now()
@@ -520,9 +520,9 @@ def test_a_look_for_an_unknown_upload_downloads_each_unrelated_message_once(
         foreign = client.upload(FOREIGN_INVOICE, cif=SELLER_CIF).index
     fake_anaf_efactura.finish(foreign)
 
-    submissions.resolve_unknown(reload(submission))
+    unknown_uploads.resolve_unknown(reload(submission))
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        submission = submissions.resolve_unknown(reload(submission))
+        submission = unknown_uploads.resolve_unknown(reload(submission))
 
     assert submission.state == State.UNKNOWN
     assert len(fake_anaf_efactura.requests_to("descarcare")) == 1
@@ -587,8 +587,8 @@ def test_a_staff_give_up_looks_at_anaf_first_and_takes_the_upload_it_finds(
     (index,) = fake_anaf_efactura.uploads
 
     with time_machine.travel(timezone.now() + GRACE):
-        submission = submissions.resolve_unknown(reload(submission))
-        assert submissions.may_send_again(submission)
+        submission = unknown_uploads.resolve_unknown(reload(submission))
+        assert unknown_uploads.may_send_again(submission)
         fake_anaf_efactura.finish(index)  # ANAF processes and lists it now
         with django_capture_on_commit_callbacks(execute=True):
             submissions.submit(invoice, alice_admin)
@@ -633,11 +633,11 @@ def test_a_look_that_ended_before_the_grace_period_does_not_allow_a_give_up(
     fake_anaf_efactura.fail_next("upload", HANG_UP)
     submission = submissions.upload(validated(invoice))
 
-    submission = submissions.resolve_unknown(reload(submission))  # looked, within the grace period
+    submission = unknown_uploads.resolve_unknown(reload(submission))  # looked, within the grace period
 
     assert Upload.objects.get(submission=submission).last_listed_at is not None
     with time_machine.travel(timezone.now() + GRACE):
-        assert not submissions.may_send_again(reload(submission))
+        assert not unknown_uploads.may_send_again(reload(submission))
 
 
 def test_what_a_worker_found_while_staff_asked_to_give_up_is_kept(
@@ -650,11 +650,11 @@ def test_what_a_worker_found_while_staff_asked_to_give_up_is_kept(
     fake_anaf_efactura.finish(index)
 
     with time_machine.travel(timezone.now() + GRACE):
-        sent = submissions._pending_upload(reload(submission))
-        found = submissions._find_at_anaf(sent, invoice)  # a worker finds it ...
+        sent = unknown_uploads.pending_upload(reload(submission))
+        found = unknown_uploads._find_at_anaf(sent, invoice)  # a worker finds it ...
         assert found is not None
         submissions.submit(invoice, alice_admin)  # ... while staff ask to give it up
-        submission = submissions._found(sent, *found, None)
+        submission = unknown_uploads._found(sent, *found, None)
 
     assert submission.state == State.ACCEPTED
     assert uploads(submission) == [(UploadOutcome.REGISTERED, index)]
@@ -670,7 +670,7 @@ def given_up_while_in_flight(submission: Submission, actor, *, send_again: bool)
         if send_again:
             submissions.advance(reload(submission), actor=actor, give_up=True)
         else:
-            submissions.resolve_unknown(reload(submission), actor=actor, give_up=True)
+            unknown_uploads.resolve_unknown(reload(submission), actor=actor, give_up=True)
     return sent
 
 
@@ -719,7 +719,7 @@ def test_a_document_accepted_in_anafs_test_environment_is_sent_again_in_prod(
     fake_anaf_efactura.decide("ok", polls=0)
     submission = submissions.upload(validated(invoice))
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        submission = submissions.poll(reload(submission))
+        submission = polls.poll(reload(submission))
     assert (submission.state, submission.environment) == (State.ACCEPTED, "test")
     test_index = submission.upload_index
     settings.EFACTURA_ENVIRONMENT = "prod"
@@ -770,16 +770,16 @@ def test_polls_anaf_keeps_refusing_stop_and_a_staff_submit_looks_in_the_message_
     submission = submissions.upload(validated(invoice))
     Upload.objects.filter(submission=submission).update(index="999999")  # an index ANAF does not know
     Submission.objects.filter(pk=submission.pk).update(upload_index="999999")
-    for _attempt in range(submissions.POLL_REFUSALS_MAX):
+    for _attempt in range(polls.POLL_REFUSALS_MAX):
         Submission.objects.filter(pk=submission.pk).update(next_attempt_at=None)
-        submissions.poll(reload(submission))
+        polls.poll(reload(submission))
 
     submission = reload(submission)
     assert submission.state == State.UPLOADED
-    assert submission.poll_refusals == submissions.POLL_REFUSALS_MAX
+    assert submission.poll_refusals == polls.POLL_REFUSALS_MAX
     assert "no longer asks" in submission.last_error
     assert submissions.poll_pending() == 0
-    assert len(fake_anaf_efactura.requests_to("stareMesaj")) == submissions.POLL_REFUSALS_MAX
+    assert len(fake_anaf_efactura.requests_to("stareMesaj")) == polls.POLL_REFUSALS_MAX
 
     with django_capture_on_commit_callbacks(execute=True):  # within the grace period: a look only
         submissions.submit(invoice, alice_admin)

@@ -54,6 +54,8 @@ class Command(BaseCommand):
 
     def _print(self, path: Path, result: ValidationResult) -> None:
         detail = result.validator if result.state != NOT_VALIDATED else result.reason
+        if result.detail:  # the operator at the command line gets the technical cause too
+            detail = f"{detail} {result.detail}"
         self._print_state(path, result.state, detail)
         for failure in result.failures:
             self.stdout.write(f"  {failure.flag:<7} {failure.rule_id}: {failure.text}")
