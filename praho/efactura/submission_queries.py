@@ -20,6 +20,7 @@ from lxml import etree
 
 from praho.billing.models import Document, DocumentStatus, DocumentType
 from praho.billing.models.documents import FISCAL_TYPES
+from praho.core.countries import EU_MEMBER_STATES
 from praho.customers.models import CustomerKind
 from praho.efactura.gateways.anaf_answers import ProcessingState, Standard, StatusResult, read_answer
 from praho.efactura.models import Submission
@@ -42,6 +43,30 @@ def documents_without_submission() -> QuerySet[Document]:
     )
 
 
+def outside_romania() -> Q:
+    """Documents whose place of supply is outside Romania for a consumer: not reported to e-Factura.
+
+    RO e-Factura covers supplies whose place is in Romania (OUG 120/2021 as amended for B2C from
+    2025). A consumer (a person) abroad is supplied where they live when the services are taxed
+    there: in another EU state once the seller declares them under OSS (the seller's profile as
+    issued is OSS-registered), and outside the EU always (art. 278(5)(h)). Those documents are not
+    sent through /uploadb2c; a consumer in another EU state charged Romanian VAT (under the €10,000
+    threshold) is, as a Romanian supply. Companies abroad stay reportable with extern=DA.
+    """
+    consumer_abroad = Q(buyer__kind=CustomerKind.INDIVIDUAL) & ~Q(buyer__country="RO")
+    not_romanian_vat = Q(seller__oss_registered=True) | ~Q(buyer__country__in=sorted(EU_MEMBER_STATES))
+    return consumer_abroad & not_romanian_vat
+
+
+def is_reported(document: Document) -> bool:
+    """Whether e-Factura takes `document` in (see outside_romania)."""
+    buyer = document.buyer or {}
+    if buyer.get("kind") != CustomerKind.INDIVIDUAL or str(buyer.get("country") or "RO").upper() == "RO":
+        return True
+    oss = document.seller is not None and document.seller.oss_registered
+    return str(buyer.get("country")).upper() in EU_MEMBER_STATES and not oss
+
+
 def start_date() -> date | None:
     """EFACTURA_START_DATE: documents issued before it are left to whatever sent them before PRAHO.
     Parsed (and a bad value refused) when the settings load, so an intake run never fails on it."""
@@ -50,7 +75,9 @@ def start_date() -> date | None:
 
 
 def from_start_date(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """The documents e-Factura takes in: issued from EFACTURA_START_DATE, supplied in Romania."""
     start = start_date()
+    documents = documents.exclude(outside_romania())
     return documents if start is None else documents.filter(issue_date__gte=start)
 
 

@@ -69,6 +69,7 @@ from praho.efactura.submission_queries import (
     due_in,
     from_start_date,
     is_due,
+    is_reported,
     seller_cif,
     unbuildable,
     upload_options,
@@ -122,6 +123,19 @@ def submit(document: Document, actor: User) -> Submission:
     it holds when the submit is refused). Refused (ValidationError "not_connected") while PRAHO
     cannot send anything to ANAF, before anything is recorded: nothing would be on its way.
     """
+    if not is_reported(document):
+        raise ValidationError(
+            {
+                "document": ValidationError(
+                    _(
+                        "%(document)s is not reported to e-Factura: its place of supply is outside Romania "
+                        "(a consumer abroad, taxed there)."
+                    )
+                    % {"document": document},
+                    code="not_reported",
+                )
+            }
+        )
     tracked = Submission.objects.filter(document=document).first()
     if tracked is not None:
         _refuse_if_accepted(environments.settled(tracked, actor), document)
