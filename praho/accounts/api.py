@@ -22,7 +22,7 @@ from praho.accounts.mfa import has_second_factor
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.audit.services import record_event
-from praho.core.api import ErrorResponseSerializer
+from praho.core.api import ErrorResponseSerializer, KnownFieldsOnly
 
 
 class LockedOut(exceptions.APIException):
@@ -37,7 +37,7 @@ def _locked_out(request: Request) -> bool:
     return bool(getattr(request, "axes_locked_out", False))
 
 
-class TokenObtainSerializer(jwt_serializers.TokenObtainSerializer):
+class TokenObtainSerializer(KnownFieldsOnly, jwt_serializers.TokenObtainSerializer):
     """Email and password, plus the current TOTP code when the user has a second factor."""
 
     token_class = RefreshToken
@@ -112,7 +112,7 @@ class TokenPairSerializer(serializers.Serializer[Any]):
     refresh = serializers.CharField(read_only=True, help_text=_("Valid for 1 day; usable once."))
 
 
-class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+class TokenRefreshSerializer(KnownFieldsOnly, jwt_serializers.TokenRefreshSerializer):
     """simplejwt's, except that a token of a deleted user is refused instead of a 500."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
@@ -125,7 +125,10 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
 
 _ERRORS = {
-    400: OpenApiResponse(ErrorResponseSerializer, description="Validation error (fields)."),
+    400: OpenApiResponse(
+        ErrorResponseSerializer,
+        description="Validation error (fields); unknown_field for keys the endpoint does not take.",
+    ),
     401: OpenApiResponse(ErrorResponseSerializer, description="Wrong credentials or token."),
 }
 
@@ -152,7 +155,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
     serializer_class = TokenRefreshSerializer
 
 
-class MeSerializer(serializers.ModelSerializer[User]):
+class MeSerializer(KnownFieldsOnly, serializers.ModelSerializer[User]):
     roles = serializers.SerializerMethodField()
     second_factor = serializers.SerializerMethodField()
 

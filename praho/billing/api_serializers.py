@@ -23,6 +23,7 @@ from rest_framework import serializers
 from praho.billing import ledger, presenters
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.selectors import PAYMENT_STATES
+from praho.core.api import StrictDecimalField, StrictIntegerField
 from praho.core.money import Currency
 
 # Field limits of the model, repeated so a too-long value is a 400, not a database error.
@@ -33,7 +34,7 @@ EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 12
 
 
 def _quantity(**options: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=4, **options)
+    return StrictDecimalField(max_digits=14, decimal_places=4, **options)
 
 
 # --- Reading ------------------------------------------------------------------------
@@ -213,10 +214,10 @@ class LineWriteSerializer(serializers.Serializer[Any]):
         max_length=3, required=False, help_text=_("UN/ECE Rec. 20: H87 piece (default), MON month, ANN year.")
     )
     unit_price = _quantity(help_text=_("Without VAT, in the document's currency."))
-    discount = serializers.DecimalField(
+    discount = StrictDecimalField(
         max_digits=14, decimal_places=2, required=False, help_text=_("An amount off the line.")
     )
-    vat_rate = serializers.DecimalField(
+    vat_rate = StrictDecimalField(
         max_digits=5,
         decimal_places=2,
         required=False,
@@ -248,6 +249,8 @@ class DocumentUpdateSerializer(_DocumentHeaderSerializer):
     """What a draft may change; `lines`, when given, replaces all its lines."""
 
     lines = LineWriteSerializer(many=True, required=False, allow_empty=False)
+    # core.api.unknown_fields leaves "customer" to validate(), which says why it is refused.
+    explained_keys = frozenset({"customer"})
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Left out of the fields, "customer" would be ignored without a word: say why instead.
@@ -260,12 +263,12 @@ class DocumentUpdateSerializer(_DocumentHeaderSerializer):
 class DocumentCreateSerializer(_DocumentHeaderSerializer):
     """A new draft. Defaults: the customer's currency, today, and the customer's payment terms."""
 
-    customer = serializers.IntegerField(help_text=_("The customer's id."))
+    customer = StrictIntegerField(help_text=_("The customer's id."))
     lines = LineWriteSerializer(many=True, allow_empty=False)
 
 
 class CreditLineSerializer(serializers.Serializer[Any]):
-    line = serializers.IntegerField(help_text=_("The id of a line of the invoice."))
+    line = StrictIntegerField(help_text=_("The id of a line of the invoice."))
     quantity = _quantity(required=False, help_text=_("Default: all that is left to credit on the line."))
 
 
@@ -284,7 +287,7 @@ BATCH_ISSUE_MAX = 500
 
 class BatchIssueSerializer(serializers.Serializer[Any]):
     invoices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1),
         min_length=1,
         max_length=BATCH_ISSUE_MAX,
         help_text=_("Ids of draft invoices to issue together: all of them, or none."),
@@ -297,10 +300,10 @@ class BatchIssueResultSerializer(serializers.Serializer[Any]):
 
 
 class PaymentWriteSerializer(serializers.Serializer[Any]):
-    invoice = serializers.IntegerField(
+    invoice = StrictIntegerField(
         help_text=_("The id of the issued invoice paid (or of a proforma, which payment converts).")
     )
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("e.g. 121.00"))
+    amount = StrictDecimalField(max_digits=14, decimal_places=2, help_text=_("e.g. 121.00"))
     currency = serializers.ChoiceField(choices=Currency.choices, help_text=_("The invoice's currency."))
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField(max_length=REFERENCE_MAX_LENGTH, allow_blank=True)
@@ -319,7 +322,7 @@ class PaymentWriteSerializer(serializers.Serializer[Any]):
 class _FilterSerializer(serializers.Serializer[Any]):
     """What every list filters on (selectors.DocumentFilters and PaymentFilters)."""
 
-    customer = serializers.IntegerField(required=False, help_text=_("A customer's id."))
+    customer = StrictIntegerField(required=False, help_text=_("A customer's id."))
     currency = serializers.ChoiceField(choices=Currency.choices, required=False, allow_blank=True)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from praho.billing import ledger, numbering, signals, totals, vat
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
+from praho.core.numbers import plain_decimal
 from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
 from praho.customers.services import current_profile
@@ -42,11 +43,13 @@ def current_seller() -> SellerProfile:
 
 
 def parse_decimal(errors: FieldErrors, field: str, value: Any, *, places: int) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError, TypeError):
-        number = None
-    if number is None or not number.is_finite():
+    """A number in ASCII digits with one optional sign and one decimal point, or comma as staff
+    type it (praho.core.numbers: Decimal() alone also reads "1_000" and other scripts' digits)."""
+    if isinstance(value, Decimal):  # from the API's serializers, or code
+        number: Decimal | None = value if value.is_finite() else None
+    else:
+        number = plain_decimal(str(value), comma=True)
+    if number is None:
         errors.add(field, _("Enter a number."), "invalid")
         return None
     if -number.as_tuple().exponent > places:  # type: ignore[operator]
@@ -88,6 +91,10 @@ def _clean_line(
         quantity is not None and quantity > 0 and unit_price is not None and discount > quantity * unit_price
     ):
         errors.add(prefix + "discount", _("The discount cannot exceed the line's amount."), "discount")
+    if line.get("vat_rate") not in (None, ""):
+        # Read here, strictly: the override check below would take "1_000" or "١٢" for a rate.
+        rate = parse_decimal(errors, prefix + "vat_rate", line["vat_rate"], places=2)
+        line = {**line, "vat_rate": rate if rate is not None else ""}
     chosen = _line_treatment(errors, prefix, line, computed=treatment, on=on)
     return {
         "description": description,

@@ -13,7 +13,7 @@ BILLING_CONVERT_PAID_PROFORMAS is off; see record_payment.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from praho.billing.models import (
     PaymentMethod,
 )
 from praho.core.money import Currency, round_money
+from praho.core.numbers import plain_decimal
 from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
 
@@ -44,11 +45,11 @@ EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 12
 def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
     if isinstance(value, float):
         raise TypeError("Money is a Decimal, not a float.")
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite():
+    # A Decimal from a form or serializer as it is; text strictly (praho.core.numbers).
+    amount = (
+        (value if value.is_finite() else None) if isinstance(value, Decimal) else plain_decimal(str(value))
+    )
+    if amount is None:
         errors["amount"] = ValidationError(_("Enter an amount, e.g. 121.00."), code="invalid")
         return None
     if amount != round_money(amount):

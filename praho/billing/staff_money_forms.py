@@ -7,7 +7,7 @@ live in the services, whose errors the views put next to the fields they name.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,6 +20,7 @@ from praho.accounts.models import User
 from praho.billing.models import PaymentMethod
 from praho.billing.models.fx import FOREIGN_CURRENCIES
 from praho.core.money import Currency
+from praho.core.numbers import plain_decimal
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Customer
@@ -59,11 +60,9 @@ class NumberField(forms.Field):
         if not text:
             return None
         text = _plain_decimal(text)
-        try:
-            number = Decimal(text) if len(text) <= self.max_length else None
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
+        # Strictly: Decimal() alone also reads "1_000", "1e3" and other scripts' digits.
+        number = plain_decimal(text) if len(text) <= self.max_length else None
+        if number is None:
             raise ValidationError(
                 gettext("Enter a number, such as %(example)s.") % {"example": self.example}, code="invalid"
             )

@@ -131,9 +131,13 @@ def unknown_fields(serializer: serializers.Field[Any, Any, Any, Any] | None, dat
     if not isinstance(serializer, serializers.Serializer) or not isinstance(data, Mapping):
         return None
     writable = {name: field for name, field in serializer.fields.items() if not field.read_only}
+    # Keys the serializer refuses in its own words (in validate()), with a more useful message.
+    explained: frozenset[str] = getattr(serializer, "explained_keys", frozenset())
     errors: dict[str, Any] = {}
     for key in data:
         field = writable.get(key)
+        if key in explained:
+            continue
         if field is None:
             message = _("This field is not accepted here; remove it.")
             errors[key] = [ErrorDetail(message, code=UNKNOWN_FIELD)]

@@ -1,0 +1,53 @@
+"""What the staff payment page and payments.record_payment take (issue 11): each refusal is
+shown next to its field, with nothing saved."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from praho.billing.tests.factories import issued_invoice
+from praho.billing.tests.test_staff_money import NOW, errors_of, money_state, pay_url, payment_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _monday_noon():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def billing(staff_client, bill_billing):
+    return staff_client(bill_billing)
+
+
+def refused_payment(billing, customer, **changes: str) -> dict[str, list[str]]:
+    invoice = issued_invoice(customer)
+    before = money_state()
+
+    response = billing.post(pay_url(invoice), payment_post(**changes))
+
+    assert response.status_code == 200
+    assert money_state() == before
+    return errors_of(response)
+
+
+# --- Numbers (item 19) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["\uff11\uff12", "\u0661\u0662", "1_000", "1e3", "--5"])
+def test_an_amount_that_is_not_plain_ascii_is_refused(billing, billing_ready, carol_customer, amount):
+    assert refused_payment(billing, carol_customer, amount=amount) == {
+        "amount": ["Enter a number, such as 121.00."]
+    }
+
+
+@pytest.mark.parametrize("amount", ["121,00", "121.00", "1 21,00", "0.121,00"])
+def test_an_amount_as_staff_type_it_is_taken(billing, billing_ready, carol_customer, amount):
+    invoice = issued_invoice(carol_customer)
+
+    response = billing.post(pay_url(invoice), payment_post(amount=amount))
+
+    assert response.status_code == 302
