@@ -189,19 +189,19 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
         return payment.document.number if payment.document is not None else None  # select_related
 
 
+# A sum of many amounts may pass the 14 digits of the amount columns (two payments of
+# 999,999,999,999.99 do): sums are shown with as many digits as they have (docs/decisions/0004).
+def _sum_field(help_text: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=None, decimal_places=2, help_text=help_text)
+
+
 class BalanceSerializer(serializers.Serializer[Any]):
     """A customer's position in one currency, derived from the ledger."""
 
     currency = serializers.ChoiceField(choices=Currency.choices)
-    receivable = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("Owed on issued invoices.")
-    )
-    credit = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("Owed to the customer (overpayments, credit notes).")
-    )
-    overdue = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("The part of the receivable past its due date.")
-    )
+    receivable = _sum_field(_("Owed on issued invoices."))
+    credit = _sum_field(_("Owed to the customer (overpayments, credit notes)."))
+    overdue = _sum_field(_("The part of the receivable past its due date."))
 
 
 # --- Writing ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from praho.billing import ledger, numbering, signals, totals, vat
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
-from praho.core.numbers import plain_decimal
+from praho.core.numbers import column_max, plain_decimal
 from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
 from praho.customers.services import current_profile
@@ -58,6 +58,21 @@ def parse_decimal(errors: FieldErrors, field: str, value: Any, *, places: int) -
     return number
 
 
+# The largest values the columns hold: what is entered must fit them, and so must what is
+# computed from it (a line's amount, a document's totals), or the database refuses the row.
+MAX_QUANTITY = column_max(DocumentLine._meta.get_field("quantity"))
+MAX_UNIT_PRICE = column_max(DocumentLine._meta.get_field("unit_price"))
+MAX_AMOUNT = column_max(DocumentLine._meta.get_field("net_amount"))
+
+
+def _at_most(errors: FieldErrors, field: str, value: Decimal | None, limit: Decimal) -> Decimal | None:
+    """`value`, or None after a field error when it is beyond `limit` (its column's largest)."""
+    if value is not None and value > limit:
+        errors.add(field, _("Enter at most %(max)s.") % {"max": limit}, "max_value")
+        return None
+    return value
+
+
 def _clean_line(
     errors: FieldErrors, index: int, line: dict[str, Any], *, treatment: vat.VatTreatment, on: date
 ) -> dict[str, Any]:
@@ -72,12 +87,15 @@ def _clean_line(
             _("The quantity must be greater than zero; to take something back, issue a credit note."),
             "not_positive",
         )
+    quantity = _at_most(errors, prefix + "quantity", quantity, MAX_QUANTITY)
     unit_price = parse_decimal(errors, prefix + "unit_price", line.get("unit_price", ""), places=4)
     if unit_price is not None and unit_price < 0:
         errors.add(prefix + "unit_price", _("The unit price cannot be negative."), "negative")
-    discount = parse_decimal(errors, prefix + "discount", line.get("discount") or "0", places=2) or Decimal(
-        "0"
-    )
+    unit_price = _at_most(errors, prefix + "unit_price", unit_price, MAX_UNIT_PRICE)
+    discount = parse_decimal(errors, prefix + "discount", line.get("discount") or "0", places=2)
+    discount = _at_most(errors, prefix + "discount", discount, MAX_AMOUNT) or Decimal("0")
+    if quantity is not None and unit_price is not None:
+        _refuse_large_line(errors, prefix, totals.line_net_amount(quantity, unit_price, discount))
     unit_code = str(line.get("unit_code") or "H87").upper()
     if unit_code not in UNIT_CODES:
         errors.add(
@@ -110,6 +128,19 @@ def _clean_line(
         "vat_exemption_reason_code": chosen.exemption_reason_code,
         "vat_exemption_reason": chosen.exemption_reason,
     }
+
+
+def _refuse_large_line(errors: FieldErrors, prefix: str, net_amount: Decimal) -> None:
+    if net_amount > MAX_AMOUNT:
+        message = _("The line's amount (quantity times unit price) cannot be more than %(max)s.")
+        errors.add(prefix + "unit_price", message % {"max": MAX_AMOUNT}, "too_large")
+
+
+def _refuse_large_totals(computed: totals.Totals) -> None:
+    """Totals beyond their columns (many large lines) are refused on "lines"."""
+    if max(computed.net_total, computed.vat_total, computed.tax_inclusive_total) > MAX_AMOUNT:
+        message = _("The document's total cannot be more than %(max)s; split it into several documents.")
+        raise ValidationError({"lines": ValidationError(message % {"max": MAX_AMOUNT}, code="too_large")})
 
 
 def _is_override(line: dict[str, Any]) -> bool:
@@ -246,6 +277,8 @@ def create_document(
     cleaned = [_clean_line(errors, i, line, treatment=treatment, on=on) for i, line in enumerate(lines)]
     _refuse_outside_scope_mixed(errors, cleaned)
     errors.raise_if_any()
+    computed = _line_totals(cleaned)
+    _refuse_large_totals(computed)
     document = Document(
         document_type=document_type,
         customer=customer,
@@ -259,7 +292,6 @@ def create_document(
         notes=str(values.get("notes") or ""),
         created_by=actor,
     )
-    computed = _line_totals(cleaned)
     # Totals before the INSERT: a new draft has no lines to replace and needs no UPDATE after.
     _set_totals(document, computed)
     with transaction.atomic():
@@ -311,6 +343,8 @@ def update_draft(
             ]
             _refuse_outside_scope_mixed(errors, cleaned)
         errors.raise_if_any()
+        if cleaned is not None:
+            _refuse_large_totals(_line_totals(cleaned))
         document.currency, document.issue_date = currency, issue_date
         document.tax_point_date, document.due_date = tax_point_date, due_date
         if "notes" in values:

@@ -34,12 +34,13 @@ from praho.billing.models import (
     PaymentMethod,
 )
 from praho.core.money import Currency, round_money
-from praho.core.numbers import plain_decimal
+from praho.core.numbers import column_max, plain_decimal
 from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
 
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
 EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 128
+MAX_AMOUNT = column_max(Payment._meta.get_field("amount"))
 
 
 def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
@@ -57,6 +58,11 @@ def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
         return None
     if amount <= 0:
         errors["amount"] = ValidationError(_("The amount must be greater than zero."), code="not_positive")
+        return None
+    if amount > MAX_AMOUNT:
+        errors["amount"] = ValidationError(
+            _("Enter at most %(max)s.") % {"max": MAX_AMOUNT}, code="max_value"
+        )
         return None
     return amount
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -34,3 +35,9 @@ def plain_decimal(text: str, *, comma: bool = False) -> Decimal | None:
     if comma:
         text = text.replace(",", ".")
     return Decimal(text.strip()) if is_plain_decimal(text) else None
+
+
+def column_max(field: Any) -> Decimal:
+    """The largest value a DecimalField's column holds: numeric(14, 2) holds 999999999999.99."""
+    places = int(field.decimal_places)
+    return Decimal(10) ** (int(field.max_digits) - places) - Decimal(10) ** -places

@@ -13,6 +13,7 @@ import time_machine
 
 from praho.accounts.models import User
 from praho.billing.models import Document
+from praho.billing.payments import record_payment
 from praho.billing.tests.test_api import (
     DOMAINS,
     HOSTING,
@@ -259,3 +260,72 @@ def test_a_draft_invoice_cannot_be_credited(billing_ready, bill_billing, carol_c
         "not_issued", {"non_field_errors": ["Only an issued invoice can be credited."]}
     )
     assert stored_rows() == before
+
+
+# --- Amounts beyond their columns (issue 11, item 14) ---------------------------------------
+
+LARGEST = "999999999999.99"
+
+
+def test_a_line_amount_beyond_its_column_is_a_400_not_a_500(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+
+    response = _create(
+        bill_billing,
+        customer=carol_customer.pk,
+        lines=[{**HOSTING, "quantity": "100000", "unit_price": "100000000"}],
+    )
+
+    assert response.status_code == 400
+    message = "The line's amount (quantity times unit price) cannot be more than 999999999999.99."
+    assert error_of(response) == invalid({"lines": {"0": {"unit_price": [message]}}})
+    assert stored_rows() == before
+
+
+def test_a_document_total_beyond_its_column_is_a_400_not_a_500(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+    line = {**HOSTING, "quantity": "5000", "unit_price": "100000000"}  # 500,000,000,000.00 each
+
+    response = _create(bill_billing, customer=carol_customer.pk, lines=[line, line])
+
+    assert response.status_code == 400
+    message = "The document's total cannot be more than 999999999999.99; split it into several documents."
+    assert error_of(response) == invalid({"lines": [message]})
+    assert stored_rows() == before
+
+
+def test_a_quantity_beyond_its_column_is_refused_by_the_api(billing_ready, bill_billing, carol_customer):
+    response = _create(
+        bill_billing, customer=carol_customer.pk, lines=[{**HOSTING, "quantity": "10000000000"}]
+    )
+
+    assert error_of(response) == invalid(
+        {
+            "lines": {
+                "0": {"quantity": ["Ensure that there are no more than 10 digits before the decimal point."]}
+            }
+        }
+    )
+
+
+def test_the_balance_of_payments_summing_beyond_14_digits_is_answered(
+    billing_ready, bill_billing, carol_customer
+):
+    invoice = issued(bill_billing, carol_customer)  # 121.00 RON: the rest becomes credit
+    for reference in ("OP 1", "OP 2"):
+        record_payment(
+            actor=bill_billing,
+            invoice=invoice,
+            amount=D(LARGEST),
+            currency="RON",
+            method="bank_transfer",
+            reference=reference,
+            received_on=NOW.date(),
+        )
+
+    response = bearer(bill_billing).get(f"/api/v1/customers/{carol_customer.pk}/balance/")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"currency": "RON", "receivable": "0.00", "credit": "1999999999878.98", "overdue": "0.00"}
+    ]

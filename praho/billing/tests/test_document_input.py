@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from praho.billing.documents import create_document
+from praho.billing.documents import create_document, update_draft
 from praho.billing.models import Document, DocumentLine
 
 D = Decimal
@@ -59,3 +59,68 @@ def test_a_comma_is_a_decimal_point_as_staff_type_it(billing_ready, bill_billing
     assert [(line.quantity, line.unit_price, line.net_amount) for line in invoice.lines.all()] == [
         (D("1.5000"), D("10.2500"), D("15.38"))
     ]
+
+
+# --- Amounts that fit their columns (item 14) ------------------------------------------------
+
+LINE_TOO_LARGE = "The line's amount (quantity times unit price) cannot be more than 999999999999.99."
+TOTAL_TOO_LARGE = "The document's total cannot be more than 999999999999.99; split it into several documents."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("quantity", "10000000000", "Enter at most 9999999999.9999."),
+        ("unit_price", "10000000000", "Enter at most 9999999999.9999."),
+        ("quantity", "1" + "0" * 40, "Enter at most 9999999999.9999."),
+        ("discount", "1000000000000", "Enter at most 999999999999.99."),
+    ],
+)
+def test_a_number_beyond_its_column_is_refused(
+    billing_ready, bill_billing, carol_customer, field, value, message
+):
+    errors = refusal(bill_billing, carol_customer, lines=[{**HOSTING, field: value}])
+
+    assert errors[f"lines.0.{field}"] == [message]
+
+
+def test_a_line_amount_beyond_its_column_is_refused_on_the_unit_price(
+    billing_ready, bill_billing, carol_customer
+):
+    line = {**HOSTING, "quantity": "100000", "unit_price": "100000000"}
+
+    assert refusal(bill_billing, carol_customer, lines=[line]) == {"lines.0.unit_price": [LINE_TOO_LARGE]}
+
+
+def test_the_largest_line_amount_is_taken(billing_ready, bill_billing, carol_customer):
+    line = {**HOSTING, "quantity": "100", "unit_price": "8264462809.9172"}  # + 21% VAT
+
+    invoice = draft(bill_billing, carol_customer, line)
+
+    assert (invoice.net_total, invoice.vat_total, invoice.total) == (
+        D("826446280991.72"),
+        D("173553719008.26"),
+        D("999999999999.98"),
+    )
+
+
+def test_a_document_total_beyond_its_column_is_refused_on_the_lines(
+    billing_ready, bill_billing, carol_customer
+):
+    line = {**HOSTING, "quantity": "100", "unit_price": "9000000000"}  # + 21% VAT
+
+    assert refusal(bill_billing, carol_customer, lines=[line]) == {"lines": [TOTAL_TOO_LARGE]}
+
+
+def test_a_change_to_a_total_beyond_its_column_is_refused_and_the_draft_stays(
+    billing_ready, bill_billing, carol_customer
+):
+    invoice = draft(bill_billing, carol_customer)
+    lines = [{**HOSTING, "quantity": "5000", "unit_price": "100000000"}] * 2
+
+    with pytest.raises(ValidationError) as failure:
+        update_draft(actor=bill_billing, document=invoice, lines=lines)
+
+    assert failure.value.message_dict == {"lines": [TOTAL_TOO_LARGE]}
+    invoice.refresh_from_db()
+    assert (invoice.total, invoice.lines.count()) == (D("121.00"), 1)

@@ -3,6 +3,8 @@ shown next to its field, with nothing saved."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import time_machine
 
@@ -10,6 +12,7 @@ from praho.billing.tests.factories import issued_invoice
 from praho.billing.tests.test_staff_money import NOW, errors_of, money_state, pay_url, payment_post
 
 pytestmark = pytest.mark.django_db
+D = Decimal
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +54,26 @@ def test_an_amount_as_staff_type_it_is_taken(billing, billing_ready, carol_custo
     response = billing.post(pay_url(invoice), payment_post(amount=amount))
 
     assert response.status_code == 302
+
+
+# --- Amounts that fit their columns (item 14) ------------------------------------------------
+
+
+def test_an_amount_beyond_its_column_is_refused(billing, billing_ready, carol_customer):
+    assert refused_payment(billing, carol_customer, amount="1000000000000,00") == {
+        "amount": ["Enter at most 999999999999.99."]
+    }
+
+
+def test_pages_summing_payments_beyond_14_digits_are_shown(billing, billing_ready, carol_customer):
+    invoice = issued_invoice(carol_customer)
+    for reference in ("OP 1", "OP 2"):
+        response = billing.post(pay_url(invoice), payment_post(amount="999999999999,99", reference=reference))
+        assert response.status_code == 302
+
+    payments = billing.get("/staff/billing/payments/", {"currency": "RON"})
+    account = billing.get(f"/staff/billing/customers/{carol_customer.pk}/")
+
+    assert (payments.status_code, account.status_code) == (200, 200)
+    assert payments.context["sums"] == [{"currency": "RON", "count": 2, "total": D("1999999999999.98")}]
+    assert "1,999,999,999,999.98\u00a0RON" in payments.content.decode()
