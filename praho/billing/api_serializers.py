@@ -16,9 +16,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from praho.billing import ledger, presenters
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
@@ -207,7 +210,24 @@ class BalanceSerializer(serializers.Serializer[Any]):
 # --- Writing ------------------------------------------------------------------------
 
 
+class _LinesSerializer(serializers.ListSerializer[Any]):
+    """A document's lines: at most settings.BILLING_MAX_LINES, refused before any is read."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list) and len(data) > settings.BILLING_MAX_LINES:
+            message = gettext("A document can have at most %(max)s lines.") % {
+                "max": settings.BILLING_MAX_LINES
+            }
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [message]}, code="too_many_lines"
+            )
+        return super().to_internal_value(data)
+
+
 class LineWriteSerializer(serializers.Serializer[Any]):
+    class Meta:
+        list_serializer_class = _LinesSerializer
+
     description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
     quantity = _quantity(help_text=_("Greater than zero; to take something back, issue a credit note."))
     unit_code = serializers.CharField(
@@ -248,7 +268,9 @@ class _DocumentHeaderSerializer(serializers.Serializer[Any]):
 class DocumentUpdateSerializer(_DocumentHeaderSerializer):
     """What a draft may change; `lines`, when given, replaces all its lines."""
 
-    lines = LineWriteSerializer(many=True, required=False, allow_empty=False)
+    lines = LineWriteSerializer(
+        many=True, required=False, allow_empty=False, help_text=_("At most BILLING_MAX_LINES (500) lines.")
+    )
     # core.api.unknown_fields leaves "customer" to validate(), which says why it is refused.
     explained_keys = frozenset({"customer"})
 
@@ -264,7 +286,9 @@ class DocumentCreateSerializer(_DocumentHeaderSerializer):
     """A new draft. Defaults: the customer's currency, today, and the customer's payment terms."""
 
     customer = StrictIntegerField(help_text=_("The customer's id."))
-    lines = LineWriteSerializer(many=True, allow_empty=False)
+    lines = LineWriteSerializer(
+        many=True, allow_empty=False, help_text=_("At most BILLING_MAX_LINES (500) lines.")
+    )
 
 
 class CreditLineSerializer(serializers.Serializer[Any]):

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone, translation
@@ -128,6 +129,15 @@ def _clean_line(
         "vat_exemption_reason_code": chosen.exemption_reason_code,
         "vat_exemption_reason": chosen.exemption_reason,
     }
+
+
+def _refuse_too_many_lines(errors: FieldErrors, lines: list[dict[str, Any]]) -> bool:
+    """Whether `lines` are too many for a document (settings.BILLING_MAX_LINES), after the error."""
+    if len(lines) > settings.BILLING_MAX_LINES:
+        message = _("A document can have at most %(max)s lines.") % {"max": settings.BILLING_MAX_LINES}
+        errors.add("lines", message, "too_many_lines")
+        return True
+    return False
 
 
 def _refuse_large_line(errors: FieldErrors, prefix: str, net_amount: Decimal) -> None:
@@ -274,6 +284,8 @@ def create_document(
     if not lines:
         errors.add("lines", _("A document needs at least one line."), "required")
     on = tax_point_date or issue_date
+    if _refuse_too_many_lines(errors, lines):
+        errors.raise_if_any()
     cleaned = [_clean_line(errors, i, line, treatment=treatment, on=on) for i, line in enumerate(lines)]
     _refuse_outside_scope_mixed(errors, cleaned)
     errors.raise_if_any()
@@ -337,6 +349,8 @@ def update_draft(
         if lines is not None:
             if not lines:
                 errors.add("lines", _("A document needs at least one line."), "required")
+            if _refuse_too_many_lines(errors, lines):
+                errors.raise_if_any()
             cleaned = [
                 _clean_line(errors, i, line, treatment=treatment, on=tax_point_date or issue_date)
                 for i, line in enumerate(lines)

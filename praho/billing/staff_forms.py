@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -169,15 +170,23 @@ class LineForm(forms.Form):
 
 
 class _LineFormSet(forms.BaseFormSet):
+    """The lines; the services refuse more than settings.BILLING_MAX_LINES. Far more forms than
+    that are refused here, before they are built (Django's absolute_max)."""
+
+    default_error_messages = {"too_many_forms": _("A document can have at most %(num)d lines.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_num = settings.BILLING_MAX_LINES
+        self.absolute_max = 2 * settings.BILLING_MAX_LINES
+
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Remove this line")
 
 
-LineFormSet = forms.formset_factory(
-    LineForm, formset=_LineFormSet, extra=0, can_delete=True, max_num=200, absolute_max=200
-)
+LineFormSet = forms.formset_factory(LineForm, formset=_LineFormSet, extra=0, can_delete=True)
 
 
 def line_initial(line: DocumentLine) -> dict[str, Any]:

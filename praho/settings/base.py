@@ -365,6 +365,15 @@ BILLING_AUTO_APPLY_CREDIT = env_bool("BILLING_AUTO_APPLY_CREDIT", False)
 # is recorded) and pays that. Off: payments on proformas are refused; staff convert first.
 BILLING_CONVERT_PAID_PROFORMAS = env_bool("BILLING_CONVERT_PAID_PROFORMAS", True)
 
+# The most lines a proforma or invoice may have (staff pages, API and services alike). Large
+# documents are slow to render as PDF and e-Factura XML; a billing run splits its documents.
+BILLING_MAX_LINES = env_int("BILLING_MAX_LINES", 500)
+if BILLING_MAX_LINES < 1:
+    raise ImproperlyConfigured(f"BILLING_MAX_LINES must be at least 1, not {BILLING_MAX_LINES}.")
+# A staff page posts about 10 fields per line: let a document of BILLING_MAX_LINES lines through
+# Django's guard against forms with very many fields (1000 by default).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 12 * BILLING_MAX_LINES)
+
 # Covering indexes (INCLUDE) exist on PostgreSQL only; SQLite builds the same index without the
 # extra columns, which is all the embedded database needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -329,3 +329,23 @@ def test_the_balance_of_payments_summing_beyond_14_digits_is_answered(
     assert response.json() == [
         {"currency": "RON", "receivable": "0.00", "credit": "1999999999878.98", "overdue": "0.00"}
     ]
+
+
+# --- Lines per document (issue 11, item 15) --------------------------------------------------
+
+
+def test_more_lines_than_billing_max_lines_are_a_400_on_lines(
+    billing_ready, bill_billing, carol_customer, settings
+):
+    settings.BILLING_MAX_LINES = 2
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    created = _create(bill_billing, customer=carol_customer.pk, lines=[HOSTING] * 3)
+    changed = bearer(bill_billing).patch(
+        f"/api/v1/invoices/{invoice.pk}/", {"lines": [HOSTING] * 3}, format="json"
+    )
+
+    expected = invalid({"lines": ["A document can have at most 2 lines."]})
+    assert (error_of(created), error_of(changed)) == (expected, expected)
+    assert stored_rows() == before

@@ -124,3 +124,26 @@ def test_a_change_to_a_total_beyond_its_column_is_refused_and_the_draft_stays(
     assert failure.value.message_dict == {"lines": [TOTAL_TOO_LARGE]}
     invoice.refresh_from_db()
     assert (invoice.total, invoice.lines.count()) == (D("121.00"), 1)
+
+
+# --- Lines per document (item 15) ------------------------------------------------------------
+
+
+def test_a_document_takes_up_to_billing_max_lines_lines_500_by_default(
+    billing_ready, bill_billing, carol_customer
+):
+    invoice = draft(bill_billing, carol_customer, *[HOSTING] * 500)
+
+    assert invoice.lines.count() == 500
+    with pytest.raises(ValidationError) as failure:
+        update_draft(actor=bill_billing, document=invoice, lines=[HOSTING] * 501)
+    assert failure.value.message_dict == {"lines": ["A document can have at most 500 lines."]}
+    assert invoice.lines.count() == 500
+
+
+def test_more_lines_than_billing_max_lines_are_refused(billing_ready, bill_billing, carol_customer, settings):
+    settings.BILLING_MAX_LINES = 2
+
+    assert refusal(bill_billing, carol_customer, lines=[HOSTING] * 3) == {
+        "lines": ["A document can have at most 2 lines."]
+    }

@@ -66,6 +66,7 @@ def test_check_deploy_finds_nothing_with_production_settings():
         ({"DJANGO_ALLOWED_HOSTS": " , "}, "DJANGO_ALLOWED_HOSTS must name the site's host(s)"),
         ({"DJANGO_SECURE_SSL_REDIRECT": "maybe"}, "DJANGO_SECURE_SSL_REDIRECT must be a boolean"),
         ({"EFACTURA_ENVIRONMENT": "production"}, "EFACTURA_ENVIRONMENT must be test or prod"),
+        ({"BILLING_MAX_LINES": "0"}, "BILLING_MAX_LINES must be at least 1, not 0."),
     ],
 )
 def test_production_refuses_to_start_with_bad_configuration(overrides, message):
