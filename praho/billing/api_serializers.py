@@ -26,7 +26,7 @@ from rest_framework.settings import api_settings
 from praho.billing import ledger, presenters
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.selectors import PAYMENT_STATES
-from praho.core.api import StrictDecimalField, StrictIntegerField
+from praho.core.api import BoundedDateField, StrictDecimalField, StrictIntegerField
 from praho.core.money import Currency
 
 # Field limits of the model, repeated so a too-long value is a 400, not a database error.
@@ -257,11 +257,11 @@ class LineWriteSerializer(serializers.Serializer[Any]):
 
 class _DocumentHeaderSerializer(serializers.Serializer[Any]):
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    issue_date = serializers.DateField(required=False)
-    tax_point_date = serializers.DateField(
+    issue_date = BoundedDateField(required=False)
+    tax_point_date = BoundedDateField(
         required=False, allow_null=True, help_text=_("When VAT becomes due, if not the issue date.")
     )
-    due_date = serializers.DateField(required=False)
+    due_date = BoundedDateField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -331,7 +331,7 @@ class PaymentWriteSerializer(serializers.Serializer[Any]):
     currency = serializers.ChoiceField(choices=Currency.choices, help_text=_("The invoice's currency."))
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField(max_length=REFERENCE_MAX_LENGTH, allow_blank=True)
-    date = serializers.DateField(help_text=_("When the money was received (not in the future)."))
+    date = BoundedDateField(help_text=_("When the money was received (not in the future)."))
     external_id = serializers.CharField(
         max_length=EXTERNAL_ID_MAX_LENGTH,
         required=False,
@@ -351,8 +351,8 @@ class _FilterSerializer(serializers.Serializer[Any]):
 
 
 class _DocumentFilterSerializer(_FilterSerializer):
-    issued_from = serializers.DateField(required=False, help_text=_("Issued on or after this date."))
-    issued_to = serializers.DateField(required=False, help_text=_("Issued on or before this date."))
+    issued_from = BoundedDateField(required=False, help_text=_("Issued on or after this date."))
+    issued_to = BoundedDateField(required=False, help_text=_("Issued on or before this date."))
 
 
 INVOICE_STATES = [DocumentStatus.DRAFT.value, DocumentStatus.ISSUED.value, *PAYMENT_STATES]
@@ -381,5 +381,5 @@ class CreditNoteFilterSerializer(_DocumentFilterSerializer):
 
 class PaymentFilterSerializer(_FilterSerializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
-    received_from = serializers.DateField(required=False, help_text=_("Received on or after this date."))
-    received_to = serializers.DateField(required=False, help_text=_("Received on or before this date."))
+    received_from = BoundedDateField(required=False, help_text=_("Received on or after this date."))
+    received_to = BoundedDateField(required=False, help_text=_("Received on or before this date."))

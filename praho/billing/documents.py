@@ -26,7 +26,7 @@ from praho.billing.models import Document, DocumentLine, DocumentStatus, Documen
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
 from praho.core.numbers import column_max, plain_decimal
-from praho.core.validation import FieldErrors, fiscal_today
+from praho.core.validation import FieldErrors, date_error, fiscal_today
 from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
 from praho.customers.services import current_profile
 
@@ -223,12 +223,24 @@ def _clean_header(
     currency = str(values.get("currency") or profile.currency).upper()
     if currency not in Currency.values:
         errors.add("currency", _("Choose RON, EUR or USD."), "invalid_choice")
-    issue_date = values.get("issue_date") or fiscal_today()
-    tax_point_date = values.get("tax_point_date")
-    due_date = values.get("due_date") or issue_date + timedelta(days=profile.payment_terms_days)
+    issue_date = _in_range(errors, "issue_date", values.get("issue_date")) or fiscal_today()
+    tax_point_date = _in_range(errors, "tax_point_date", values.get("tax_point_date"))
+    # In range, the issue date plus the customer's terms (at most a few years) cannot overflow.
+    due_date = _in_range(errors, "due_date", values.get("due_date")) or issue_date + timedelta(
+        days=profile.payment_terms_days
+    )
     if due_date < issue_date:
         errors.add("due_date", _("The due date cannot be before the issue date."), "before_issue")
     return currency, issue_date, tax_point_date, due_date, _language(profile)
+
+
+def _in_range(errors: FieldErrors, field: str, value: date | None) -> date | None:
+    """`value`, or None after a field error when it is outside core.validation's date range."""
+    problem = date_error(value) if value is not None else None
+    if problem is not None:
+        errors.add(field, problem.messages[0], "date_range")
+        return None
+    return value
 
 
 def write_lines(document: Document, lines: list[dict[str, Any]]) -> None:

@@ -35,7 +35,7 @@ from praho.billing.models import (
 )
 from praho.core.money import Currency, round_money
 from praho.core.numbers import column_max, plain_decimal
-from praho.core.validation import fiscal_today
+from praho.core.validation import date_error, fiscal_today
 from praho.customers.models import Customer
 
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
@@ -157,7 +157,9 @@ def _validate(
         errors["external_id"] = ValidationError(
             _("Use at most %(count)s characters.") % {"count": EXTERNAL_ID_MAX_LENGTH}, code="max_length"
         )
-    if received_on > fiscal_today():
+    if (out_of_range := date_error(received_on)) is not None:
+        errors["received_on"] = out_of_range
+    elif received_on > fiscal_today():
         errors["received_on"] = ValidationError(
             _("A payment cannot be received in the future."), code="future"
         )

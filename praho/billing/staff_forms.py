@@ -22,6 +22,7 @@ from praho.billing.presenters import PAYMENT_STATE_LABELS
 from praho.billing.selectors import PAYMENT_STATES
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
+from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
 
 _STATUSES_BY_TYPE: dict[str, list[str]] = {
     DocumentType.INVOICE: [DocumentStatus.DRAFT, DocumentStatus.ISSUED],
@@ -49,8 +50,14 @@ def _number(label: Any, **attrs: str) -> forms.CharField:
 
 
 def _date(label: Any, **kwargs: Any) -> forms.DateField:
+    """A date in core.validation's range (2000-2099), picked in the browser."""
+    attrs = {"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}), **kwargs
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs=attrs),
+        validators=[validate_date_range],
+        **kwargs,
     )
 
 

@@ -21,6 +21,7 @@ from praho.billing.models import PaymentMethod
 from praho.billing.models.fx import FOREIGN_CURRENCIES
 from praho.core.money import Currency
 from praho.core.numbers import plain_decimal
+from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Customer
@@ -37,7 +38,14 @@ class DateInput(forms.DateInput):
 
 
 def _iso_date(label: Any, **options: Any) -> forms.DateField:
-    return forms.DateField(label=label, input_formats=["%Y-%m-%d"], widget=DateInput(), **options)
+    """A date in core.validation's range (2000-2099)."""
+    return forms.DateField(
+        label=label,
+        input_formats=["%Y-%m-%d"],
+        widget=DateInput(attrs={"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}),
+        validators=[validate_date_range],
+        **options,
+    )
 
 
 class NumberField(forms.Field):

@@ -26,6 +26,7 @@ from praho.billing.tests.test_api import (
     refused,
     stored_rows,
 )
+from praho.billing.tests.test_api_payments import payment_payload
 from praho.customers.models import Address, Customer
 
 pytestmark = pytest.mark.django_db
@@ -349,3 +350,61 @@ def test_more_lines_than_billing_max_lines_are_a_400_on_lines(
     expected = invalid({"lines": ["A document can have at most 2 lines."]})
     assert (error_of(created), error_of(changed)) == (expected, expected)
     assert stored_rows() == before
+
+
+# --- Dates in range (issue 11, item 8) -------------------------------------------------------
+
+OUT_OF_RANGE = ["Enter a date between 2000-01-01 and 2099-12-31."]
+
+
+@pytest.mark.parametrize("field", ["issue_date", "tax_point_date", "due_date"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+def test_a_document_date_out_of_range_is_a_400_naming_it(
+    billing_ready, bill_billing, carol_customer, field, day
+):
+    before = stored_rows()
+
+    response = _create(bill_billing, customer=carol_customer.pk, **{field: day})
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({field: OUT_OF_RANGE})
+    assert stored_rows() == before
+
+
+def test_an_invoice_dated_at_the_end_of_the_range_gets_its_due_date(
+    billing_ready, bill_billing, carol_customer
+):
+    response = _create(bill_billing, customer=carol_customer.pk, issue_date="2099-12-31")
+
+    assert response.status_code == 201
+    assert (response.json()["issue_date"], response.json()["due_date"]) == ("2099-12-31", "2100-01-14")
+
+
+def test_a_payment_date_out_of_range_is_a_400(billing_ready, bill_billing, carol_customer):
+    invoice = issued(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(
+        "/api/v1/payments/", payment_payload(invoice, date="0001-01-01"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"date": OUT_OF_RANGE})
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/invoices/", "issued_from"),
+        ("/api/v1/proformas/", "issued_to"),
+        ("/api/v1/credit-notes/", "issued_from"),
+        ("/api/v1/payments/", "received_from"),
+        ("/api/v1/payments/", "received_to"),
+    ],
+)
+def test_a_filter_date_out_of_range_is_a_400(billing_ready, bill_billing, url, field):
+    response = bearer(bill_billing).get(url, {field: "0001-01-01"})
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({field: OUT_OF_RANGE})

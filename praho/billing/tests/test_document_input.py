@@ -147,3 +147,44 @@ def test_more_lines_than_billing_max_lines_are_refused(billing_ready, bill_billi
     assert refusal(bill_billing, carol_customer, lines=[HOSTING] * 3) == {
         "lines": ["A document can have at most 2 lines."]
     }
+
+
+# --- Dates in range (item 8) -----------------------------------------------------------------
+
+OUT_OF_RANGE = ["Enter a date between 2000-01-01 and 2099-12-31."]
+
+
+@pytest.mark.parametrize("field", ["issue_date", "tax_point_date", "due_date"])
+@pytest.mark.parametrize(
+    "day", [datetime.date(9999, 12, 31), datetime.date(1, 1, 1), datetime.date(1999, 12, 31)]
+)
+def test_a_date_out_of_range_is_refused(billing_ready, bill_billing, carol_customer, field, day):
+    assert refusal(bill_billing, carol_customer, **{field: day}) == {field: OUT_OF_RANGE}
+
+
+def test_a_change_to_a_date_out_of_range_is_refused(billing_ready, bill_billing, carol_customer):
+    invoice = draft(bill_billing, carol_customer)
+
+    with pytest.raises(ValidationError) as failure:
+        update_draft(actor=bill_billing, document=invoice, due_date=datetime.date(2100, 1, 1))
+
+    assert failure.value.message_dict == {"due_date": OUT_OF_RANGE}
+    invoice.refresh_from_db()
+    assert invoice.due_date == datetime.date(2026, 3, 24)
+
+
+def test_a_proforma_dated_at_the_end_of_the_range_is_valid_15_days_after(
+    billing_ready, bill_billing, carol_customer
+):
+    proforma = create_document(
+        actor=bill_billing,
+        document_type="proforma",
+        customer=carol_customer,
+        lines=[HOSTING],
+        issue_date=datetime.date(2099, 12, 31),
+    )
+
+    assert (proforma.due_date, proforma.valid_until) == (
+        datetime.date(2100, 1, 14),
+        datetime.date(2100, 1, 15),
+    )

@@ -76,3 +76,25 @@ def test_a_document_of_billing_max_lines_lines_can_be_posted_whole(billing, caro
 
     assert response.status_code == 302
     assert Document.objects.get().lines.count() == 500
+
+
+# --- Dates in range (item 8) -----------------------------------------------------------------
+
+OUT_OF_RANGE = ["Enter a date between 2000-01-01 and 2099-12-31."]
+
+
+@pytest.mark.parametrize("field", ["issue_date", "tax_point_date", "due_date"])
+def test_a_document_date_out_of_range_is_shown_next_to_it(billing, carol_customer, field):
+    response = billing.post(NEW_INVOICE, draft_post(carol_customer, [HOSTING], **{field: "9999-12-31"}))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: OUT_OF_RANGE}
+    assert Document.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", ["issued_from", "issued_to"])
+def test_a_list_filter_date_out_of_range_is_shown_next_to_it(billing, field):
+    response = billing.get("/staff/billing/invoices/", {field: "0001-01-01"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: OUT_OF_RANGE}

@@ -3,11 +3,14 @@ shown next to its field, with nothing saved."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
+from praho.billing.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
 from praho.billing.tests.test_staff_money import NOW, errors_of, money_state, pay_url, payment_post
 
@@ -77,3 +80,49 @@ def test_pages_summing_payments_beyond_14_digits_are_shown(billing, billing_read
     assert (payments.status_code, account.status_code) == (200, 200)
     assert payments.context["sums"] == [{"currency": "RON", "count": 2, "total": D("1999999999999.98")}]
     assert "1,999,999,999,999.98\u00a0RON" in payments.content.decode()
+
+
+# --- Dates in range (item 8) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31"])
+def test_a_payment_date_out_of_range_is_refused(billing, billing_ready, carol_customer, day):
+    assert refused_payment(billing, carol_customer, received_on=day) == {
+        "received_on": ["Enter a date between 2000-01-01 and 2099-12-31."]
+    }
+
+
+def test_the_service_refuses_a_payment_date_out_of_range(billing_ready, carol_customer, bill_billing):
+    invoice = issued_invoice(carol_customer)
+    before = money_state()
+
+    with pytest.raises(ValidationError) as failure:
+        record_payment(
+            actor=bill_billing,
+            invoice=invoice,
+            amount=D("10.00"),
+            currency="RON",
+            method="cash",
+            reference="",
+            received_on=date(1, 1, 1),
+        )
+
+    assert failure.value.message_dict == {"received_on": ["Enter a date between 2000-01-01 and 2099-12-31."]}
+    assert money_state() == before
+
+
+@pytest.mark.parametrize("field", ["received_from", "received_to"])
+def test_a_payment_filter_date_out_of_range_is_shown_next_to_it(billing, billing_ready, field):
+    response = billing.get("/staff/billing/payments/", {field: "0001-01-01"})
+
+    assert response.status_code == 200
+    assert errors_of(response)[field] == ["Enter a date between 2000-01-01 and 2099-12-31."]
+
+
+def test_a_manual_rate_for_a_day_out_of_range_is_refused(staff_client, alice_admin, billing_ready):
+    response = staff_client(alice_admin).post(
+        "/staff/billing/rates/", {"currency": "EUR", "on": "0001-01-01", "rate": "5,0000"}
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response)["on"] == ["Enter a date between 2000-01-01 and 2099-12-31."]
