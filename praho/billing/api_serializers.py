@@ -24,13 +24,14 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from praho.billing import ledger, presenters
+from praho.billing.documents import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.selectors import PAYMENT_STATES
-from praho.core.api import BoundedDateField, StrictDecimalField, StrictIntegerField
+from praho.core.api import BoundedDateField, LineField, StrictDecimalField, StrictIntegerField, TextField
 from praho.core.money import Currency
 
-# Field limits of the model, repeated so a too-long value is a 400, not a database error.
-DESCRIPTION_MAX_LENGTH = DocumentLine._meta.get_field("description").max_length or 500
+# Field limits of the model, repeated so a too-long value is a 400, not a database error; a
+# description and notes are bounded by what the documents carry (praho.billing.documents).
 REASON_MAX_LENGTH = DocumentLine._meta.get_field("vat_override_reason").max_length or 255
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
 EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 128
@@ -228,9 +229,9 @@ class LineWriteSerializer(serializers.Serializer[Any]):
     class Meta:
         list_serializer_class = _LinesSerializer
 
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+    description = LineField(max_length=DESCRIPTION_MAX_LENGTH, help_text=_("One line."))
     quantity = _quantity(help_text=_("Greater than zero; to take something back, issue a credit note."))
-    unit_code = serializers.CharField(
+    unit_code = LineField(
         max_length=3, required=False, help_text=_("UN/ECE Rec. 20: H87 piece (default), MON month, ANN year.")
     )
     unit_price = _quantity(help_text=_("Without VAT, in the document's currency."))
@@ -243,16 +244,12 @@ class LineWriteSerializer(serializers.Serializer[Any]):
         required=False,
         help_text=_("Only to override the computed VAT (with vat_override_reason)."),
     )
-    vat_category = serializers.CharField(
+    vat_category = LineField(
         max_length=2, required=False, help_text=_("Only to override the computed VAT category.")
     )
-    vat_override_reason = serializers.CharField(
-        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True
-    )
-    vat_exemption_reason_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    vat_exemption_reason = serializers.CharField(
-        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True
-    )
+    vat_override_reason = LineField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
+    vat_exemption_reason_code = LineField(max_length=32, required=False, allow_blank=True)
+    vat_exemption_reason = LineField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class _DocumentHeaderSerializer(serializers.Serializer[Any]):
@@ -262,7 +259,12 @@ class _DocumentHeaderSerializer(serializers.Serializer[Any]):
         required=False, allow_null=True, help_text=_("When VAT becomes due, if not the issue date.")
     )
     due_date = BoundedDateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = TextField(
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_("Printed on the document; several lines allowed."),
+    )
 
 
 class DocumentUpdateSerializer(_DocumentHeaderSerializer):
@@ -330,9 +332,9 @@ class PaymentWriteSerializer(serializers.Serializer[Any]):
     amount = StrictDecimalField(max_digits=14, decimal_places=2, help_text=_("e.g. 121.00"))
     currency = serializers.ChoiceField(choices=Currency.choices, help_text=_("The invoice's currency."))
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    reference = serializers.CharField(max_length=REFERENCE_MAX_LENGTH, allow_blank=True)
+    reference = LineField(max_length=REFERENCE_MAX_LENGTH, allow_blank=True)
     date = BoundedDateField(help_text=_("When the money was received (not in the future)."))
-    external_id = serializers.CharField(
+    external_id = LineField(
         max_length=EXTERNAL_ID_MAX_LENGTH,
         required=False,
         allow_blank=True,

@@ -26,7 +26,7 @@ from praho.billing.models import Document, DocumentLine, DocumentStatus, Documen
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
 from praho.core.numbers import column_max, plain_decimal
-from praho.core.validation import FieldErrors, date_error, fiscal_today
+from praho.core.validation import FieldErrors, check_text, date_error, fiscal_today
 from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
 from praho.customers.services import current_profile
 
@@ -59,6 +59,22 @@ def parse_decimal(errors: FieldErrors, field: str, value: Any, *, places: int) -
     return number
 
 
+# Text printed on the PDF and sent to ANAF (praho.core.validation.check_text): one line each. A
+# description is the item's name, description and, whole, its note in the XML (BT-127: at most
+# 300 characters under CIUS-RO, BR-RO-L303). Notes are printed on the PDF only: several lines.
+DESCRIPTION_MAX_LENGTH = 300
+NOTES_MAX_LENGTH = 1000
+_VAT_TEXTS = {"vat_override_reason": 255, "vat_exemption_reason": 255, "vat_exemption_reason_code": 32}
+
+
+def _line_text(errors: FieldErrors, field: str, value: Any, limit: int) -> str:
+    return check_text(errors, field, str(value or ""), max_length=limit)
+
+
+def _notes(errors: FieldErrors, value: Any) -> str:
+    return check_text(errors, "notes", str(value or ""), max_length=NOTES_MAX_LENGTH, multiline=True)
+
+
 # The largest values the columns hold: what is entered must fit them, and so must what is
 # computed from it (a line's amount, a document's totals), or the database refuses the row.
 MAX_QUANTITY = column_max(DocumentLine._meta.get_field("quantity"))
@@ -78,9 +94,17 @@ def _clean_line(
     errors: FieldErrors, index: int, line: dict[str, Any], *, treatment: vat.VatTreatment, on: date
 ) -> dict[str, Any]:
     prefix = f"lines.{index}."
-    description = str(line.get("description") or "").strip()
-    if not description:
+    description = _line_text(errors, prefix + "description", line.get("description"), DESCRIPTION_MAX_LENGTH)
+    if not description and prefix + "description" not in errors.by_field:
         errors.add(prefix + "description", _("This field is required."), "required")
+    line = {
+        **line,
+        **{
+            name: _line_text(errors, prefix + name, line.get(name), limit)
+            for name, limit in _VAT_TEXTS.items()
+            if line.get(name)
+        },
+    }
     quantity = parse_decimal(errors, prefix + "quantity", line.get("quantity", ""), places=4)
     if quantity is not None and quantity <= 0:
         errors.add(
@@ -291,6 +315,7 @@ def create_document(
         )
     errors = FieldErrors()
     currency, issue_date, tax_point_date, due_date, language = _clean_header(errors, customer, values)
+    notes = _notes(errors, values.get("notes"))
     seller = current_seller()
     treatment = _treatment(customer, seller, tax_point_date or issue_date, language)
     if not lines:
@@ -313,7 +338,7 @@ def create_document(
         valid_until=issue_date + timedelta(days=PROFORMA_VALID_DAYS)
         if document_type == DocumentType.PROFORMA
         else None,
-        notes=str(values.get("notes") or ""),
+        notes=notes,
         created_by=actor,
     )
     # Totals before the INSERT: a new draft has no lines to replace and needs no UPDATE after.
@@ -356,6 +381,7 @@ def update_draft(
         currency, issue_date, tax_point_date, due_date, language = _clean_header(
             errors, document.customer, merged
         )
+        notes = _notes(errors, values.get("notes"))
         treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date, language)
         cleaned = None
         if lines is not None:
@@ -374,7 +400,7 @@ def update_draft(
         document.currency, document.issue_date = currency, issue_date
         document.tax_point_date, document.due_date = tax_point_date, due_date
         if "notes" in values:
-            document.notes = str(values["notes"] or "")
+            document.notes = notes
         if cleaned is not None:
             write_lines(document, cleaned)
         document.save()

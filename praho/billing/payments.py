@@ -35,7 +35,7 @@ from praho.billing.models import (
 )
 from praho.core.money import Currency, round_money
 from praho.core.numbers import column_max, plain_decimal
-from praho.core.validation import date_error, fiscal_today
+from praho.core.validation import date_error, fiscal_today, text_error
 from praho.customers.models import Customer
 
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
@@ -149,14 +149,16 @@ def _validate(
             % {"method": method, "choices": ", ".join(PaymentMethod.values)},
             code="invalid_method",
         )
-    if len(reference) > REFERENCE_MAX_LENGTH:
-        errors["reference"] = ValidationError(
-            _("Use at most %(count)s characters.") % {"count": REFERENCE_MAX_LENGTH}, code="max_length"
-        )
-    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
-        errors["external_id"] = ValidationError(
-            _("Use at most %(count)s characters.") % {"count": EXTERNAL_ID_MAX_LENGTH}, code="max_length"
-        )
+    for field, value, limit in (
+        ("reference", reference, REFERENCE_MAX_LENGTH),
+        ("external_id", external_id, EXTERNAL_ID_MAX_LENGTH),
+    ):
+        if (unprintable := text_error(value)) is not None:  # one line, kept in the ledger and audit
+            errors[field] = unprintable
+        elif len(value) > limit:
+            errors[field] = ValidationError(
+                _("Use at most %(count)s characters.") % {"count": limit}, code="max_length"
+            )
     if (out_of_range := date_error(received_on)) is not None:
         errors["received_on"] = out_of_range
     elif received_on > fiscal_today():

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from praho.billing.documents import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.models import DocumentLine, DocumentStatus, DocumentType
 from praho.billing.models.vat import VatCategory
 from praho.billing.presenters import PAYMENT_STATE_LABELS
@@ -122,7 +123,10 @@ class DocumentHeaderForm(forms.Form):
     )
     due_date = _date(_("Due date"), help_text=_("Empty: the issue date plus the customer's payment terms."))
     notes = forms.CharField(
-        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes"),
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def shown_fields(self) -> list[forms.BoundField]:
@@ -141,7 +145,7 @@ def _unit_choices() -> list[tuple[str, str]]:
 class LineForm(forms.Form):
     """One line. The VAT fields are an override of the computed treatment, with its reason."""
 
-    description = _text(_("Description"), max_length=500)
+    description = _text(_("Description"), max_length=DESCRIPTION_MAX_LENGTH)
     quantity = _number(_("Quantity"), size="6")
     unit_code = forms.ChoiceField(label=_("Unit"), choices=_unit_choices, initial="H87")
     unit_price = _number(_("Unit price"), size="8")

@@ -21,7 +21,7 @@ from praho.billing.models import PaymentMethod
 from praho.billing.models.fx import FOREIGN_CURRENCIES
 from praho.core.money import Currency
 from praho.core.numbers import plain_decimal
-from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
+from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range, validate_single_line
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Customer
@@ -179,12 +179,14 @@ def _county_choices() -> list[tuple[str, str]]:
 def _text(
     label: Any, *, required: bool = True, max_length: int = 255, help_text: Any = "", **attrs: str
 ) -> forms.CharField:
+    """One line of text (the seller's data is printed on every document and sent to ANAF)."""
     return forms.CharField(
         label=label,
         required=required,
         max_length=max_length,
         help_text=help_text,
         widget=forms.TextInput(attrs=attrs),
+        validators=[validate_single_line],
     )
 
 

@@ -408,3 +408,96 @@ def test_a_filter_date_out_of_range_is_a_400(billing_ready, bill_billing, url, f
 
     assert response.status_code == 400
     assert error_of(response) == invalid({field: OUT_OF_RANGE})
+
+
+# --- Text the XML and the PDF can carry (issue 11, item 9) -----------------------------------
+
+BELL = ["Remove the control character U+0007."]
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [
+        ("Hosting\x07", "Remove the control character U+0007."),
+        ("Hosting\x1b[31m", "Remove the control character U+001B."),
+        ("Hosting\ufffe", "Remove the control character U+FFFE."),
+        ("Web\nhosting", "This field is one line: remove the line break or tab (U+000A)."),
+        ("Web\thosting", "This field is one line: remove the line break or tab (U+0009)."),
+        ("x" * 301, "Ensure this field has no more than 300 characters."),
+    ],
+)
+def test_a_line_description_the_documents_cannot_carry_is_refused(
+    billing_ready, bill_billing, carol_customer, description, message
+):
+    before = stored_rows()
+
+    response = _create(
+        bill_billing, customer=carol_customer.pk, lines=[{**HOSTING, "description": description}]
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"lines": {"0": {"description": [message]}}})
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("notes", "message"),
+    [
+        ("Contract\x08 12", "Remove the control character U+0008; only tabs and line breaks are allowed."),
+        ("n" * 1001, "Ensure this field has no more than 1000 characters."),
+    ],
+)
+def test_notes_the_documents_cannot_carry_are_refused(
+    billing_ready, bill_billing, carol_customer, notes, message
+):
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    created = _create(bill_billing, customer=carol_customer.pk, notes=notes)
+    changed = bearer(bill_billing).patch(f"/api/v1/invoices/{invoice.pk}/", {"notes": notes}, format="json")
+
+    assert (error_of(created), error_of(changed)) == (invalid({"notes": [message]}),) * 2
+    assert stored_rows() == before
+
+
+def test_notes_of_several_lines_up_to_1000_characters_are_taken(billing_ready, bill_billing, carol_customer):
+    notes = "Contract 12/2026\r\n\tAnnex 1" + "." * (1000 - 26)
+
+    response = _create(bill_billing, customer=carol_customer.pk, notes=notes)
+
+    assert response.status_code == 201
+    assert Document.objects.get().notes == notes
+
+
+@pytest.mark.parametrize(
+    "field", ["vat_override_reason", "vat_exemption_reason", "vat_exemption_reason_code"]
+)
+def test_a_vat_reason_with_a_control_character_is_refused(billing_ready, bill_billing, carol_customer, field):
+    line = {
+        **HOSTING,
+        "vat_category": "E",
+        "vat_rate": "0",
+        "vat_override_reason": "Art. 292",
+        field: "a\x07",
+    }
+
+    response = _create(bill_billing, customer=carol_customer.pk, lines=[line])
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["lines"]["0"][field] == BELL
+
+
+@pytest.mark.parametrize("field", ["reference", "external_id"])
+def test_a_payment_text_with_a_control_character_is_refused(
+    billing_ready, bill_billing, carol_customer, field
+):
+    invoice = issued(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(
+        "/api/v1/payments/", payment_payload(invoice, **{field: "OP\x07 1"}), format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({field: BELL})
+    assert stored_rows() == before

@@ -188,3 +188,54 @@ def test_a_proforma_dated_at_the_end_of_the_range_is_valid_15_days_after(
         datetime.date(2100, 1, 14),
         datetime.date(2100, 1, 15),
     )
+
+
+# --- Text the XML and the PDF can carry (item 9) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [
+        ("Hosting\x01", "Remove the control character U+0001."),
+        ("Hosting\x7f", "Remove the control character U+007F."),
+        ("Web\r\nhosting", "This field is one line: remove the line break or tab (U+000D)."),
+        ("x" * 301, "Ensure this field has no more than 300 characters (it has 301)."),
+    ],
+)
+def test_a_description_the_documents_cannot_carry_is_refused(
+    billing_ready, bill_billing, carol_customer, description, message
+):
+    errors = refusal(bill_billing, carol_customer, lines=[{**HOSTING, "description": description}])
+
+    assert errors == {"lines.0.description": [message]}
+
+
+def test_a_description_of_300_characters_is_taken_trimmed(billing_ready, bill_billing, carol_customer):
+    invoice = draft(bill_billing, carol_customer, {**HOSTING, "description": " " + "d" * 300 + " "})
+
+    assert invoice.lines.get().description == "d" * 300
+
+
+def test_notes_with_a_control_character_are_refused_in_a_change_too(
+    billing_ready, bill_billing, carol_customer
+):
+    invoice = draft(bill_billing, carol_customer, notes="Contract 12")
+
+    with pytest.raises(ValidationError) as failure:
+        update_draft(actor=bill_billing, document=invoice, notes="Contract\x0b 12")
+
+    assert failure.value.message_dict == {
+        "notes": ["Remove the control character U+000B; only tabs and line breaks are allowed."]
+    }
+    invoice.refresh_from_db()
+    assert invoice.notes == "Contract 12"
+
+
+def test_a_vat_override_reason_of_several_lines_is_refused(billing_ready, bill_billing, carol_customer):
+    line = {**HOSTING, "vat_category": "E", "vat_rate": "0", "vat_override_reason": "Art. 292\nalin. 2"}
+
+    errors = refusal(bill_billing, carol_customer, lines=[line])
+
+    assert errors["lines.0.vat_override_reason"] == [
+        "This field is one line: remove the line break or tab (U+000A)."
+    ]

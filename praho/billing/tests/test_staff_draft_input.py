@@ -98,3 +98,24 @@ def test_a_list_filter_date_out_of_range_is_shown_next_to_it(billing, field):
 
     assert response.status_code == 200
     assert response.context["form"].errors == {field: OUT_OF_RANGE}
+
+
+# --- Text (item 9) ---------------------------------------------------------------------------
+
+
+def test_a_description_with_a_control_character_is_shown_next_to_it(billing, carol_customer):
+    response = billing.post(NEW_INVOICE, draft_post(carol_customer, [HOSTING | {"description": "Web\x07"}]))
+
+    assert response.status_code == 200
+    assert response.context["lines"].forms[0].errors == {
+        "description": ["Remove the control character U+0007."]
+    }
+    assert Document.objects.count() == 0
+
+
+def test_a_description_over_300_characters_is_refused_by_the_form(billing, carol_customer):
+    response = billing.post(NEW_INVOICE, draft_post(carol_customer, [HOSTING | {"description": "d" * 301}]))
+
+    assert response.context["lines"].forms[0].errors == {
+        "description": ["Ensure this value has at most 300 characters (it has 301)."]
+    }

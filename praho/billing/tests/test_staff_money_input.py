@@ -126,3 +126,21 @@ def test_a_manual_rate_for_a_day_out_of_range_is_refused(staff_client, alice_adm
 
     assert response.status_code == 200
     assert errors_of(response)["on"] == ["Enter a date between 2000-01-01 and 2099-12-31."]
+
+
+# --- Text (item 9) ---------------------------------------------------------------------------
+
+
+def test_a_reference_with_a_control_character_is_refused(billing, billing_ready, carol_customer):
+    assert refused_payment(billing, carol_customer, reference="OP\x1b 77") == {
+        "reference": ["Remove the control character U+001B."]
+    }
+
+
+def test_the_seller_name_with_a_control_character_is_refused(staff_client, alice_admin, billing_ready):
+    from praho.billing.tests.test_staff_money import SELLER_EDIT_URL, seller_post
+
+    response = staff_client(alice_admin).post(SELLER_EDIT_URL, seller_post(name="PRAHO\x07 SRL"))
+
+    assert response.status_code == 200
+    assert errors_of(response) == {"name": ["Remove the control character U+0007."]}
