@@ -197,7 +197,8 @@ class ErrorSerializer(serializers.Serializer[Any]):
             "(keys the endpoint does not take, named in fields), invalid_page (page or page_size not "
             "a positive integer), parse_error (malformed JSON, or nested deeper than 32 levels), "
             "request_too_large (413: a body over the size limit), too_many_fields, not_found, "
-            "not_authenticated, permission_denied, method_not_allowed, throttled, server_error."
+            "not_authenticated, token_not_valid, token_revoked (401: issued before a password change or "
+            "a revocation), permission_denied, method_not_allowed, throttled, server_error."
         )
     )
     message = serializers.CharField()

@@ -186,7 +186,8 @@ else:
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens issued before a revocation (praho.accounts.tokens).
+        "praho.accounts.authentication.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["praho.accounts.permissions.IsAuthenticatedWithSecondFactorForStaff"],
