@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from praho.billing import ledger, presenters
-from praho.billing.documents import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
+from praho.billing.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.selectors import PAYMENT_STATES
 from praho.core.api import BoundedDateField, LineField, StrictDecimalField, StrictIntegerField, TextField

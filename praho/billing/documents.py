@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone, translation
@@ -22,11 +21,19 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import EventSpec, record_event, record_events
 from praho.billing import ledger, numbering, signals, totals, vat
+from praho.billing.document_input import (
+    checked_notes,
+    checked_texts,
+    fitting_amounts,
+    in_range,
+    refuse_large_totals,
+    too_many_lines,
+)
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
-from praho.core.numbers import column_max, plain_decimal
-from praho.core.validation import FieldErrors, check_text, date_error, fiscal_today
+from praho.core.numbers import plain_decimal
+from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
 from praho.customers.services import current_profile
 
@@ -59,52 +66,12 @@ def parse_decimal(errors: FieldErrors, field: str, value: Any, *, places: int) -
     return number
 
 
-# Text printed on the PDF and sent to ANAF (praho.core.validation.check_text): one line each. A
-# description is the item's name, description and, whole, its note in the XML (BT-127: at most
-# 300 characters under CIUS-RO, BR-RO-L303). Notes are printed on the PDF only: several lines.
-DESCRIPTION_MAX_LENGTH = 300
-NOTES_MAX_LENGTH = 1000
-_VAT_TEXTS = {"vat_override_reason": 255, "vat_exemption_reason": 255, "vat_exemption_reason_code": 32}
-
-
-def _line_text(errors: FieldErrors, field: str, value: Any, limit: int) -> str:
-    return check_text(errors, field, str(value or ""), max_length=limit)
-
-
-def _notes(errors: FieldErrors, value: Any) -> str:
-    return check_text(errors, "notes", str(value or ""), max_length=NOTES_MAX_LENGTH, multiline=True)
-
-
-# The largest values the columns hold: what is entered must fit them, and so must what is
-# computed from it (a line's amount, a document's totals), or the database refuses the row.
-MAX_QUANTITY = column_max(DocumentLine._meta.get_field("quantity"))
-MAX_UNIT_PRICE = column_max(DocumentLine._meta.get_field("unit_price"))
-MAX_AMOUNT = column_max(DocumentLine._meta.get_field("net_amount"))
-
-
-def _at_most(errors: FieldErrors, field: str, value: Decimal | None, limit: Decimal) -> Decimal | None:
-    """`value`, or None after a field error when it is beyond `limit` (its column's largest)."""
-    if value is not None and value > limit:
-        errors.add(field, _("Enter at most %(max)s.") % {"max": limit}, "max_value")
-        return None
-    return value
-
-
 def _clean_line(
     errors: FieldErrors, index: int, line: dict[str, Any], *, treatment: vat.VatTreatment, on: date
 ) -> dict[str, Any]:
     prefix = f"lines.{index}."
-    description = _line_text(errors, prefix + "description", line.get("description"), DESCRIPTION_MAX_LENGTH)
-    if not description and prefix + "description" not in errors.by_field:
-        errors.add(prefix + "description", _("This field is required."), "required")
-    line = {
-        **line,
-        **{
-            name: _line_text(errors, prefix + name, line.get(name), limit)
-            for name, limit in _VAT_TEXTS.items()
-            if line.get(name)
-        },
-    }
+    line = checked_texts(errors, prefix, line)  # one line each, bounded (document_input)
+    description = line["description"]
     quantity = parse_decimal(errors, prefix + "quantity", line.get("quantity", ""), places=4)
     if quantity is not None and quantity <= 0:
         errors.add(
@@ -112,15 +79,11 @@ def _clean_line(
             _("The quantity must be greater than zero; to take something back, issue a credit note."),
             "not_positive",
         )
-    quantity = _at_most(errors, prefix + "quantity", quantity, MAX_QUANTITY)
     unit_price = parse_decimal(errors, prefix + "unit_price", line.get("unit_price", ""), places=4)
     if unit_price is not None and unit_price < 0:
         errors.add(prefix + "unit_price", _("The unit price cannot be negative."), "negative")
-    unit_price = _at_most(errors, prefix + "unit_price", unit_price, MAX_UNIT_PRICE)
     discount = parse_decimal(errors, prefix + "discount", line.get("discount") or "0", places=2)
-    discount = _at_most(errors, prefix + "discount", discount, MAX_AMOUNT) or Decimal("0")
-    if quantity is not None and unit_price is not None:
-        _refuse_large_line(errors, prefix, totals.line_net_amount(quantity, unit_price, discount))
+    quantity, unit_price, discount = fitting_amounts(errors, prefix, quantity, unit_price, discount)
     unit_code = str(line.get("unit_code") or "H87").upper()
     if unit_code not in UNIT_CODES:
         errors.add(
@@ -153,28 +116,6 @@ def _clean_line(
         "vat_exemption_reason_code": chosen.exemption_reason_code,
         "vat_exemption_reason": chosen.exemption_reason,
     }
-
-
-def _refuse_too_many_lines(errors: FieldErrors, lines: list[dict[str, Any]]) -> bool:
-    """Whether `lines` are too many for a document (settings.BILLING_MAX_LINES), after the error."""
-    if len(lines) > settings.BILLING_MAX_LINES:
-        message = _("A document can have at most %(max)s lines.") % {"max": settings.BILLING_MAX_LINES}
-        errors.add("lines", message, "too_many_lines")
-        return True
-    return False
-
-
-def _refuse_large_line(errors: FieldErrors, prefix: str, net_amount: Decimal) -> None:
-    if net_amount > MAX_AMOUNT:
-        message = _("The line's amount (quantity times unit price) cannot be more than %(max)s.")
-        errors.add(prefix + "unit_price", message % {"max": MAX_AMOUNT}, "too_large")
-
-
-def _refuse_large_totals(computed: totals.Totals) -> None:
-    """Totals beyond their columns (many large lines) are refused on "lines"."""
-    if max(computed.net_total, computed.vat_total, computed.tax_inclusive_total) > MAX_AMOUNT:
-        message = _("The document's total cannot be more than %(max)s; split it into several documents.")
-        raise ValidationError({"lines": ValidationError(message % {"max": MAX_AMOUNT}, code="too_large")})
 
 
 def _is_override(line: dict[str, Any]) -> bool:
@@ -247,24 +188,14 @@ def _clean_header(
     currency = str(values.get("currency") or profile.currency).upper()
     if currency not in Currency.values:
         errors.add("currency", _("Choose RON, EUR or USD."), "invalid_choice")
-    issue_date = _in_range(errors, "issue_date", values.get("issue_date")) or fiscal_today()
-    tax_point_date = _in_range(errors, "tax_point_date", values.get("tax_point_date"))
+    issue_date = in_range(errors, "issue_date", values.get("issue_date")) or fiscal_today()
+    tax_point_date = in_range(errors, "tax_point_date", values.get("tax_point_date"))
     # In range, the issue date plus the customer's terms (at most a few years) cannot overflow.
-    due_date = _in_range(errors, "due_date", values.get("due_date")) or issue_date + timedelta(
-        days=profile.payment_terms_days
-    )
+    due_date = in_range(errors, "due_date", values.get("due_date"))
+    due_date = due_date or issue_date + timedelta(days=profile.payment_terms_days)
     if due_date < issue_date:
         errors.add("due_date", _("The due date cannot be before the issue date."), "before_issue")
     return currency, issue_date, tax_point_date, due_date, _language(profile)
-
-
-def _in_range(errors: FieldErrors, field: str, value: date | None) -> date | None:
-    """`value`, or None after a field error when it is outside core.validation's date range."""
-    problem = date_error(value) if value is not None else None
-    if problem is not None:
-        errors.add(field, problem.messages[0], "date_range")
-        return None
-    return value
 
 
 def write_lines(document: Document, lines: list[dict[str, Any]]) -> None:
@@ -315,19 +246,19 @@ def create_document(
         )
     errors = FieldErrors()
     currency, issue_date, tax_point_date, due_date, language = _clean_header(errors, customer, values)
-    notes = _notes(errors, values.get("notes"))
+    notes = checked_notes(errors, values.get("notes"))
     seller = current_seller()
     treatment = _treatment(customer, seller, tax_point_date or issue_date, language)
     if not lines:
         errors.add("lines", _("A document needs at least one line."), "required")
     on = tax_point_date or issue_date
-    if _refuse_too_many_lines(errors, lines):
+    if too_many_lines(errors, lines):
         errors.raise_if_any()
     cleaned = [_clean_line(errors, i, line, treatment=treatment, on=on) for i, line in enumerate(lines)]
     _refuse_outside_scope_mixed(errors, cleaned)
     errors.raise_if_any()
     computed = _line_totals(cleaned)
-    _refuse_large_totals(computed)
+    refuse_large_totals(computed)
     document = Document(
         document_type=document_type,
         customer=customer,
@@ -381,13 +312,13 @@ def update_draft(
         currency, issue_date, tax_point_date, due_date, language = _clean_header(
             errors, document.customer, merged
         )
-        notes = _notes(errors, values.get("notes"))
+        notes = checked_notes(errors, values.get("notes"))
         treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date, language)
         cleaned = None
         if lines is not None:
             if not lines:
                 errors.add("lines", _("A document needs at least one line."), "required")
-            if _refuse_too_many_lines(errors, lines):
+            if too_many_lines(errors, lines):
                 errors.raise_if_any()
             cleaned = [
                 _clean_line(errors, i, line, treatment=treatment, on=tax_point_date or issue_date)
@@ -396,7 +327,7 @@ def update_draft(
             _refuse_outside_scope_mixed(errors, cleaned)
         errors.raise_if_any()
         if cleaned is not None:
-            _refuse_large_totals(_line_totals(cleaned))
+            refuse_large_totals(_line_totals(cleaned))
         document.currency, document.issue_date = currency, issue_date
         document.tax_point_date, document.due_date = tax_point_date, due_date
         if "notes" in values:

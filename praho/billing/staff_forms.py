@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from praho.billing.documents import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
+from praho.billing.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.models import DocumentLine, DocumentStatus, DocumentType
 from praho.billing.models.vat import VatCategory
 from praho.billing.presenters import PAYMENT_STATE_LABELS
