@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from praho.accounts import selectors, services, tokens
@@ -78,11 +79,12 @@ def api_tokens(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)
     if request.method == "POST":
         revoked = tokens.revoke_api_tokens(actor=request.user, user=member, reason=tokens.RevokeReason.STAFF)
-        messages.success(
-            request,
-            _("The API tokens of %(user)s were revoked (%(count)s refresh tokens).")
-            % {"user": member, "count": revoked},
+        message = ngettext(
+            "The API tokens of %(user)s were revoked (%(count)s refresh token).",
+            "The API tokens of %(user)s were revoked (%(count)s refresh tokens).",
+            revoked,
         )
+        messages.success(request, message % {"user": member, "count": revoked})
         return redirect("accounts:api-tokens", member.pk)
     context = {"member": member, "active_tokens": tokens.active_refresh_tokens(member).count()}
     return render(request, "accounts/api_tokens.html", context)
