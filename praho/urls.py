@@ -7,12 +7,13 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from praho.accounts.api import MeView, TokenObtainView, TokenRefreshView
+from praho.accounts.api import MeView, RevokeTokensView, TokenObtainView, TokenRefreshView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("users/<int:user_id>/revoke-tokens/", RevokeTokensView.as_view(), name="api-revoke-tokens"),
     path("", include("praho.customers.api_urls")),
     path("", include("praho.billing.api_urls")),
     path("", include("praho.efactura.api_urls")),

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
+from praho.accounts.tokens import RevokeReason, revoke_api_tokens
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
@@ -19,6 +21,12 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def set_password(self, user: Any, password: str) -> None:
+        """Every allauth path that sets a password (change, set, reset by email) ends here: the
+        user's API tokens stop working too, since whoever held them may have been the reason."""
+        super().set_password(user, password)
+        revoke_api_tokens(actor=user, user=user, reason=RevokeReason.PASSWORD_CHANGED)
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """A login in the last few minutes counts as a fresh authentication.

@@ -1,4 +1,4 @@
-"""Token endpoints and /api/v1/me/."""
+"""Token endpoints, /api/v1/me/ and revoking a user's tokens (staff)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,32 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import signals as auth_signals
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from praho.accounts.authentication import TokenRevoked
 from praho.accounts.lockout import lockout_message
 from praho.accounts.mfa import has_second_factor
 from praho.accounts.models import User
 from praho.accounts.roles import Role
+from praho.accounts.tokens import (
+    RevokeReason,
+    issued_before_revocation,
+    revoke_api_tokens,
+    rotate_refresh_token,
+)
 from praho.audit.services import record_event
-from praho.core.api import ErrorResponseSerializer
+from praho.core.api import ErrorResponseSerializer, KnownFieldsOnly
 from praho.core.validation import validate_single_line
 
 
@@ -38,7 +50,7 @@ def _locked_out(request: Request) -> bool:
     return bool(getattr(request, "axes_locked_out", False))
 
 
-class TokenObtainSerializer(jwt_serializers.TokenObtainSerializer):
+class TokenObtainSerializer(KnownFieldsOnly, jwt_serializers.TokenObtainSerializer):
     """Email and password, plus the current TOTP code when the user has a second factor."""
 
     token_class = RefreshToken
@@ -113,21 +125,34 @@ class TokenPairSerializer(serializers.Serializer[Any]):
     refresh = serializers.CharField(read_only=True, help_text=_("Valid for 1 day; usable once."))
 
 
-class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """simplejwt's, except that a token of a deleted user is refused instead of a 500."""
+class TokenRefreshSerializer(KnownFieldsOnly, jwt_serializers.TokenRefreshSerializer):
+    """A new pair for a refresh token, which is blacklisted: once, however many requests send it
+    at once (praho.accounts.tokens.rotate_refresh_token). Refused for a deleted or inactive user
+    and for a token issued before the user's tokens were revoked."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        try:
-            return super().validate(attrs)
-        except User.DoesNotExist:
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry, not blacklisted
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
-            ) from None
+            )
+        if issued_before_revocation(user, refresh):
+            raise TokenRevoked
+        rotated = rotate_refresh_token(refresh)
+        return {"access": str(rotated.access_token), "refresh": str(rotated)}
 
 
 _ERRORS = {
-    400: OpenApiResponse(ErrorResponseSerializer, description="Validation error (fields)."),
-    401: OpenApiResponse(ErrorResponseSerializer, description="Wrong credentials or token."),
+    400: OpenApiResponse(
+        ErrorResponseSerializer,
+        description="Validation error (fields); unknown_field for keys the endpoint does not take.",
+    ),
+    401: OpenApiResponse(
+        ErrorResponseSerializer,
+        description="Wrong credentials or token; token_revoked for a token issued before a revocation.",
+    ),
 }
 
 
@@ -153,7 +178,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
     serializer_class = TokenRefreshSerializer
 
 
-class MeSerializer(serializers.ModelSerializer[User]):
+class MeSerializer(KnownFieldsOnly, serializers.ModelSerializer[User]):
     roles = serializers.SerializerMethodField()
     second_factor = serializers.SerializerMethodField()
 
@@ -204,3 +229,38 @@ class MeView(generics.RetrieveUpdateAPIView[User]):
 
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
+
+
+class RevokedTokensSerializer(serializers.Serializer[Any]):
+    user = serializers.IntegerField(help_text=_("The user's id."))
+    revoked_refresh_tokens = serializers.IntegerField(
+        help_text=_("Refresh tokens blacklisted now; access tokens issued until now are refused too.")
+    )
+
+
+@extend_schema(
+    tags=["accounts"],
+    request=None,
+    responses={
+        200: RevokedTokensSerializer,
+        401: _ERRORS[401],
+        403: OpenApiResponse(
+            ErrorResponseSerializer, description="Staff without accounts.revoke_api_tokens."
+        ),
+        404: OpenApiResponse(
+            ErrorResponseSerializer, description="No such user (customers' users: any user)."
+        ),
+    },
+)
+class RevokeTokensView(APIView):
+    """Revoke every API token of a user (staff with accounts.revoke_api_tokens), audited."""
+
+    def post(self, request: Request, user_id: int) -> Response:
+        actor: User = request.user  # type: ignore[assignment]
+        if not actor.is_staff:
+            raise Http404  # a customer's user learns nothing about other users
+        if not actor.has_perm("accounts.revoke_api_tokens"):
+            raise exceptions.PermissionDenied
+        user = get_object_or_404(User, pk=user_id)
+        revoked = revoke_api_tokens(actor=actor, user=user, reason=RevokeReason.STAFF)
+        return Response({"user": user.pk, "revoked_refresh_tokens": revoked})

@@ -70,6 +70,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Bucharest"
     )
+    api_tokens_revoked_at = models.DateTimeField(
+        _("API tokens revoked at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("API tokens issued up to this moment are refused (praho.accounts.tokens)."),
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -85,6 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         permissions = [
             ("manage_roles", _("Can assign staff roles")),
             ("manage_lockouts", _("Can see and lift login lockouts")),
+            ("revoke_api_tokens", _("Can revoke a user's API tokens")),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Added later (migration 0003): who may revoke a user's API tokens (praho.accounts.tokens).
+TOKEN_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.ADMIN: ["accounts.revoke_api_tokens"],
+    Role.MANAGER: ["accounts.revoke_api_tokens"],
+    Role.SUPPORT: ["accounts.revoke_api_tokens"],
+}
+
+
 def sync_role_permissions(apps: Any, role_permissions: dict[str, list[str]]) -> None:
     """Create the role groups and add the given permissions (for data migrations).
 

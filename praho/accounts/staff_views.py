@@ -1,4 +1,4 @@
-"""Staff pages for staff members, their roles and login lockouts."""
+"""Staff pages for staff members, their roles, login lockouts and a user's API tokens."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from praho.accounts import selectors, services
+from praho.accounts import selectors, services, tokens
 from praho.accounts.forms import AddStaffForm, LiftLockForm, StaffRolesForm
 from praho.accounts.models import User
 from praho.accounts.roles import Role
@@ -70,3 +71,20 @@ def lockout_lift(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("Choose a lock to lift."))
     return redirect("accounts:lockouts")
+
+
+@permission_required("accounts.revoke_api_tokens", raise_exception=True)
+def api_tokens(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """How many API tokens a user (staff or a customer's) holds; POST revokes them all."""
+    member = get_object_or_404(User, pk=user_id)
+    if request.method == "POST":
+        revoked = tokens.revoke_api_tokens(actor=request.user, user=member, reason=tokens.RevokeReason.STAFF)
+        message = ngettext(
+            "The API tokens of %(user)s were revoked (%(count)s refresh token).",
+            "The API tokens of %(user)s were revoked (%(count)s refresh tokens).",
+            revoked,
+        )
+        messages.success(request, message % {"user": member, "count": revoked})
+        return redirect("accounts:api-tokens", member.pk)
+    context = {"member": member, "active_tokens": tokens.active_refresh_tokens(member).count()}
+    return render(request, "accounts/api_tokens.html", context)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/language/", views.set_language, name="set-language"),
     path("staff/users/", staff_views.staff_list, name="staff-users"),
     path("staff/users/<int:user_id>/roles/", staff_views.staff_roles, name="staff-roles"),
+    path("staff/users/<int:user_id>/api-tokens/", staff_views.api_tokens, name="api-tokens"),
     path("staff/lockouts/", staff_views.lockout_list, name="lockouts"),
     path("staff/lockouts/lift/", staff_views.lockout_lift, name="lockout-lift"),
 ]

@@ -15,7 +15,9 @@ the rules and audit.
 - Writes are for staff with the matching permission (billing.add_document,
   change_document, issue_document, credit_document, add_payment). A customer's
   user never writes: 403 on a document they can see, 404 on one they cannot.
-- Errors: the shape of praho.core.api. Line errors are keyed by index the same
+- Errors: the shape of praho.core.api. A body's keys an endpoint does not take are
+  refused (400 `unknown_field`), never ignored; numbers are read in ASCII digits only
+  (core.api.StrictDecimalField, StrictIntegerField). Line errors are keyed by index the same
   way whether the serializer or the service finds them
   ({"lines": {"0": {"quantity": [...]}}}), so a client reads them one way.
 - POST /proformas/{id}/convert/ answers 201 with the new, issued invoice;
@@ -41,7 +43,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from praho.accounts.models import User
-from praho.core.api import ErrorResponseSerializer
+from praho.core.api import ErrorResponseSerializer, unknown_fields
 
 # --- Access and parsing -----------------------------------------------------------
 
@@ -73,11 +75,20 @@ def _flat(detail: Any, prefix: str = "") -> dict[str, list[DjangoValidationError
     return {prefix.rstrip("."): [DjangoValidationError(str(item), code=item.code) for item in detail]}
 
 
-def validated(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    """The serializer's values; its errors raised as the services raise theirs (one error shape)."""
+def validated(
+    serializer_class: type[serializers.Serializer[Any]], data: Any, *, query: bool = False
+) -> dict[str, Any]:
+    """The serializer's values; its errors raised as the services raise theirs (one error shape).
+
+    A body's keys the serializer does not take are refused first (`unknown_field`), nested ones
+    too; query parameters (`query`) may carry others, such as page and page_size.
+    """
     serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise DjangoValidationError(_flat(serializer.errors))
+    errors = None if query else unknown_fields(serializer, data)
+    if errors is None and not serializer.is_valid():
+        errors = serializer.errors
+    if errors:
+        raise DjangoValidationError(_flat(errors))
     return dict(serializer.validated_data)
 
 

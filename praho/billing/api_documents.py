@@ -104,7 +104,9 @@ class _DocumentListView(_DocumentKind, generics.ListCreateAPIView[Document]):
     def get_queryset(self) -> QuerySet[Document]:
         if getattr(self, "swagger_fake_view", False):
             return Document.objects.none()
-        filters = DocumentFilters.from_values(validated(self.filter_serializer, self.request.query_params))
+        filters = DocumentFilters.from_values(
+            validated(self.filter_serializer, self.request.query_params, query=True)
+        )
         return filter_documents(_shown_documents(user_of(self.request), self.document_type), filters)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -99,7 +99,9 @@ class PaymentListView(generics.ListCreateAPIView[Payment]):
     def get_queryset(self) -> QuerySet[Payment]:
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
-        filters = PaymentFilters.from_values(validated(PaymentFilterSerializer, self.request.query_params))
+        filters = PaymentFilters.from_values(
+            validated(PaymentFilterSerializer, self.request.query_params, query=True)
+        )
         return filter_payments(payments_visible_to(user_of(self.request)), filters)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

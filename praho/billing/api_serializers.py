@@ -16,24 +16,29 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from praho.billing import ledger, presenters
+from praho.billing.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.selectors import PAYMENT_STATES
+from praho.core.api import BoundedDateField, LineField, StrictDecimalField, StrictIntegerField, TextField
 from praho.core.money import Currency
 
-# Field limits of the model, repeated so a too-long value is a 400, not a database error.
-DESCRIPTION_MAX_LENGTH = DocumentLine._meta.get_field("description").max_length or 500
+# Field limits of the model, repeated so a too-long value is a 400, not a database error; a
+# description and notes are bounded by what the documents carry (praho.billing.documents).
 REASON_MAX_LENGTH = DocumentLine._meta.get_field("vat_override_reason").max_length or 255
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
 EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 128
 
 
 def _quantity(**options: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=4, **options)
+    return StrictDecimalField(max_digits=14, decimal_places=4, **options)
 
 
 # --- Reading ------------------------------------------------------------------------
@@ -188,66 +193,88 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
         return payment.document.number if payment.document is not None else None  # select_related
 
 
+# A sum of many amounts may pass the 14 digits of the amount columns (two payments of
+# 999,999,999,999.99 do): sums are shown with as many digits as they have (docs/decisions/0004).
+def _sum_field(help_text: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=None, decimal_places=2, help_text=help_text)
+
+
 class BalanceSerializer(serializers.Serializer[Any]):
     """A customer's position in one currency, derived from the ledger."""
 
     currency = serializers.ChoiceField(choices=Currency.choices)
-    receivable = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("Owed on issued invoices.")
-    )
-    credit = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("Owed to the customer (overpayments, credit notes).")
-    )
-    overdue = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("The part of the receivable past its due date.")
-    )
+    receivable = _sum_field(_("Owed on issued invoices."))
+    credit = _sum_field(_("Owed to the customer (overpayments, credit notes)."))
+    overdue = _sum_field(_("The part of the receivable past its due date."))
 
 
 # --- Writing ------------------------------------------------------------------------
 
 
+class _LinesSerializer(serializers.ListSerializer[Any]):
+    """A document's lines: at most settings.BILLING_MAX_LINES, refused before any is read."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list) and len(data) > settings.BILLING_MAX_LINES:
+            message = gettext("A document can have at most %(max)s lines.") % {
+                "max": settings.BILLING_MAX_LINES
+            }
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [message]}, code="too_many_lines"
+            )
+        return super().to_internal_value(data)
+
+
 class LineWriteSerializer(serializers.Serializer[Any]):
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+    class Meta:
+        list_serializer_class = _LinesSerializer
+
+    description = LineField(max_length=DESCRIPTION_MAX_LENGTH, help_text=_("One line."))
     quantity = _quantity(help_text=_("Greater than zero; to take something back, issue a credit note."))
-    unit_code = serializers.CharField(
+    unit_code = LineField(
         max_length=3, required=False, help_text=_("UN/ECE Rec. 20: H87 piece (default), MON month, ANN year.")
     )
     unit_price = _quantity(help_text=_("Without VAT, in the document's currency."))
-    discount = serializers.DecimalField(
+    discount = StrictDecimalField(
         max_digits=14, decimal_places=2, required=False, help_text=_("An amount off the line.")
     )
-    vat_rate = serializers.DecimalField(
+    vat_rate = StrictDecimalField(
         max_digits=5,
         decimal_places=2,
         required=False,
         help_text=_("Only to override the computed VAT (with vat_override_reason)."),
     )
-    vat_category = serializers.CharField(
+    vat_category = LineField(
         max_length=2, required=False, help_text=_("Only to override the computed VAT category.")
     )
-    vat_override_reason = serializers.CharField(
-        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True
-    )
-    vat_exemption_reason_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    vat_exemption_reason = serializers.CharField(
-        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True
-    )
+    vat_override_reason = LineField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
+    vat_exemption_reason_code = LineField(max_length=32, required=False, allow_blank=True)
+    vat_exemption_reason = LineField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class _DocumentHeaderSerializer(serializers.Serializer[Any]):
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    issue_date = serializers.DateField(required=False)
-    tax_point_date = serializers.DateField(
+    issue_date = BoundedDateField(required=False)
+    tax_point_date = BoundedDateField(
         required=False, allow_null=True, help_text=_("When VAT becomes due, if not the issue date.")
     )
-    due_date = serializers.DateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    due_date = BoundedDateField(required=False)
+    notes = TextField(
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_("Printed on the document; several lines allowed."),
+    )
 
 
 class DocumentUpdateSerializer(_DocumentHeaderSerializer):
     """What a draft may change; `lines`, when given, replaces all its lines."""
 
-    lines = LineWriteSerializer(many=True, required=False, allow_empty=False)
+    lines = LineWriteSerializer(
+        many=True, required=False, allow_empty=False, help_text=_("At most BILLING_MAX_LINES (500) lines.")
+    )
+    # core.api.unknown_fields leaves "customer" to validate(), which says why it is refused.
+    explained_keys = frozenset({"customer"})
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Left out of the fields, "customer" would be ignored without a word: say why instead.
@@ -260,12 +287,14 @@ class DocumentUpdateSerializer(_DocumentHeaderSerializer):
 class DocumentCreateSerializer(_DocumentHeaderSerializer):
     """A new draft. Defaults: the customer's currency, today, and the customer's payment terms."""
 
-    customer = serializers.IntegerField(help_text=_("The customer's id."))
-    lines = LineWriteSerializer(many=True, allow_empty=False)
+    customer = StrictIntegerField(help_text=_("The customer's id."))
+    lines = LineWriteSerializer(
+        many=True, allow_empty=False, help_text=_("At most BILLING_MAX_LINES (500) lines.")
+    )
 
 
 class CreditLineSerializer(serializers.Serializer[Any]):
-    line = serializers.IntegerField(help_text=_("The id of a line of the invoice."))
+    line = StrictIntegerField(help_text=_("The id of a line of the invoice."))
     quantity = _quantity(required=False, help_text=_("Default: all that is left to credit on the line."))
 
 
@@ -284,7 +313,7 @@ BATCH_ISSUE_MAX = 500
 
 class BatchIssueSerializer(serializers.Serializer[Any]):
     invoices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1),
         min_length=1,
         max_length=BATCH_ISSUE_MAX,
         help_text=_("Ids of draft invoices to issue together: all of them, or none."),
@@ -297,15 +326,15 @@ class BatchIssueResultSerializer(serializers.Serializer[Any]):
 
 
 class PaymentWriteSerializer(serializers.Serializer[Any]):
-    invoice = serializers.IntegerField(
+    invoice = StrictIntegerField(
         help_text=_("The id of the issued invoice paid (or of a proforma, which payment converts).")
     )
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("e.g. 121.00"))
+    amount = StrictDecimalField(max_digits=14, decimal_places=2, help_text=_("e.g. 121.00"))
     currency = serializers.ChoiceField(choices=Currency.choices, help_text=_("The invoice's currency."))
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    reference = serializers.CharField(max_length=REFERENCE_MAX_LENGTH, allow_blank=True)
-    date = serializers.DateField(help_text=_("When the money was received (not in the future)."))
-    external_id = serializers.CharField(
+    reference = LineField(max_length=REFERENCE_MAX_LENGTH, allow_blank=True)
+    date = BoundedDateField(help_text=_("When the money was received (not in the future)."))
+    external_id = LineField(
         max_length=EXTERNAL_ID_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -319,13 +348,13 @@ class PaymentWriteSerializer(serializers.Serializer[Any]):
 class _FilterSerializer(serializers.Serializer[Any]):
     """What every list filters on (selectors.DocumentFilters and PaymentFilters)."""
 
-    customer = serializers.IntegerField(required=False, help_text=_("A customer's id."))
+    customer = StrictIntegerField(required=False, help_text=_("A customer's id."))
     currency = serializers.ChoiceField(choices=Currency.choices, required=False, allow_blank=True)
 
 
 class _DocumentFilterSerializer(_FilterSerializer):
-    issued_from = serializers.DateField(required=False, help_text=_("Issued on or after this date."))
-    issued_to = serializers.DateField(required=False, help_text=_("Issued on or before this date."))
+    issued_from = BoundedDateField(required=False, help_text=_("Issued on or after this date."))
+    issued_to = BoundedDateField(required=False, help_text=_("Issued on or before this date."))
 
 
 INVOICE_STATES = [DocumentStatus.DRAFT.value, DocumentStatus.ISSUED.value, *PAYMENT_STATES]
@@ -354,5 +383,5 @@ class CreditNoteFilterSerializer(_DocumentFilterSerializer):
 
 class PaymentFilterSerializer(_FilterSerializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
-    received_from = serializers.DateField(required=False, help_text=_("Received on or after this date."))
-    received_to = serializers.DateField(required=False, help_text=_("Received on or before this date."))
+    received_from = BoundedDateField(required=False, help_text=_("Received on or after this date."))
+    received_to = BoundedDateField(required=False, help_text=_("Received on or before this date."))

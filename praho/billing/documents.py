@@ -8,7 +8,7 @@ freezes an invoice or credit note for good. Corrections are credit notes.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,10 +19,19 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing import totals, vat
 from praho.billing.buyer_vat import confirm_vat_number
+from praho.billing.document_input import (
+    checked_notes,
+    checked_texts,
+    fitting_amounts,
+    in_range,
+    refuse_large_totals,
+    too_many_lines,
+)
 from praho.billing.locks import locked_document
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
+from praho.core.numbers import plain_decimal
 from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Customer, TaxProfile
@@ -42,11 +51,13 @@ def current_seller() -> SellerProfile:
 
 
 def parse_decimal(errors: FieldErrors, field: str, value: Any, *, places: int) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError, TypeError):
-        number = None
-    if number is None or not number.is_finite():
+    """A number in ASCII digits with one optional sign and one decimal point, or comma as staff
+    type it (praho.core.numbers: Decimal() alone also reads "1_000" and other scripts' digits)."""
+    if isinstance(value, Decimal):  # from the API's serializers, or code
+        number: Decimal | None = value if value.is_finite() else None
+    else:
+        number = plain_decimal(str(value), comma=True)
+    if number is None:
         errors.add(field, _("Enter a number."), "invalid")
         return None
     if -number.as_tuple().exponent > places:  # type: ignore[operator]
@@ -59,9 +70,8 @@ def _clean_line(
     errors: FieldErrors, index: int, line: dict[str, Any], *, treatment: vat.VatTreatment, on: date
 ) -> dict[str, Any]:
     prefix = f"lines.{index}."
-    description = str(line.get("description") or "").strip()
-    if not description:
-        errors.add(prefix + "description", _("This field is required."), "required")
+    line = checked_texts(errors, prefix, line)  # one line each, bounded (document_input)
+    description = line["description"]
     quantity = parse_decimal(errors, prefix + "quantity", line.get("quantity", ""), places=4)
     if quantity is not None and quantity <= 0:
         errors.add(
@@ -72,9 +82,8 @@ def _clean_line(
     unit_price = parse_decimal(errors, prefix + "unit_price", line.get("unit_price", ""), places=4)
     if unit_price is not None and unit_price < 0:
         errors.add(prefix + "unit_price", _("The unit price cannot be negative."), "negative")
-    discount = parse_decimal(errors, prefix + "discount", line.get("discount") or "0", places=2) or Decimal(
-        "0"
-    )
+    discount = parse_decimal(errors, prefix + "discount", line.get("discount") or "0", places=2)
+    quantity, unit_price, discount = fitting_amounts(errors, prefix, quantity, unit_price, discount)
     unit_code = str(line.get("unit_code") or "H87").upper()
     if unit_code not in UNIT_CODES:
         errors.add(
@@ -88,6 +97,10 @@ def _clean_line(
         quantity is not None and quantity > 0 and unit_price is not None and discount > quantity * unit_price
     ):
         errors.add(prefix + "discount", _("The discount cannot exceed the line's amount."), "discount")
+    if line.get("vat_rate") not in (None, ""):
+        # Read here, strictly: the override check below would take "1_000" or "١٢" for a rate.
+        rate = parse_decimal(errors, prefix + "vat_rate", line["vat_rate"], places=2)
+        line = {**line, "vat_rate": rate if rate is not None else ""}
     chosen = _line_treatment(errors, prefix, line, computed=treatment, on=on)
     return {
         "description": description,
@@ -187,9 +200,11 @@ def _clean_header(
     currency = str(values.get("currency") or profile.currency).upper()
     if currency not in Currency.values:
         errors.add("currency", _("Choose RON, EUR or USD."), "invalid_choice")
-    issue_date = values.get("issue_date") or fiscal_today()
-    tax_point_date = values.get("tax_point_date")
-    due_date = values.get("due_date") or issue_date + timedelta(days=profile.payment_terms_days)
+    issue_date = in_range(errors, "issue_date", values.get("issue_date")) or fiscal_today()
+    tax_point_date = in_range(errors, "tax_point_date", values.get("tax_point_date"))
+    # In range, the issue date plus the customer's terms (at most a few years) cannot overflow.
+    due_date = in_range(errors, "due_date", values.get("due_date"))
+    due_date = due_date or issue_date + timedelta(days=profile.payment_terms_days)
     if due_date < issue_date:
         errors.add("due_date", _("The due date cannot be before the issue date."), "before_issue")
     return currency, issue_date, tax_point_date, due_date, _language(profile)
@@ -244,16 +259,21 @@ def create_document(
         )
     errors = FieldErrors()
     currency, issue_date, tax_point_date, due_date, language = _clean_header(errors, customer, values)
+    notes = checked_notes(errors, values.get("notes"))
     seller = current_seller()
     vies_problem = confirm_vat_number(customer, actor=actor)
     treatment = _treatment(customer, seller, tax_point_date or issue_date, language)
     if not lines:
         errors.add("lines", _("A document needs at least one line."), "required")
     on = tax_point_date or issue_date
+    if too_many_lines(errors, lines):
+        errors.raise_if_any()
     cleaned = [_clean_line(errors, i, line, treatment=treatment, on=on) for i, line in enumerate(lines)]
     _refuse_unconfirmed_reverse_charge(errors, lines, vies_problem)
     _refuse_outside_scope_mixed(errors, cleaned)
     errors.raise_if_any()
+    computed = _line_totals(cleaned)
+    refuse_large_totals(computed)
     document = Document(
         document_type=document_type,
         customer=customer,
@@ -264,10 +284,9 @@ def create_document(
         valid_until=issue_date + timedelta(days=PROFORMA_VALID_DAYS)
         if document_type == DocumentType.PROFORMA
         else None,
-        notes=str(values.get("notes") or ""),
+        notes=notes,
         created_by=actor,
     )
-    computed = _line_totals(cleaned)
     # Totals before the INSERT: a new draft has no lines to replace and needs no UPDATE after.
     _set_totals(document, computed)
     document.save(force_insert=True)
@@ -307,23 +326,28 @@ def update_draft(
     currency, issue_date, tax_point_date, due_date, language = _clean_header(
         errors, document.customer, merged
     )
+    notes = checked_notes(errors, values.get("notes"))
     vies_problem = confirm_vat_number(document.customer, actor=actor) if lines is not None else None
     treatment = _treatment(document.customer, current_seller(), tax_point_date or issue_date, language)
     cleaned = None
     if lines is not None:
-        _refuse_unconfirmed_reverse_charge(errors, lines, vies_problem)
         if not lines:
             errors.add("lines", _("A document needs at least one line."), "required")
+        if too_many_lines(errors, lines):
+            errors.raise_if_any()
+        _refuse_unconfirmed_reverse_charge(errors, lines, vies_problem)
         cleaned = [
             _clean_line(errors, i, line, treatment=treatment, on=tax_point_date or issue_date)
             for i, line in enumerate(lines)
         ]
         _refuse_outside_scope_mixed(errors, cleaned)
     errors.raise_if_any()
+    if cleaned is not None:
+        refuse_large_totals(_line_totals(cleaned))
     document.currency, document.issue_date = currency, issue_date
     document.tax_point_date, document.due_date = tax_point_date, due_date
     if "notes" in values:
-        document.notes = str(values["notes"] or "")
+        document.notes = notes
     if cleaned is not None:
         write_lines(document, cleaned)
     document.save()

@@ -13,7 +13,7 @@ BILLING_CONVERT_PAID_PROFORMAS is off; see record_payment.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -35,22 +35,24 @@ from praho.billing.models import (
     PaymentMethod,
 )
 from praho.core.money import Currency, round_money
+from praho.core.numbers import column_max, plain_decimal
 from praho.core.transactions import service_transaction
-from praho.core.validation import fiscal_today
+from praho.core.validation import date_error, fiscal_today, text_error
 from praho.customers.models import Customer
 
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 140
 EXTERNAL_ID_MAX_LENGTH = Payment._meta.get_field("external_id").max_length or 128
+MAX_AMOUNT = column_max(Payment._meta.get_field("amount"))
 
 
 def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
     if isinstance(value, float):
         raise TypeError("Money is a Decimal, not a float.")
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite():
+    # A Decimal from a form or serializer as it is; text strictly (praho.core.numbers).
+    amount = (
+        (value if value.is_finite() else None) if isinstance(value, Decimal) else plain_decimal(str(value))
+    )
+    if amount is None:
         errors["amount"] = ValidationError(_("Enter an amount, e.g. 121.00."), code="invalid")
         return None
     if amount != round_money(amount):
@@ -58,6 +60,11 @@ def _amount(value: Any, errors: dict[str, ValidationError]) -> Decimal | None:
         return None
     if amount <= 0:
         errors["amount"] = ValidationError(_("The amount must be greater than zero."), code="not_positive")
+        return None
+    if amount > MAX_AMOUNT:
+        errors["amount"] = ValidationError(
+            _("Enter at most %(max)s.") % {"max": MAX_AMOUNT}, code="max_value"
+        )
         return None
     return amount
 
@@ -144,15 +151,19 @@ def _validate(
             % {"method": method, "choices": ", ".join(PaymentMethod.values)},
             code="invalid_method",
         )
-    if len(reference) > REFERENCE_MAX_LENGTH:
-        errors["reference"] = ValidationError(
-            _("Use at most %(count)s characters.") % {"count": REFERENCE_MAX_LENGTH}, code="max_length"
-        )
-    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
-        errors["external_id"] = ValidationError(
-            _("Use at most %(count)s characters.") % {"count": EXTERNAL_ID_MAX_LENGTH}, code="max_length"
-        )
-    if received_on > fiscal_today():
+    for field, value, limit in (
+        ("reference", reference, REFERENCE_MAX_LENGTH),
+        ("external_id", external_id, EXTERNAL_ID_MAX_LENGTH),
+    ):
+        if (unprintable := text_error(value)) is not None:  # one line, kept in the ledger and audit
+            errors[field] = unprintable
+        elif len(value) > limit:
+            errors[field] = ValidationError(
+                _("Use at most %(count)s characters.") % {"count": limit}, code="max_length"
+            )
+    if (out_of_range := date_error(received_on)) is not None:
+        errors["received_on"] = out_of_range
+    elif received_on > fiscal_today():
         errors["received_on"] = ValidationError(
             _("A payment cannot be received in the future."), code="future"
         )

@@ -12,15 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from praho.billing.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.models import DocumentLine, DocumentStatus, DocumentType
 from praho.billing.models.vat import VatCategory
 from praho.billing.presenters import PAYMENT_STATE_LABELS
 from praho.billing.selectors import PAYMENT_STATES
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
+from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
 
 _STATUSES_BY_TYPE: dict[str, list[str]] = {
     DocumentType.INVOICE: [DocumentStatus.DRAFT, DocumentStatus.ISSUED],
@@ -48,8 +51,14 @@ def _number(label: Any, **attrs: str) -> forms.CharField:
 
 
 def _date(label: Any, **kwargs: Any) -> forms.DateField:
+    """A date in core.validation's range (2000-2099), picked in the browser."""
+    attrs = {"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}), **kwargs
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs=attrs),
+        validators=[validate_date_range],
+        **kwargs,
     )
 
 
@@ -114,7 +123,10 @@ class DocumentHeaderForm(forms.Form):
     )
     due_date = _date(_("Due date"), help_text=_("Empty: the issue date plus the customer's payment terms."))
     notes = forms.CharField(
-        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes"),
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def shown_fields(self) -> list[forms.BoundField]:
@@ -133,7 +145,7 @@ def _unit_choices() -> list[tuple[str, str]]:
 class LineForm(forms.Form):
     """One line. The VAT fields are an override of the computed treatment, with its reason."""
 
-    description = _text(_("Description"), max_length=500)
+    description = _text(_("Description"), max_length=DESCRIPTION_MAX_LENGTH)
     quantity = _number(_("Quantity"), size="6")
     unit_code = forms.ChoiceField(label=_("Unit"), choices=_unit_choices, initial="H87")
     unit_price = _number(_("Unit price"), size="8")
@@ -169,15 +181,23 @@ class LineForm(forms.Form):
 
 
 class _LineFormSet(forms.BaseFormSet):
+    """The lines; the services refuse more than settings.BILLING_MAX_LINES. Far more forms than
+    that are refused here, before they are built (Django's absolute_max)."""
+
+    default_error_messages = {"too_many_forms": _("A document can have at most %(num)d lines.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_num = settings.BILLING_MAX_LINES
+        self.absolute_max = 2 * settings.BILLING_MAX_LINES
+
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Remove this line")
 
 
-LineFormSet = forms.formset_factory(
-    LineForm, formset=_LineFormSet, extra=0, can_delete=True, max_num=200, absolute_max=200
-)
+LineFormSet = forms.formset_factory(LineForm, formset=_LineFormSet, extra=0, can_delete=True)
 
 
 def line_initial(line: DocumentLine) -> dict[str, Any]:

@@ -7,7 +7,7 @@ live in the services, whose errors the views put next to the fields they name.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,6 +20,8 @@ from praho.accounts.models import User
 from praho.billing.models import PaymentMethod
 from praho.billing.models.fx import FOREIGN_CURRENCIES
 from praho.core.money import Currency
+from praho.core.numbers import plain_decimal
+from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range, validate_single_line
 from praho.core.widgets import LongSelect
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Customer
@@ -36,7 +38,14 @@ class DateInput(forms.DateInput):
 
 
 def _iso_date(label: Any, **options: Any) -> forms.DateField:
-    return forms.DateField(label=label, input_formats=["%Y-%m-%d"], widget=DateInput(), **options)
+    """A date in core.validation's range (2000-2099)."""
+    return forms.DateField(
+        label=label,
+        input_formats=["%Y-%m-%d"],
+        widget=DateInput(attrs={"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}),
+        validators=[validate_date_range],
+        **options,
+    )
 
 
 class NumberField(forms.Field):
@@ -59,11 +68,9 @@ class NumberField(forms.Field):
         if not text:
             return None
         text = _plain_decimal(text)
-        try:
-            number = Decimal(text) if len(text) <= self.max_length else None
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
+        # Strictly: Decimal() alone also reads "1_000", "1e3" and other scripts' digits.
+        number = plain_decimal(text) if len(text) <= self.max_length else None
+        if number is None:
             raise ValidationError(
                 gettext("Enter a number, such as %(example)s.") % {"example": self.example}, code="invalid"
             )
@@ -172,12 +179,14 @@ def _county_choices() -> list[tuple[str, str]]:
 def _text(
     label: Any, *, required: bool = True, max_length: int = 255, help_text: Any = "", **attrs: str
 ) -> forms.CharField:
+    """One line of text (the seller's data is printed on every document and sent to ANAF)."""
     return forms.CharField(
         label=label,
         required=required,
         max_length=max_length,
         help_text=help_text,
         widget=forms.TextInput(attrs=attrs),
+        validators=[validate_single_line],
     )
 
 

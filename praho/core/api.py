@@ -8,17 +8,31 @@ Every error leaves the API in one shape::
 
 "fields" is present only for validation errors; nested serializers keep their
 nesting ({"address": {"county": ["..."]}}). Unknown routes under /api/ and
-unhandled errors there answer in the same shape (`not_found`, `server_error`).
+unhandled errors there answer in the same shape (`not_found`, `server_error`), as do bodies
+over Django's size limits (413 `request_too_large`, 400 `too_many_fields`).
+
+Input is read strictly: numbers only in ASCII digits (StrictDecimalField, StrictIntegerField),
+and a body's keys the endpoint does not take are refused (`unknown_field`, unknown_fields()),
+never silently ignored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.exceptions import ErrorDetail
@@ -26,6 +40,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from praho.core import request_id
+from praho.core.numbers import is_plain_decimal, is_plain_integer
 from praho.core.paginator import DeferredJoinPaginator
 from praho.core.validation import validate_date_range, validate_multiline, validate_single_line
 
@@ -33,11 +48,119 @@ API_PREFIX = "/api/"
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Page numbers and sizes are read strictly: `?page=0` or `?page_size=abc` is a 400
+    (`invalid_page`), not DRF's 404 or its silent fallback to the default size."""
+
     # Deep pages read their rows' ids first: the lists' joins and ledger subqueries are computed
     # for the page's rows only, not for every row an OFFSET skips (praho.core.paginator).
     django_paginator_class = DeferredJoinPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
+    # Lazy, so the schema speaks the reader's language; the stubs expect a plain str.
+    page_query_description = gettext_lazy(  # type: ignore[assignment]
+        "A page number (1, 2, 3...) or last. Anything else is a 400 (invalid_page); "
+        "a page past the last is a 404 (not_found)."
+    )
+    page_size_query_description = gettext_lazy(  # type: ignore[assignment]
+        "Results per page, 1 to 200 (default 50). Anything else is a 400 (invalid_page)."
+    )
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        value = request.query_params.get(self.page_query_param, "")
+        if value and value not in self.last_page_strings and not _positive(value):
+            raise _invalid_page(self.page_query_param, _("Enter a page number: 1, 2, 3..."))
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request: Any) -> int | None:
+        value = request.query_params.get(self.page_size_query_param, "")
+        if not value:
+            return self.page_size
+        if not _positive(value) or int(value) > self.max_page_size:
+            message = _("Enter a page size between 1 and %(max)s.") % {"max": self.max_page_size}
+            raise _invalid_page(self.page_size_query_param, message)
+        return int(value)
+
+
+def _positive(value: str) -> bool:
+    return value.isascii() and value.isdigit() and int(value) > 0
+
+
+def _invalid_page(parameter: str, message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({parameter: [ErrorDetail(message, code=INVALID_PAGE)]})
+
+
+# --- Strict input -----------------------------------------------------------------------------
+
+UNKNOWN_FIELD = "unknown_field"
+INVALID_PAGE = "invalid_page"
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal in ASCII digits with one optional sign and one decimal point ("121.50", 121.5);
+    DRF's DecimalField also reads "1_000", fullwidth or Arabic-Indic digits and "1e3" (praho.core.numbers)."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
+            self.fail("invalid")
+        if not is_plain_decimal(str(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer in ASCII digits with one optional sign ("12", 12); DRF's IntegerField also
+    reads "1_000", fullwidth or Arabic-Indic digits and "12.0"."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        if not is_plain_integer(str(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def unknown_fields(serializer: serializers.Field[Any, Any, Any, Any] | None, data: Any) -> Any:
+    """An `unknown_field` error for each key of `data` the serializer takes no value for (not
+    a field of it, or a read-only one), in nested serializers and lists too, nested as DRF nests
+    its errors; None when there is none."""
+    if isinstance(serializer, serializers.ListSerializer):
+        if not isinstance(data, list):
+            return None
+        items = [unknown_fields(serializer.child, item) for item in data]
+        return [item or {} for item in items] if any(items) else None
+    if not isinstance(serializer, serializers.Serializer) or not isinstance(data, Mapping):
+        return None
+    writable = {name: field for name, field in serializer.fields.items() if not field.read_only}
+    # Keys the serializer refuses in its own words (in validate()), with a more useful message.
+    explained: frozenset[str] = getattr(serializer, "explained_keys", frozenset())
+    errors: dict[str, Any] = {}
+    for key in data:
+        field = writable.get(key)
+        if key in explained:
+            continue
+        if field is None:
+            message = _("This field is not accepted here; remove it.")
+            errors[key] = [ErrorDetail(message, code=UNKNOWN_FIELD)]
+        elif nested := unknown_fields(field, data[key]):
+            errors[key] = nested
+    return errors or None
+
+
+def refuse_unknown_fields(serializer: serializers.BaseSerializer[Any], data: Any) -> None:
+    """A 400 (`unknown_field`) naming every key of `data` the serializer does not take."""
+    errors = unknown_fields(serializer, data)
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+class KnownFieldsOnly(serializers.Serializer[Any]):
+    """A serializer that refuses keys it does not take before validating anything, for views
+    that call is_valid() themselves (simplejwt's, DRF's generic views)."""
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        # Raised whatever raise_exception says: the views using this all raise.
+        refuse_unknown_fields(self, getattr(self, "initial_data", None))
+        return super().is_valid(raise_exception=raise_exception)
 
 
 class LineField(serializers.CharField):
@@ -68,7 +191,16 @@ class ErrorSerializer(serializers.Serializer[Any]):
     """Every API error: the HTTP status, a stable code for programs and a message for people."""
 
     status = serializers.IntegerField()
-    code = serializers.CharField()
+    code = serializers.CharField(
+        help_text=(
+            "invalid (fields below), a business rule's code (issued, over_credit...), unknown_field "
+            "(keys the endpoint does not take, named in fields), invalid_page (page or page_size not "
+            "a positive integer), parse_error (malformed JSON, or nested deeper than 32 levels), "
+            "request_too_large (413: a body over the size limit), too_many_fields, not_found, "
+            "not_authenticated, token_not_valid, token_revoked (401: issued before a password change or "
+            "a revocation), permission_denied, method_not_allowed, throttled, server_error."
+        )
+    )
     message = serializers.CharField()
     # The metaclass moves declared fields out of the class, so this does not
     # shadow Serializer.fields at run time; only the type checker sees a clash.
@@ -171,7 +303,49 @@ def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, 
     }
 
 
+def _leaf_codes(detail: Any) -> Iterator[str | None]:
+    if isinstance(detail, dict):
+        for value in detail.values():
+            yield from _leaf_codes(value)
+    elif isinstance(detail, list):
+        for value in detail:
+            yield from _leaf_codes(value)
+    else:
+        yield getattr(detail, "code", None)
+
+
+# Codes that lead a validation error when every message in it has that code.
+_WHOLE_ERROR_CODES = frozenset({UNKNOWN_FIELD, INVALID_PAGE})
+
+
+def _whole_error_code(detail: Any) -> str | None:
+    codes = set(_leaf_codes(detail))
+    code = codes.pop() if len(codes) == 1 else None
+    return code if code in _WHOLE_ERROR_CODES else None
+
+
+def _size_refusal(exc: Exception) -> Response | None:
+    """Bodies over Django's limits (read when a view first touches request.data): refused in
+    the API's shape, not with Django's HTML 400."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = _("The request body is larger than the %(limit)s bytes allowed.") % {"limit": limit}
+        return Response(error_body(413, "request_too_large", message), status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        message = _("The request has more than the %(limit)s fields allowed.") % {"limit": limit}
+        return Response(error_body(400, "too_many_fields", message), status=400)
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        message = _("The request has more than the %(limit)s files allowed.") % {"limit": limit}
+        return Response(error_body(400, "too_many_files", message), status=400)
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    refused_by_size = _size_refusal(exc)
+    if refused_by_size is not None:
+        return refused_by_size
     refusal = None
     if isinstance(exc, DjangoValidationError):
         refusal = _rule_refusal(exc)
@@ -187,7 +361,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        code, message = refusal or ("invalid", _("Some fields are not valid."))
+        code, message = refusal or (_whole_error_code(fields) or "invalid", _("Some fields are not valid."))
         response.data = error_body(response.status_code, code, message, fields=fields)
     else:
         assert isinstance(exc, exceptions.APIException)  # drf_exception_handler handles no others

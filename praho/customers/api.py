@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from praho.accounts.models import User
-from praho.core.api import ErrorResponseSerializer, LineField
+from praho.core.api import ErrorResponseSerializer, LineField, refuse_unknown_fields
 from praho.customers import memberships, services
 from praho.customers.identifiers import display_tax_id
 from praho.customers.models import (
@@ -266,9 +266,13 @@ def _shown(user: User, customer_id: int) -> dict[str, Any]:
 
 
 def _validated(
-    serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any
+    serializer_class: type[serializers.Serializer[Any]], data: Any, *, query: bool = False, **kwargs: Any
 ) -> dict[str, Any]:
+    """The serializer's values. A body's keys it does not take are refused first (unknown_field);
+    query parameters (`query`) may carry others, such as page and page_size."""
     serializer = serializer_class(data=data, **kwargs)
+    if not query:
+        refuse_unknown_fields(serializer, data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -308,7 +312,7 @@ class CustomerListView(generics.ListCreateAPIView[Customer]):
     def get_queryset(self) -> QuerySet[Customer]:
         if getattr(self, "swagger_fake_view", False):
             return Customer.objects.none()
-        filters = _validated(CustomerFilterSerializer, self.request.query_params)
+        filters = _validated(CustomerFilterSerializer, self.request.query_params, query=True)
         return customer_list(
             _user(self.request),
             query=filters.get("search", ""),

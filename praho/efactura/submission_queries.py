@@ -13,7 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -43,8 +45,10 @@ def documents_without_submission() -> QuerySet[Document]:
     )
 
 
-def outside_romania() -> Q:
-    """Documents whose place of supply is outside Romania for a consumer: not reported to e-Factura.
+def supplied_in_romania(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """The documents without those a consumer abroad was supplied and taxed where they live.
+
+    Documents whose place of supply is outside Romania for a consumer: not reported to e-Factura.
 
     RO e-Factura covers supplies whose place is in Romania (OUG 120/2021 as amended for B2C from
     2025). A consumer (a person) abroad is supplied where they live when the services are taxed
@@ -53,13 +57,19 @@ def outside_romania() -> Q:
     sent through /uploadb2c; a consumer in another EU state charged Romanian VAT (under the €10,000
     threshold) is, as a Romanian supply. Companies abroad stay reportable with extern=DA.
     """
-    consumer_abroad = Q(buyer__kind=CustomerKind.INDIVIDUAL) & ~Q(buyer__country="RO")
-    not_romanian_vat = Q(seller__oss_registered=True) | ~Q(buyer__country__in=sorted(EU_MEMBER_STATES))
-    return consumer_abroad & not_romanian_vat
+    # Coalesced: a missing snapshot key or seller would be NULL, and NOT NULL drops the row too.
+    documents = documents.alias(
+        buyer_kind=Coalesce(KT("buyer__kind"), Value(""), output_field=TextField()),
+        buyer_country=Coalesce(KT("buyer__country"), Value("RO"), output_field=TextField()),
+        seller_oss=Coalesce(F("seller__oss_registered"), Value(False)),
+    )
+    consumer_abroad = Q(buyer_kind=CustomerKind.INDIVIDUAL) & ~Q(buyer_country="RO")
+    taxed_there = Q(seller_oss=True) | ~Q(buyer_country__in=sorted(EU_MEMBER_STATES))
+    return documents.exclude(consumer_abroad & taxed_there)
 
 
 def is_reported(document: Document) -> bool:
-    """Whether e-Factura takes `document` in (see outside_romania)."""
+    """Whether e-Factura takes `document` in (see supplied_in_romania)."""
     buyer = document.buyer or {}
     if buyer.get("kind") != CustomerKind.INDIVIDUAL or str(buyer.get("country") or "RO").upper() == "RO":
         return True
@@ -77,7 +87,7 @@ def start_date() -> date | None:
 def from_start_date(documents: QuerySet[Document]) -> QuerySet[Document]:
     """The documents e-Factura takes in: issued from EFACTURA_START_DATE, supplied in Romania."""
     start = start_date()
-    documents = documents.exclude(outside_romania())
+    documents = supplied_in_romania(documents)
     return documents if start is None else documents.filter(issue_date__gte=start)
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "praho.core.middleware.RequestIDMiddleware",
+    "praho.core.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,11 +186,18 @@ else:
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens issued before a revocation (praho.accounts.tokens).
+        "praho.accounts.authentication.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["praho.accounts.permissions.IsAuthenticatedWithSecondFactorForStaff"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON nested too deep is a parse error, not a RecursionError (praho.core.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "praho.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "praho.core.api.Pagination",
     "EXCEPTION_HANDLER": "praho.core.api.exception_handler",
@@ -381,6 +389,14 @@ BILLING_STORE_PDF_ON_ISSUE = env_bool("BILLING_STORE_PDF_ON_ISSUE", True)
 # How many PDFs one user may have rendered (drafts, and documents whose PDF is not stored yet),
 # as DRF writes rates: "10/min", "100/hour". Serving a stored PDF does not count.
 BILLING_PDF_RENDER_RATE = env_str("BILLING_PDF_RENDER_RATE", "10/min")
+# The most lines a proforma or invoice may have (staff pages, API and services alike). Large
+# documents are slow to render as PDF and e-Factura XML; a billing run splits its documents.
+BILLING_MAX_LINES = env_int("BILLING_MAX_LINES", 500)
+if BILLING_MAX_LINES < 1:
+    raise ImproperlyConfigured(f"BILLING_MAX_LINES must be at least 1, not {BILLING_MAX_LINES}.")
+# A staff page posts about 10 fields per line: let a document of BILLING_MAX_LINES lines through
+# Django's guard against forms with very many fields (1000 by default).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 12 * BILLING_MAX_LINES)
 
 # Covering indexes (INCLUDE) exist on PostgreSQL only; SQLite builds the same index without the
 # extra columns, which is all the embedded database needs.

@@ -23,6 +23,15 @@ if not ALLOWED_HOSTS:
 if env_str("EFACTURA_ENVIRONMENT", "") not in ("test", "prod"):
     raise ImproperlyConfigured("EFACTURA_ENVIRONMENT must be prod (or test, for a staging system).")
 
+# Used TOTP codes (allauth refuses a code seen before), login rate limits and the health probe's
+# cache check live in the cache. A per-process cache would let one code be used once per web
+# process: every process must share one, so production refuses to start without Redis.
+if not env_str("REDIS_URL", "").strip():
+    raise ImproperlyConfigured(
+        "REDIS_URL must name the Redis server every process shares as its cache "
+        "(used TOTP codes and rate limits live there), e.g. redis://redis:6379/0."
+    )
+
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 # Load balancers probe over plain HTTP; a redirect would fail them.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]

@@ -492,3 +492,25 @@ def test_staff_with_only_recovery_codes_have_no_second_factor(api, password):
 
     assert response.status_code == 403
     assert error_of(response)["code"] == "second_factor_required"
+
+
+def test_a_token_request_naming_fields_it_does_not_take_is_refused_before_the_password_is_checked(
+    api, carol, password
+):
+    response = obtain(api, "carol@customer.test", password, username="carol", scope="admin")
+
+    assert response.status_code == 400
+    unknown = ["This field is not accepted here; remove it."]
+    error = error_of(response)
+    assert (error["code"], error["fields"]) == ("unknown_field", {"username": unknown, "scope": unknown})
+    assert AuditEvent.objects.count() == 0
+
+
+def test_a_refresh_naming_fields_it_does_not_take_is_refused(api, carol, password):
+    refresh = obtain(api, "carol@customer.test", password).json()["refresh"]
+
+    response = api.post(REFRESH_URL, {"refresh": refresh, "access": "x"}, format="json")
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"access": ["This field is not accepted here; remove it."]}
+    assert BlacklistedToken.objects.count() == 0

@@ -13,6 +13,7 @@ import time_machine
 
 from praho.accounts.models import User
 from praho.billing.models import Document
+from praho.billing.payments import record_payment
 from praho.billing.tests.test_api import (
     DOMAINS,
     HOSTING,
@@ -25,6 +26,7 @@ from praho.billing.tests.test_api import (
     refused,
     stored_rows,
 )
+from praho.billing.tests.test_api_payments import payment_payload
 from praho.customers.models import Address, Customer
 
 pytestmark = pytest.mark.django_db
@@ -258,4 +260,244 @@ def test_a_draft_invoice_cannot_be_credited(billing_ready, bill_billing, carol_c
     assert error_of(response) == refused(
         "not_issued", {"non_field_errors": ["Only an issued invoice can be credited."]}
     )
+    assert stored_rows() == before
+
+
+# --- Amounts beyond their columns (issue 11, item 14) ---------------------------------------
+
+LARGEST = "999999999999.99"
+
+
+def test_a_line_amount_beyond_its_column_is_a_400_not_a_500(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+
+    response = _create(
+        bill_billing,
+        customer=carol_customer.pk,
+        lines=[{**HOSTING, "quantity": "100000", "unit_price": "100000000"}],
+    )
+
+    assert response.status_code == 400
+    message = "The line's amount (quantity times unit price) cannot be more than 999999999999.99."
+    assert error_of(response) == invalid({"lines": {"0": {"unit_price": [message]}}})
+    assert stored_rows() == before
+
+
+def test_a_document_total_beyond_its_column_is_a_400_not_a_500(billing_ready, bill_billing, carol_customer):
+    before = stored_rows()
+    line = {**HOSTING, "quantity": "5000", "unit_price": "100000000"}  # 500,000,000,000.00 each
+
+    response = _create(bill_billing, customer=carol_customer.pk, lines=[line, line])
+
+    assert response.status_code == 400
+    message = "The document's total cannot be more than 999999999999.99; split it into several documents."
+    assert error_of(response) == invalid({"lines": [message]})
+    assert stored_rows() == before
+
+
+def test_a_quantity_beyond_its_column_is_refused_by_the_api(billing_ready, bill_billing, carol_customer):
+    response = _create(
+        bill_billing, customer=carol_customer.pk, lines=[{**HOSTING, "quantity": "10000000000"}]
+    )
+
+    assert error_of(response) == invalid(
+        {
+            "lines": {
+                "0": {"quantity": ["Ensure that there are no more than 10 digits before the decimal point."]}
+            }
+        }
+    )
+
+
+def test_the_balance_of_payments_summing_beyond_14_digits_is_answered(
+    billing_ready, bill_billing, carol_customer
+):
+    invoice = issued(bill_billing, carol_customer)  # 121.00 RON: the rest becomes credit
+    for reference in ("OP 1", "OP 2"):
+        record_payment(
+            actor=bill_billing,
+            invoice=invoice,
+            amount=D(LARGEST),
+            currency="RON",
+            method="bank_transfer",
+            reference=reference,
+            received_on=NOW.date(),
+        )
+
+    response = bearer(bill_billing).get(f"/api/v1/customers/{carol_customer.pk}/balance/")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"currency": "RON", "receivable": "0.00", "credit": "1999999999878.98", "overdue": "0.00"}
+    ]
+
+
+# --- Lines per document (issue 11, item 15) --------------------------------------------------
+
+
+def test_more_lines_than_billing_max_lines_are_a_400_on_lines(
+    billing_ready, bill_billing, carol_customer, settings
+):
+    settings.BILLING_MAX_LINES = 2
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    created = _create(bill_billing, customer=carol_customer.pk, lines=[HOSTING] * 3)
+    changed = bearer(bill_billing).patch(
+        f"/api/v1/invoices/{invoice.pk}/", {"lines": [HOSTING] * 3}, format="json"
+    )
+
+    expected = invalid({"lines": ["A document can have at most 2 lines."]})
+    assert (error_of(created), error_of(changed)) == (expected, expected)
+    assert stored_rows() == before
+
+
+# --- Dates in range (issue 11, item 8) -------------------------------------------------------
+
+OUT_OF_RANGE = ["Enter a date between 2000-01-01 and 2099-12-31."]
+
+
+@pytest.mark.parametrize("field", ["issue_date", "tax_point_date", "due_date"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+def test_a_document_date_out_of_range_is_a_400_naming_it(
+    billing_ready, bill_billing, carol_customer, field, day
+):
+    before = stored_rows()
+
+    response = _create(bill_billing, customer=carol_customer.pk, **{field: day})
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({field: OUT_OF_RANGE})
+    assert stored_rows() == before
+
+
+def test_an_invoice_dated_at_the_end_of_the_range_gets_its_due_date(
+    billing_ready, bill_billing, carol_customer
+):
+    response = _create(bill_billing, customer=carol_customer.pk, issue_date="2099-12-31")
+
+    assert response.status_code == 201
+    assert (response.json()["issue_date"], response.json()["due_date"]) == ("2099-12-31", "2100-01-14")
+
+
+def test_a_payment_date_out_of_range_is_a_400(billing_ready, bill_billing, carol_customer):
+    invoice = issued(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(
+        "/api/v1/payments/", payment_payload(invoice, date="0001-01-01"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"date": OUT_OF_RANGE})
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/invoices/", "issued_from"),
+        ("/api/v1/proformas/", "issued_to"),
+        ("/api/v1/credit-notes/", "issued_from"),
+        ("/api/v1/payments/", "received_from"),
+        ("/api/v1/payments/", "received_to"),
+    ],
+)
+def test_a_filter_date_out_of_range_is_a_400(billing_ready, bill_billing, url, field):
+    response = bearer(bill_billing).get(url, {field: "0001-01-01"})
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({field: OUT_OF_RANGE})
+
+
+# --- Text the XML and the PDF can carry (issue 11, item 9) -----------------------------------
+
+BELL = ["Remove the control character U+0007."]
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [
+        ("Hosting\x07", "Remove the control character U+0007."),
+        ("Hosting\x1b[31m", "Remove the control character U+001B."),
+        ("Hosting\ufffe", "Remove the control character U+FFFE."),
+        ("Web\nhosting", "This field is one line: remove the line break or tab (U+000A)."),
+        ("Web\thosting", "This field is one line: remove the line break or tab (U+0009)."),
+        ("x" * 301, "Ensure this field has no more than 300 characters."),
+    ],
+)
+def test_a_line_description_the_documents_cannot_carry_is_refused(
+    billing_ready, bill_billing, carol_customer, description, message
+):
+    before = stored_rows()
+
+    response = _create(
+        bill_billing, customer=carol_customer.pk, lines=[{**HOSTING, "description": description}]
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({"lines": {"0": {"description": [message]}}})
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("notes", "message"),
+    [
+        ("Contract\x08 12", "Remove the control character U+0008; only tabs and line breaks are allowed."),
+        ("n" * 1001, "Ensure this field has no more than 1000 characters."),
+    ],
+)
+def test_notes_the_documents_cannot_carry_are_refused(
+    billing_ready, bill_billing, carol_customer, notes, message
+):
+    invoice = draft(bill_billing, carol_customer)
+    before = stored_rows()
+
+    created = _create(bill_billing, customer=carol_customer.pk, notes=notes)
+    changed = bearer(bill_billing).patch(f"/api/v1/invoices/{invoice.pk}/", {"notes": notes}, format="json")
+
+    assert (error_of(created), error_of(changed)) == (invalid({"notes": [message]}),) * 2
+    assert stored_rows() == before
+
+
+def test_notes_of_several_lines_up_to_1000_characters_are_taken(billing_ready, bill_billing, carol_customer):
+    notes = "Contract 12/2026\r\n\tAnnex 1" + "." * (1000 - 26)
+
+    response = _create(bill_billing, customer=carol_customer.pk, notes=notes)
+
+    assert response.status_code == 201
+    assert Document.objects.get().notes == notes
+
+
+@pytest.mark.parametrize(
+    "field", ["vat_override_reason", "vat_exemption_reason", "vat_exemption_reason_code"]
+)
+def test_a_vat_reason_with_a_control_character_is_refused(billing_ready, bill_billing, carol_customer, field):
+    line = {
+        **HOSTING,
+        "vat_category": "E",
+        "vat_rate": "0",
+        "vat_override_reason": "Art. 292",
+        field: "a\x07",
+    }
+
+    response = _create(bill_billing, customer=carol_customer.pk, lines=[line])
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["lines"]["0"][field] == BELL
+
+
+@pytest.mark.parametrize("field", ["reference", "external_id"])
+def test_a_payment_text_with_a_control_character_is_refused(
+    billing_ready, bill_billing, carol_customer, field
+):
+    invoice = issued(bill_billing, carol_customer)
+    before = stored_rows()
+
+    response = bearer(bill_billing).post(
+        "/api/v1/payments/", payment_payload(invoice, **{field: "OP\x07 1"}), format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_of(response) == invalid({field: BELL})
     assert stored_rows() == before

@@ -20,6 +20,7 @@ API_PATHS = {
     "/api/v1/auth/token/",
     "/api/v1/auth/token/refresh/",
     "/api/v1/me/",
+    "/api/v1/users/{user_id}/revoke-tokens/",
     "/api/v1/customers/",
     "/api/v1/customers/{customer_id}/",
     "/api/v1/customers/{customer_id}/users/",

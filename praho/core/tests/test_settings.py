@@ -32,6 +32,7 @@ def prod_env(**overrides: str) -> dict[str, str]:
         DJANGO_SECRET_KEY=random_secret_key(),
         DJANGO_ALLOWED_HOSTS="praho.example.com",
         EFACTURA_ENVIRONMENT="prod",
+        REDIS_URL="redis://redis.internal:6379/0",
     )
     env.update(overrides)
     return env
@@ -66,6 +67,9 @@ def test_check_deploy_finds_nothing_with_production_settings():
         ({"DJANGO_ALLOWED_HOSTS": " , "}, "DJANGO_ALLOWED_HOSTS must name the site's host(s)"),
         ({"DJANGO_SECURE_SSL_REDIRECT": "maybe"}, "DJANGO_SECURE_SSL_REDIRECT must be a boolean"),
         ({"EFACTURA_ENVIRONMENT": "production"}, "EFACTURA_ENVIRONMENT must be test or prod"),
+        ({"BILLING_MAX_LINES": "0"}, "BILLING_MAX_LINES must be at least 1, not 0."),
+        ({"REDIS_URL": ""}, "REDIS_URL must name the Redis server every process shares as its cache"),
+        ({"REDIS_URL": "  "}, "REDIS_URL must name the Redis server every process shares as its cache"),
     ],
 )
 def test_production_refuses_to_start_with_bad_configuration(overrides, message):
@@ -96,12 +100,77 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "Environment variable DJANGO_SECRET_KEY is required." in result.stderr
 
 
+def test_production_refuses_to_start_without_a_shared_cache():
+    env = prod_env()
+    del env["REDIS_URL"]
+
+    result = run(["manage.py", "check", "--settings=praho.settings.prod"], env)
+
+    assert result.returncode == 1
+    assert (
+        "REDIS_URL must name the Redis server every process shares as its cache "
+        "(used TOTP codes and rate limits live there), e.g. redis://redis:6379/0."
+    ) in result.stderr
+
+
+# Run twice under production settings, as two web processes would: the first uses the user's
+# current TOTP code, the second presents it again.
+USE_TOTP_CODE = """
+import json, sys
+import django
+django.setup()
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.cache import cache
+from django.core.management import call_command
+
+from praho.accounts.models import User
+from praho.accounts.tests.factories import UserFactory, add_totp, totp_code
+
+call_command("migrate", verbosity=0, interactive=False)
+user = User.objects.filter(email="probe@customer.test").first()
+if user is None:
+    user = UserFactory(email="probe@customer.test")
+    add_totp(user)
+    code = totp_code(user)
+else:
+    code = sys.argv[1]
+totp = TOTP(Authenticator.objects.get(user=user, type="totp"))
+accepted = totp.validate_code(code)
+marked = cache.get(totp._get_used_cache_key(code))
+json.dump({"code": code, "accepted": accepted, "marked_used": marked}, sys.stdout)
+"""
+
+
+def test_production_refuses_a_totp_code_another_process_accepted(redis_url, tmp_path):
+    env = prod_env(
+        DJANGO_SETTINGS_MODULE="praho.settings.prod",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL=redis_url,
+    )
+    first = run(["-c", USE_TOTP_CODE, ""], env)
+    assert first.returncode == 0, first.stderr
+    used = json.loads(first.stdout)
+
+    second = run(["-c", USE_TOTP_CODE, used["code"]], env)
+
+    assert second.returncode == 0, second.stderr
+    assert (used["accepted"], json.loads(second.stdout)) == (
+        True,
+        {"code": used["code"], "accepted": False, "marked_used": "y"},
+    )
+
+
 @pytest.fixture(scope="module")
-def prod_responses(tmp_path_factory) -> dict:
+def prod_responses(tmp_path_factory, redis_url) -> dict:
     database = tmp_path_factory.mktemp("prod") / "db.sqlite3"
     result = run(
         ["-m", "praho.core.tests.prod_probe"],
-        prod_env(DJANGO_SETTINGS_MODULE="praho.settings.prod", DATABASE_URL=f"sqlite:///{database}"),
+        prod_env(
+            DJANGO_SETTINGS_MODULE="praho.settings.prod",
+            DATABASE_URL=f"sqlite:///{database}",
+            REDIS_URL=redis_url,
+        ),
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
