@@ -48,6 +48,7 @@ from praho.billing.api_serializers import (
     DocumentSerializer,
     DocumentUpdateSerializer,
     InvoiceFilterSerializer,
+    IssuedDocumentSerializer,
     ProformaFilterSerializer,
 )
 from praho.billing.models import Document, DocumentType
@@ -67,7 +68,7 @@ def _shown_documents(user: User, document_type: str) -> QuerySet[Document]:
     shown = documents_visible_to(user).filter(document_type=document_type)
     if document_type == DocumentType.INVOICE:
         shown = ledger.with_ledger_amounts(shown)
-    return shown.select_related("converted_to").prefetch_related("lines")
+    return shown.select_related("converted_to").prefetch_related("lines", "vat_subtotals")
 
 
 def _shown(user: User, document: Document) -> dict[str, Any]:
@@ -151,7 +152,7 @@ class _DocumentActionView(_DocumentKind, APIView):
         document = document_for(actor, self.document_id(), self.document_type)
         require_staff_permission(actor, self.permission)
         result = self.act(actor, document, request)
-        return Response(_shown(actor, result), status=self.success_status)
+        return Response(_shown(actor, result) | issue_report(result), status=self.success_status)
 
 
 class _IssueView(_DocumentActionView):
@@ -214,11 +215,22 @@ def _detail_schema(id_kwarg: str, *, update: bool) -> Callable[[ViewClass], View
     return decorate
 
 
+def issue_report(document: Document) -> dict[str, Any]:
+    """What issuing found, on the answer of the call that issued (not stored in the document):
+    the lines whose VAT it determined again and its warnings (billing.issuing, issue_checks, oss)."""
+    if not hasattr(document, "warnings"):
+        return {}
+    return {
+        "vat_changes": getattr(document, "vat_changes", []),
+        "warnings": [{"code": warning.code, "message": warning.message} for warning in document.warnings],
+    }
+
+
 def _action_schema(id_kwarg: str, answer: int, description: StrOrPromise, request: Any = None) -> Any:
     return extend_schema(
         parameters=[id_parameter(id_kwarg)],
         request=request,
-        responses={answer: DocumentSerializer, **error_responses(400, 401, 403, 404)},
+        responses={answer: IssuedDocumentSerializer, **error_responses(400, 401, 403, 404)},
         description=description,
     )
 

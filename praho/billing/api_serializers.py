@@ -142,7 +142,7 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
 
     @extend_schema_field(VatGroupSerializer(many=True))
     def get_vat_breakdown(self, document: Document) -> list[dict[str, Any]]:
-        groups = presenters.vat_breakdown(document.lines.all())
+        groups = presenters.vat_breakdown(document, document.lines.all())
         return [dict(_VAT_GROUP.to_representation(group)) for group in groups]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -162,6 +162,31 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
         if amount is None:
             amount = ledger.document_outstanding(document)
         return f"{amount:.2f}"
+
+
+class IssueWarningSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(
+        help_text=_("issued_late, efactura_late, oss_threshold_near, oss_threshold_crossed")
+    )
+    message = serializers.CharField()
+
+
+class IssuedDocumentSerializer(DocumentSerializer):
+    """The answer of a call that issued a document: the document, and what issuing found (only there)."""
+
+    vat_changes = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text=_(
+            "Lines whose VAT issuing determined again from the chargeable date and the buyer as it is "
+            "now: position, from and to (category, rate, exemption)."
+        ),
+    )
+    warnings = IssueWarningSerializer(many=True, read_only=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "vat_changes", "warnings"]
+        read_only_fields = fields
 
 
 class PaymentSerializer(serializers.ModelSerializer[Payment]):

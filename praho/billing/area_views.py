@@ -205,9 +205,12 @@ def _line_rows(lines: list[DocumentLine]) -> list[LineRow]:
     ]
 
 
-def _vat_rows(lines: list[DocumentLine]) -> list[VatRow]:
+def _vat_rows(document: Document, lines: list[DocumentLine]) -> list[VatRow]:
     locale = babel_locale()
-    return [VatRow(group, _vat_label(group.category, group.rate, locale)) for group in vat_breakdown(lines)]
+    return [
+        VatRow(group, _vat_label(group.category, group.rate, locale))
+        for group in vat_breakdown(document, lines)
+    ]
 
 
 def _invoice_context(request: AuthenticatedHttpRequest, document: Document) -> dict[str, Any]:
@@ -262,7 +265,7 @@ def document_detail(
         "customer": membership.customer,
         "document": document,
         "lines": _line_rows(lines),
-        "vat_rows": _vat_rows(lines),
+        "vat_rows": _vat_rows(document, lines),
         "credit_notes": list(
             customer_documents(request.user, membership.customer)
             .filter(credited_document=document)

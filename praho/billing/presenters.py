@@ -20,6 +20,7 @@ from django_stubs_ext import StrOrPromise
 from praho.billing import ledger, totals
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.core.formatting import babel_locale
+from praho.core.money import CENT
 
 # The payment states the lists filter on (selectors.PAYMENT_STATES), as the pages name them.
 PAYMENT_STATE_LABELS: dict[str, StrOrPromise] = {
@@ -47,9 +48,17 @@ def is_issued_invoice(document: Document) -> bool:
     return document.document_type == DocumentType.INVOICE and document.status == DocumentStatus.ISSUED
 
 
-def vat_breakdown(lines: Iterable[DocumentLine]) -> tuple[totals.VatGroup, ...]:
-    """The VAT per category and rate, recomputed from the (frozen) lines by the rules that computed
-    the stored totals: one rounding per rate, as the PDF prints it."""
+def vat_breakdown(document: Document, lines: Iterable[DocumentLine]) -> tuple[totals.VatGroup, ...]:
+    """The VAT per category and rate: as stored at issue for an issued invoice or credit note (a credit
+    note's is its exact share of the invoice's, billing.credit_amounts), else computed from the lines
+    by the rules that compute the totals: one rounding per rate."""
+    if document.is_locked:
+        stored = sorted(document.vat_subtotals.all(), key=lambda row: (row.category, -row.rate))
+        if stored:
+            return tuple(
+                totals.VatGroup(row.category, row.rate.quantize(CENT), row.taxable_amount, row.vat_amount)
+                for row in stored
+            )
     return totals.compute_totals(
         totals.LineInput(line.quantity, line.unit_price, line.vat_category, line.vat_rate, line.discount)
         for line in lines

@@ -178,8 +178,10 @@ def _line_rows(lines: list[DocumentLine]) -> list[dict[str, Any]]:
     ]
 
 
-def _vat_rows(lines: list[DocumentLine]) -> list[dict[str, Any]]:
-    return [{"group": group, "rate": f"{decimal_text(group.rate)}%"} for group in vat_breakdown(lines)]
+def _vat_rows(document: Document, lines: list[DocumentLine]) -> list[dict[str, Any]]:
+    return [
+        {"group": group, "rate": f"{decimal_text(group.rate)}%"} for group in vat_breakdown(document, lines)
+    ]
 
 
 @permission_required("billing.view_document", raise_exception=True)
@@ -194,7 +196,7 @@ def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> Http
         "document": document,
         "kind": KINDS[document.document_type],
         "lines": _line_rows(lines),
-        "vat_breakdown": _vat_rows(lines),
+        "vat_breakdown": _vat_rows(document, lines),
         "seller": seller,
         "seller_address": _address(_address_of(seller)) if seller else [],
         "buyer": _buyer(document),

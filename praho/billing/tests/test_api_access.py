@@ -382,8 +382,9 @@ def test_staff_lists_run_a_fixed_number_of_queries(many, bill_billing, django_as
     # 1 the user (JWT), 2 the user's TOTP authenticator (second factor), 3-4 the user's and
     # the groups' permissions, 5 COUNT for the page, 6 the rows (documents with their
     # customer, converted invoice and ledger amounts as subqueries; payments with their
-    # customer and invoice), 7 the documents' lines (none for payments).
-    expected = 6 if url == "/api/v1/payments/" else 7
+    # customer and invoice), 7 the documents' lines, 8 their VAT breakdowns as issued (none
+    # for payments).
+    expected = 6 if url == "/api/v1/payments/" else 8
     with django_assert_num_queries(expected):
         response = client.get(url, {"page_size": 200})
 
@@ -400,8 +401,8 @@ def test_a_customers_user_lists_run_a_fixed_number_of_queries(
     client = bearer(carol)
 
     # 1 the user (JWT), 2 COUNT for the page, 3 the rows (limited to the user's billing
-    # customers in a subquery), 4 the documents' lines (none for payments).
-    expected = 3 if url == "/api/v1/payments/" else 4
+    # customers in a subquery), 4 the documents' lines, 5 their VAT breakdowns (none for payments).
+    expected = 3 if url == "/api/v1/payments/" else 5
     with django_assert_num_queries(expected):
         response = client.get(url, {"page_size": 200})
 
@@ -417,7 +418,7 @@ def test_filtering_invoices_by_payment_state_keeps_the_query_budget(
     client = bearer(bill_billing)
 
     # As the unfiltered list: the ledger amounts are subqueries of the same two queries.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get("/api/v1/invoices/", {"status": "partially_paid", "page_size": 200})
 
     assert response.status_code == 200

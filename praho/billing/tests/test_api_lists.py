@@ -95,8 +95,8 @@ def test_the_pages_of_a_list_read_their_rows_through_their_ids_in_the_same_queri
     for page in ("1", "2", "3"):
         # 1 the user (JWT), 2 the TOTP authenticator, 3-4 the user's and the groups' permissions,
         # 5 COUNT, 6 the page's rows (after the first, through a subquery of their ids:
-        # praho.core.paginator), 7 their lines
-        with django_assert_num_queries(7):
+        # praho.core.paginator), 7 their lines, 8 their VAT breakdowns
+        with django_assert_num_queries(8):
             response = client.get("/api/v1/invoices/", {"page_size": 2, "page": page})
         pages.append([by_id[item["id"]] for item in response.json()["results"]])
 

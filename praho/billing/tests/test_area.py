@@ -418,8 +418,9 @@ def test_the_detail_runs_a_fixed_number_of_queries(
     )
     client = as_user(carol)
     # 1 session, 2 user, 3 memberships (current customer), 4 the document with its seller snapshot,
-    # related documents and ledger amounts, 5 its lines, 6 its credit notes, 7 its payments
-    with django_assert_num_queries(7):
+    # related documents and ledger amounts, 5 its lines, 6 its VAT breakdown as issued, 7 its credit
+    # notes, 8 its payments
+    with django_assert_num_queries(8):
         response = client.get(detail(invoice))
     assert (len(response.context["lines"]), len(response.context["payments"])) == (count, count)
 

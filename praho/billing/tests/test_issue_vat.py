@@ -296,3 +296,36 @@ def test_the_staff_page_says_which_lines_issuing_changed_and_warns_of_a_late_iss
         "ANAF had to receive a document dated 2025-08-01 by 2025-08-08 (5 working days): it is late for "
         "e-Factura as soon as it is issued; submit it at once.",
     ]
+
+
+def test_the_api_call_that_issues_says_which_lines_changed_and_warns(
+    billing_ready, bill_billing, carol_customer
+):
+    from praho.billing.tests.test_api import bearer
+
+    draft = _draft(bill_billing, carol_customer, issue_date=LAST_DAY_OF_19)
+    update_draft(actor=bill_billing, document=draft, issue_date=FIRST_DAY_OF_21)
+
+    response = bearer(bill_billing).post(f"/api/v1/invoices/{draft.pk}/issue/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["number"], body["vat_total"]) == ("PRH-2025-000001", "21.00")
+    assert body["vat_changes"] == [
+        {
+            "position": 1,
+            "from": {
+                "vat_category": "S",
+                "vat_rate": "19.00",
+                "vat_exemption_reason_code": "",
+                "vat_exemption_reason": "",
+            },
+            "to": {
+                "vat_category": "S",
+                "vat_rate": "21.00",
+                "vat_exemption_reason_code": "",
+                "vat_exemption_reason": "",
+            },
+        }
+    ]
+    assert [warning["code"] for warning in body["warnings"]] == ["efactura_late"]
