@@ -166,7 +166,7 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
 
 class IssueWarningSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(
-        help_text=_("issued_late, efactura_late, oss_threshold_near, oss_threshold_crossed")
+        help_text="issued_late, efactura_late, oss_threshold_near, oss_threshold_crossed",  # codes, not prose
     )
     message = serializers.CharField()
 

@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
     # each set keeps its own name: every currency on documents, those with a rate on exchange rates.
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStatusEnum": "praho.customers.models.ChangeRequestStatus",
+        "DocumentStatusEnum": "praho.billing.models.DocumentStatus",
         "CurrencyEnum": "praho.core.money.Currency",
         "ForeignCurrencyEnum": "praho.billing.models.fx.FOREIGN_CURRENCIES",
     },
