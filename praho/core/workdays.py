@@ -26,7 +26,9 @@ def is_working_day(day: date) -> bool:
 
 
 def add_working_days(start: date, days: int) -> date:
-    """The `days`-th working day after `start` (`start` itself never counts); never past date.max."""
+    """The `days`-th working day after `start` (`start` itself never counts), or the calendar's
+    last day (9999-12-31) when it ends first: a date stored before input was bounded (or by a
+    data fix) must give a deadline, not an OverflowError on every page that shows it."""
     day = start
     counted = 0
     while counted < days:

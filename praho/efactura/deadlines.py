@@ -1,44 +1,16 @@
 """When ANAF must have an issued invoice or credit note: 5 working days after its issue date.
 
-Working days are Monday to Friday except Romania's public holidays, as listed by the
-`holidays` package (Orthodox Easter and Pentecost move every year, so no fixed list here).
+Working days are Monday to Friday except Romania's public holidays (praho.core.workdays). A date
+near the calendar's end gives its last day (9999-12-31) as the deadline, not an OverflowError.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 
-import holidays
+from praho.core.workdays import add_working_days
 
 WORKING_DAYS_TO_SUBMIT = 5
-SATURDAY = 5
-
-
-@lru_cache(maxsize=32)
-def _public_holidays(year: int) -> frozenset[date]:
-    # One frozen set per year: the package's HolidayBase grows itself on lookups, which is
-    # not safe to share between threads.
-    return frozenset(holidays.country_holidays("RO", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < SATURDAY and day not in _public_holidays(day.year)
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The `days`-th working day after `start` (`start` itself never counts), or the calendar's
-    last day (9999-12-31) when it ends first: a date stored before input was bounded (or by a
-    data fix) must give a deadline, not an OverflowError on every page that shows it."""
-    day = start
-    counted = 0
-    while counted < days:
-        if day == date.max:
-            return day
-        day += timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return day
 
 
 def deadline_for(issue_date: date) -> date:

@@ -16,7 +16,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from praho.accounts.models import User
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
-from praho.efactura.deadlines import add_working_days, deadline_for
+from praho.core.workdays import add_working_days
+from praho.efactura.deadlines import deadline_for
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState
 from praho.efactura.submission_queries import documents_without_submission, from_start_date
 from praho.efactura.unknown_uploads import may_send_again

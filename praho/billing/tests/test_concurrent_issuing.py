@@ -8,16 +8,13 @@ the same customer and issues it. Every request must succeed (no deadlock reaches
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from praho.audit.integrity import verify_chain
 from praho.billing.models import Document, DocumentStatus
+from praho.core.tests.processes import run_together
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -71,35 +68,10 @@ def test_eight_clients_invoicing_one_customer_get_gap_free_numbers_and_no_error(
     billing_ready, bill_billing, carol_customer
 ):
     # Fixtures of a transactional test are committed: the workers see them.
-    command = [sys.executable, "-c", WORKER, connection.settings_dict["NAME"]]
-    processes = [
-        subprocess.Popen(
-            [*command, str(bill_billing.pk), str(carol_customer.pk), str(ROUNDS)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=settings.BASE_DIR,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
-        )
-        for _worker in range(WORKERS)
-    ]
-    try:
-        for process in processes:
-            assert process.stdout.readline() == "ready\n", process.communicate(timeout=30)[1]
-        for process in processes:  # all connected: start them together
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = [process.communicate(timeout=240) for process in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-
-    assert [process.returncode for process in processes] == [0] * WORKERS, [err for _out, err in results]
-    outcomes = [json.loads(out) for out, _err in results]
+    arguments = [[bill_billing.pk, carol_customer.pk, ROUNDS]] * WORKERS
+    outcomes = [json.loads(out) for out in run_together(WORKER, arguments, timeout=240)]
     statuses = [status for outcome in outcomes for status in outcome["statuses"]]
-    assert sorted(set(statuses)) == [200, 201], [err for _out, err in results]
+    assert sorted(set(statuses)) == [200, 201]
     assert len(statuses) == 2 * WORKERS * ROUNDS
     numbers = sorted(number for outcome in outcomes for number in outcome["numbers"])
     issued = Document.objects.filter(status=DocumentStatus.ISSUED).order_by("sequence")

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.transaction import TransactionManagementError
@@ -22,6 +18,7 @@ from hypothesis import strategies as st
 from praho.billing.models import Document, DocumentSeries, DocumentType, SeriesCounter
 from praho.billing.models.numbering import NUMBER_MAX_LENGTH
 from praho.billing.numbering import IssuedNumber, default_series, next_number, seed_default_series
+from praho.core.tests.processes import run_together
 
 NEW_YEARS_EVE = date(2025, 12, 31)
 NEW_YEARS_DAY = date(2026, 1, 1)
@@ -480,33 +477,9 @@ WORKERS, TAKES, ROLLBACK_EVERY = 8, 25, 5
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_processes_take_unique_consecutive_numbers_and_rollbacks_leave_no_gap():
     seed_default_series()  # committed: the workers see it
-    command = [sys.executable, "-c", WORKER, connection.settings_dict["NAME"]]
-    processes = [
-        subprocess.Popen(
-            [*command, str(worker), str(TAKES), str(ROLLBACK_EVERY)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=settings.BASE_DIR,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
-        )
-        for worker in range(WORKERS)
-    ]
-    try:
-        for process in processes:
-            assert process.stdout.readline() == "ready\n", process.communicate(timeout=10)[1]
-        for process in processes:  # all connected: start them together
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = [process.communicate(timeout=30) for process in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-
-    assert [process.returncode for process in processes] == [0] * WORKERS, [err for _out, err in results]
-    committed = sorted(tuple(pair) for out, _err in results for pair in json.loads(out))
+    arguments = [[worker, TAKES, ROLLBACK_EVERY] for worker in range(WORKERS)]
+    outputs = run_together(WORKER, arguments, timeout=30)
+    committed = sorted(tuple(pair) for out in outputs for pair in json.loads(out))
     # Each worker rolls back one transaction in every ROLLBACK_EVERY, after taking its number.
     expected = WORKERS * TAKES * (ROLLBACK_EVERY - 1) // ROLLBACK_EVERY
     assert expected == 160

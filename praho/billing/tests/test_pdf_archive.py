@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,7 +17,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 
@@ -32,6 +28,7 @@ from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentPdf, StoredPdfImmutableError
 from praho.billing.payments import record_payment
 from praho.billing.tasks import store_document_pdf
+from praho.core.tests.processes import run_together
 from praho.customers.services import change_tax_profile
 
 D = Decimal
@@ -298,33 +295,8 @@ def test_concurrent_first_downloads_in_several_processes_render_once(
     billing_ready, bill_billing, carol_customer
 ):
     invoice = issue_document(actor=bill_billing, document=_draft(bill_billing, carol_customer))
-    command = [sys.executable, "-c", DOWNLOADER, connection.settings_dict["NAME"], str(invoice.pk)]
-    processes = [
-        subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=django_settings.BASE_DIR,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": django_settings.SETTINGS_MODULE},
-        )
-        for _ in range(PROCESSES)
-    ]
-    try:
-        for process in processes:
-            assert process.stdout.readline() == "ready\n", process.communicate(timeout=30)[1]
-        for process in processes:  # all connected: start them together
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = [process.communicate(timeout=120) for process in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-
-    assert [process.returncode for process in processes] == [0] * PROCESSES, [err for _out, err in results]
-    served = [out.split() for out, _err in results]
+    outputs = run_together(DOWNLOADER, [[invoice.pk]] * PROCESSES, timeout=120)
+    served = [out.split() for out in outputs]
     stored = DocumentPdf.objects.get()
     assert sorted(served) == sorted([[stored.sha256, "0"]] * (PROCESSES - 1) + [[stored.sha256, "1"]])
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from praho.efactura.deadlines import deadline_for, is_working_day
+from praho.core.workdays import is_working_day
+from praho.efactura.deadlines import deadline_for
 
 
 @pytest.mark.parametrize(
