@@ -108,6 +108,8 @@ def issue_document(*, actor: User, document: Document) -> Document:
         document.mentions = mentions_of(document, seller, treatments)
         breakdown = vat_breakdown(document, lines, rate=_rate_of(document))
     document.vat_total_ron = ron_total(document, breakdown)
+    if document.is_fiscal:  # before the number: the series' counter stays locked until commit
+        VatSubtotal.objects.bulk_create(breakdown)
     document.series, issued = numbering.next_default_number(
         document_type=document.document_type, on=document.issue_date
     )
@@ -115,8 +117,6 @@ def issue_document(*, actor: User, document: Document) -> Document:
     document.issued_at = timezone.now()
     document.status = DocumentStatus.ISSUED
     _store_issue(document)
-    if document.is_fiscal:
-        VatSubtotal.objects.bulk_create(breakdown)
     threshold = (
         oss.threshold_warnings(document, oss.distance_sales(document.issue_date.year))
         if oss.is_distance_sale(document, breakdown)
