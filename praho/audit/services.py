@@ -138,15 +138,14 @@ def link_pending_events() -> None:
     """
     held = {event.pk: event for event in _pending()}
     _pending().clear()
-    if connection.vendor == "postgresql":
-        # Foreign keys are checked at commit (Django makes them deferrable): check them now,
-        # before the chain's lock, so that no row lock is awaited while it is held.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     unlinked = list(AuditEvent.objects.filter(hash__isnull=True).order_by("id"))
     if not unlinked:
         return
-    _lock_chain()
+    if connection.vendor == "postgresql":
+        # Foreign keys are checked at commit (Django makes them deferrable): check them now, then
+        # take the chain's lock (one round trip), so that no row lock is awaited while it is held.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
     _link(unlinked)
     _store_links(unlinked)
     for event in unlinked:
