@@ -52,7 +52,7 @@ from praho.billing.models import (
 from praho.core.money import Currency
 from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors
-from praho.customers.models import Address, Customer, CustomerKind, TaxProfile
+from praho.customers.models import Address, Customer, CustomerKind
 from praho.customers.services import current_profile
 
 # What issuing sets; the rest of the draft was read under the lock and stays as it is.
@@ -130,7 +130,7 @@ def issue_document(*, actor: User, document: Document) -> Document:
         f"billing.{document.document_type}_issued",
         actor=actor,
         target=document,
-        data=issued_event_data(document, changes, threshold),
+        data=report_issue(document, changes, threshold),
     )
     announce_issued([document])
     return document
@@ -141,11 +141,13 @@ def chargeable_date(document: Document) -> date:
     return vat.tax_point(issue_date=document.issue_date, tax_point_date=document.tax_point_date)
 
 
-def issued_event_data(
+def report_issue(
     document: Document, changes: list[dict[str, Any]], more_warnings: Sequence[IssueWarning] = ()
 ) -> dict[str, Any]:
+    """Tell what issuing found: set on the document for the page or API call that issued it
+    (`vat_changes`, `warnings`), and returned as the data of its audit event."""
     warnings = [*issue_warnings(document), *more_warnings]
-    document.vat_changes = changes  # type: ignore[attr-defined]  # for the page or API that issued it
+    document.vat_changes = changes  # type: ignore[attr-defined]
     document.warnings = warnings  # type: ignore[attr-defined]
     data: dict[str, Any] = {"number": document.number, "total": document.total, "currency": document.currency}
     if changes:
@@ -336,10 +338,6 @@ def buyer_from(customer: Customer, address: Address | None) -> dict[str, Any]:
         "postal_code": address.postal_code,
         "country": address.country,
     }
-
-
-def profile_language(profile: TaxProfile | None) -> str:
-    return _language(profile)
 
 
 # --- Writing -------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from praho.billing.issuing import (
     buyer_from,
     chargeable_date,
     final_treatments,
-    issued_event_data,
+    report_issue,
     mentions_of,
     ron_total,
     vat_breakdown,
@@ -92,7 +92,7 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
                 f"billing.{document.document_type}_issued",
                 actor=actor,
                 target=document,
-                data=issued_event_data(document, changes[document.pk], threshold.get(document.pk, [])),
+                data=report_issue(document, changes[document.pk], threshold.get(document.pk, [])),
             )
             for document in batch
         ]
