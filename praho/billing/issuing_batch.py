@@ -34,8 +34,8 @@ from praho.billing.issuing import (
     buyer_from,
     chargeable_date,
     final_treatments,
-    report_issue,
     mentions_of,
+    report_issue,
     ron_total,
     vat_breakdown,
 )
