@@ -37,6 +37,7 @@ from django.views import defaults
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from praho.core import request_id
@@ -257,9 +258,23 @@ def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.Validati
         *parents, leaf = key.split(".")
         target = fields
         for parent in parents:
-            target = target.setdefault(parent, {})
-        target[leaf] = [ErrorDetail(m, code=e.code) for e in errors for m in e.messages]
+            target = _nested(target, parent)
+        details = [ErrorDetail(m, code=e.code) for e in errors for m in e.messages]
+        if isinstance(target.get(leaf), dict):  # a field with errors of its own and of its parts
+            target[leaf].setdefault(api_settings.NON_FIELD_ERRORS_KEY, []).extend(details)
+        else:
+            target[leaf] = details
     return exceptions.ValidationError(fields)
+
+
+def _nested(target: dict[str, Any], name: str) -> dict[str, Any]:
+    """The errors of `name`'s parts; its own errors, if it has some already, move under non_field_errors."""
+    found = target.get(name)
+    if isinstance(found, dict):
+        return found
+    nested: dict[str, Any] = {} if found is None else {api_settings.NON_FIELD_ERRORS_KEY: found}
+    target[name] = nested
+    return nested
 
 
 def _rule_refusal(exc: DjangoValidationError) -> tuple[str, str] | None:

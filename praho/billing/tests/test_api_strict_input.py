@@ -229,3 +229,22 @@ def test_list_filters_ignore_pagination_and_other_query_parameters(billing_ready
     response = bearer(bill_billing).get("/api/v1/invoices/", {"page": "1", "format": "json", "x": "1"})
 
     assert response.status_code == 200
+
+
+def test_unknown_keys_that_look_like_paths_are_refused_not_a_server_error(
+    billing_ready, bill_billing, carol_customer
+):
+    # Found by schemathesis: "x" and "x.y" both unknown nested "x"'s errors under a list (a 500).
+    invoice = issued(bill_billing, carol_customer)
+    line = invoice.lines.get().pk
+
+    response = bearer(bill_billing).post(
+        f"/api/v1/invoices/{invoice.pk}/credit-note/",
+        {"lines": [{"line": line, "x": 1, "x.y": 2}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {
+        "lines": {"0": {"x": {"non_field_errors": UNKNOWN, "y": UNKNOWN}}}
+    }
