@@ -55,6 +55,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._timing import percentile, spread  # noqa: E402
+
 LINES = [
     {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "49.99"},
     {"description": "Domain example.ro", "quantity": "1", "unit_code": "ANN", "unit_price": "45.00"},
@@ -231,15 +233,6 @@ def check_pdf(output: bytes, number: str = "") -> None:
     holds the two embedded font subsets (a three-line invoice is about 40 kB)."""
     if not (output.startswith(b"%PDF-") and output.rstrip().endswith(b"%%EOF") and len(output) > 10_000):
         raise AssertionError(f"not a complete PDF ({len(output)} bytes) for {number or 'the warm-up'}")
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
-
-def spread(samples: list[float]) -> str:
-    return f"p50 {statistics.median(samples):.2f} ms, p95 {percentile(samples, 0.95):.2f} ms"
 
 
 def font_subsetter() -> str:

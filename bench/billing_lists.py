@@ -43,7 +43,6 @@ import bisect
 import math
 import os
 import random
-import statistics
 import sys
 import time
 import warnings
@@ -72,6 +71,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
+from bench._timing import p50_p95  # noqa: E402
 from praho.billing import fx, ledger, totals, vat  # noqa: E402
 from praho.billing.models import (  # noqa: E402
     Document,
@@ -758,8 +758,8 @@ class Scenario:
             self.samples_ms.append((time.perf_counter() - start) * 1000)
 
     def figures(self) -> tuple[float, float, float]:
-        ordered = sorted(self.samples_ms)
-        return statistics.median(ordered), ordered[math.ceil(len(ordered) * 0.95) - 1], ordered[-1]
+        p50, p95 = p50_p95(self.samples_ms)
+        return p50, p95, max(self.samples_ms)
 
     def row(self) -> str:
         p50, p95, most = self.figures()

@@ -24,7 +24,6 @@ import statistics
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+from bench._timing import timed  # noqa: E402
 
 
 def issue_long_invoice(lines: int) -> tuple[Any, Any]:
@@ -57,17 +58,6 @@ def issue_long_invoice(lines: int) -> tuple[Any, Any]:
     ]
     draft = create_document(actor=staff, document_type="invoice", customer=customer, lines=items)
     return issue_document(actor=staff, document=draft), owner
-
-
-def timed(action: Callable[[], Any], count: int) -> tuple[list[float], list[float], Any]:
-    """Wall and CPU milliseconds of each call, and the last result."""
-    wall, cpu, result = [], [], None
-    for _ in range(count):
-        began, began_cpu = time.perf_counter(), time.process_time()
-        result = action()
-        wall.append((time.perf_counter() - began) * 1000)
-        cpu.append((time.process_time() - began_cpu) * 1000)
-    return wall, cpu, result
 
 
 def spread(wall: list[float], cpu: list[float]) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +35,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+
+from bench._timing import spread  # noqa: E402
 
 WORKER = """
 import json, logging, sys, time, warnings
@@ -166,10 +167,6 @@ def run(workers: int, rounds: int, user_id: int, customer_ids: list[int]) -> tup
     return seconds, [json.loads(out) for out, _err in outputs]
 
 
-def p95(samples: list[float]) -> float:
-    return sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=8)
@@ -196,9 +193,9 @@ def main() -> None:
             f"{args.workers} workers x {args.rounds} rounds on {args.customers} customer(s), load {load:.2f}"
         )
         print(f"  {len(issued)} invoices issued in {seconds:.1f} s: {len(issued) / seconds:.0f}/s")
-        print(f"  create p50 {statistics.median(create):.1f} ms, p95 {p95(create):.1f} ms")
+        print(f"  create {spread(create)}")
         if issue:
-            print(f"  issue p50 {statistics.median(issue):.1f} ms, p95 {p95(issue):.1f} ms")
+            print(f"  issue {spread(issue)}")
         print(f"  statuses: { {code: statuses.count(code) for code in sorted(set(statuses))} }")
         print(f"  transactions run again after PostgreSQL aborted them: {sum(r['retries'] for r in results)}")
         print(f"  numbers gap-free: {issued == list(range(1, len(issued) + 1))}")

@@ -46,6 +46,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._timing import p50_p95  # noqa: E402
 from praho.customers.demo import (  # noqa: E402
     RO_ACTIVITIES,
     RO_FEMALE,
@@ -217,12 +218,11 @@ class Scenario:
             self.samples_ms.append((time.perf_counter() - start) * 1000)
 
     def row(self) -> str:
-        ordered = sorted(self.samples_ms)
-        p50, p95 = statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+        p50, p95 = p50_p95(self.samples_ms)
         verdict = "ok" if p95 < self.target_ms else f"MISSES {self.target_ms:.0f} ms"
         return (
             f"{self.label:<46} {p50:8.2f} {p95:8.2f} {self.queries:>7}   {verdict:<16} "
-            f"n={len(ordered)} {self.note}"
+            f"n={len(self.samples_ms)} {self.note}"
         )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -35,11 +34,12 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench._timing import p50_p95  # noqa: E402
+
 
 def percentiles(samples_ms: list[float]) -> str:
-    ordered = sorted(samples_ms)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return f"p50 {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   (n={len(ordered)})"
+    p50, p95 = p50_p95(samples_ms)
+    return f"p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   (n={len(samples_ms)})"
 
 
 def timed(call: Callable[[], object], repeat: int) -> list[float]:
