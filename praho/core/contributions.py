@@ -15,14 +15,16 @@ from types import ModuleType
 from django.apps import apps
 
 APP_PREFIX = "praho."
+# Core itself is not asked: its own praho.core.search is the one that asks the apps.
+CORE = "praho.core"
 
 
 def app_modules(name: str) -> list[ModuleType]:
-    """`<app>.<name>` of every PRAHO app that has one, in INSTALLED_APPS order."""
+    """`<app>.<name>` of every PRAHO app but core that has one, in INSTALLED_APPS order."""
     found = []
     for config in apps.get_app_configs():
         module_name = f"{config.name}.{name}"
-        if config.name.startswith(APP_PREFIX) and find_spec(module_name):
+        if config.name.startswith(APP_PREFIX) and config.name != CORE and find_spec(module_name):
             found.append(import_module(module_name))
     return found
 
