@@ -343,3 +343,21 @@ def test_the_customer_dashboard_runs_a_fixed_number_of_queries(
     # 6 authenticator types, 7 confirmed email (accounts).
     with django_assert_num_queries(7):
         client.get("/app/")
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "overdue"),
+    [
+        ("ro", "Soldul dumneavoastră", "22 de zile de întârziere"),
+        ("bg", "Вашето салдо", "22 дни просрочие"),
+    ],
+)
+def test_the_money_panel_speaks_the_users_language(client, carol, money, language, heading, overdue):
+    carol.language = language
+    carol.save(update_fields=["language"])
+    client.force_login(carol)
+
+    html = panel_html(client.get("/app/"), "money")
+
+    assert f'<h2 id="money-heading">{heading}</h2>' in html
+    assert overdue in html
