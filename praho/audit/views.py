@@ -10,23 +10,18 @@ from django.shortcuts import get_object_or_404, render
 from praho.audit.forms import AuditFilterForm
 from praho.audit.models import AuditEvent
 from praho.audit.selectors import audit_events
+from praho.core.http import HtmxHttpRequest
 
 PAGE_SIZE = 50
 
 
 @permission_required("audit.view_auditevent", raise_exception=True)
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: HtmxHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = Paginator(audit_events(filters) if not form.errors else AuditEvent.objects.none(), PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form,
-        "page_obj": page.get_page(request.GET.get("page")),
-        "querystring_without_page": f"{query.urlencode()}&" if query else "",
-    }
-    template = "audit/_event_table.html" if request.htmx else "audit/event_list.html"  # type: ignore[attr-defined]
+    context = {"form": form, "page_obj": page.get_page(request.GET.get("page"))}
+    template = "audit/_event_table.html" if request.htmx else "audit/event_list.html"
     return render(request, template, context)
 
 

@@ -34,13 +34,7 @@ from praho.billing.delivery import attachment_filename, grouped_iban
 from praho.billing.ledger import PaymentStatus
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.billing.pdf import payment_reference
-from praho.billing.presenters import (
-    PAYMENT_STATE_LABELS,
-    decimal_text,
-    is_htmx,
-    querystring_without_page,
-    vat_breakdown,
-)
+from praho.billing.presenters import PAYMENT_STATE_LABELS, decimal_text, vat_breakdown
 from praho.billing.selectors import (
     PAYMENT_STATES,
     DocumentFilters,
@@ -162,9 +156,8 @@ def documents(request: AuthenticatedHttpRequest, membership: Membership) -> Http
         "states": STATE_CHOICES,
         "kind": kind,
         "state": state,
-        "querystring_without_page": querystring_without_page(request),
     }
-    template = "_documents.html" if is_htmx(request) else "documents.html"
+    template = "_documents.html" if request.htmx else "documents.html"
     return render(request, TEMPLATES + template, context)
 
 

@@ -93,6 +93,7 @@ PAYMENT_STATES = tuple(PAYMENT_STATE_LOOKUPS)
 
 @dataclass(frozen=True)
 class DocumentFilters:
+    number: str = ""  # all or part of the number, in any case
     status: str = ""  # a DocumentStatus value, or one of PAYMENT_STATES (invoices)
     customer_id: int | None = None
     currency: str = ""
@@ -105,6 +106,7 @@ class DocumentFilters:
         """From a staff filter form's or an API filter serializer's cleaned values (both name
         the customer's id "customer"); missing or blank values filter nothing."""
         return cls(
+            number=(values.get("number") or "").strip(),
             status=values.get("status") or "",
             customer_id=values.get("customer"),
             currency=values.get("currency") or "",
@@ -119,6 +121,8 @@ def filter_documents(
 ) -> QuerySet[Document]:
     """Apply the filters; payment states and `overdue` compare the ledger's outstanding amount."""
     today = today or fiscal_today()
+    if filters.number:
+        documents = documents.filter(number__icontains=filters.number)
     if filters.customer_id is not None:
         documents = documents.filter(customer_id=filters.customer_id)
     if filters.currency:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -24,7 +25,13 @@ from praho.billing.selectors import PAYMENT_STATES
 from praho.billing.units import UNIT_CODES
 from praho.core.money import Currency
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
+from praho.core.widgets import AS_ONE_TYPES, live_filter
 
+LIST_URLS: dict[str, str] = {
+    DocumentType.INVOICE: "billing:invoices",
+    DocumentType.PROFORMA: "billing:proformas",
+    DocumentType.CREDIT_NOTE: "billing:credit-notes",
+}
 _STATUSES_BY_TYPE: dict[str, list[str]] = {
     DocumentType.INVOICE: [DocumentStatus.DRAFT, DocumentStatus.ISSUED],
     DocumentType.PROFORMA: list(DocumentStatus.values),
@@ -68,6 +75,13 @@ def _date(label: Any, **kwargs: Any) -> forms.DateField:
 class DocumentFilterForm(forms.Form):
     """The filters of a document list; every change refreshes the results (the form's hx-trigger)."""
 
+    number = forms.CharField(
+        label=_("Number"),
+        required=False,
+        max_length=32,
+        help_text=_("All or part of it, such as 2026-000013."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     customer_q = forms.CharField(required=False)  # the picker's search box (cut to 100 characters)
@@ -80,6 +94,9 @@ class DocumentFilterForm(forms.Form):
 
     def __init__(self, *args: Any, document_type: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The number box refreshes the results as one types (the other fields on change).
+        list_url = reverse_lazy(LIST_URLS[document_type])
+        self.fields["number"].widget.attrs.update(live_filter(list_url, AS_ONE_TYPES))
         statuses: list[tuple[str, StrOrPromise]] = [
             (value, DocumentStatus(value).label) for value in _STATUSES_BY_TYPE[document_type]
         ]

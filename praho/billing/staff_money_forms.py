@@ -22,7 +22,7 @@ from praho.billing.models.fx import FOREIGN_CURRENCIES
 from praho.core.money import Currency
 from praho.core.numbers import plain_decimal
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range, validate_single_line
-from praho.core.widgets import LongSelect
+from praho.core.widgets import LongSelect, live_filter
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import Customer
 from praho.customers.selectors import customers_visible_to
@@ -92,15 +92,7 @@ def _plain_decimal(text: str) -> str:
     return text.replace(",", ".")
 
 
-def _live(trigger: str) -> dict[str, Any]:
-    """htmx attributes: refresh the payment list from this control with the whole filter form
-    (as the customer list does; the form names the target and pushes the URL)."""
-    return {
-        "hx-get": reverse_lazy("billing:payments"),
-        "hx-trigger": trigger,
-        "hx-include": "closest form",
-        "hx-sync": "closest form:replace",
-    }
+PAYMENTS_URL = reverse_lazy("billing:payments")
 
 
 class PaymentFilterForm(forms.Form):
@@ -111,19 +103,19 @@ class PaymentFilterForm(forms.Form):
         required=False,
         queryset=Customer.objects.none(),
         empty_label=_("Any"),
-        widget=LongSelect(attrs=_live("change")),
+        widget=LongSelect(attrs=live_filter(PAYMENTS_URL)),
     )
     currency = forms.ChoiceField(
         label=_("Currency"),
         required=False,
         choices=[("", _("Any")), *Currency.choices],
-        widget=forms.Select(attrs=_live("change")),
+        widget=forms.Select(attrs=live_filter(PAYMENTS_URL)),
     )
     method = forms.ChoiceField(
         label=_("Method"),
         required=False,
         choices=[("", _("Any")), *PaymentMethod.choices],
-        widget=forms.Select(attrs=_live("change")),
+        widget=forms.Select(attrs=live_filter(PAYMENTS_URL)),
     )
     received_from = _iso_date(_("Received from"), required=False)
     received_to = _iso_date(_("Received until"), required=False)
@@ -133,7 +125,7 @@ class PaymentFilterForm(forms.Form):
         customers = customers_visible_to(user).order_by("name", "pk").only("pk", "name")
         self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
         for name in ("received_from", "received_to"):
-            self.fields[name].widget.attrs.update(_live("change"))
+            self.fields[name].widget.attrs.update(live_filter(PAYMENTS_URL))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

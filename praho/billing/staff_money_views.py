@@ -38,7 +38,7 @@ from praho.billing.models import (
     TransactionKind,
 )
 from praho.billing.models.fx import FOREIGN_CURRENCIES, rate_text
-from praho.billing.presenters import is_htmx, is_issued_invoice, querystring_without_page
+from praho.billing.presenters import is_issued_invoice
 from praho.billing.staff_money_forms import (
     ApplyCreditForm,
     ManualRateForm,
@@ -103,9 +103,8 @@ def payment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "page_obj": DeferredJoinPaginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
         "sums": _sums(found),
-        "querystring_without_page": querystring_without_page(request),
     }
-    template = "payment_results.html" if is_htmx(request) else "payment_list.html"
+    template = "payment_results.html" if request.htmx else "payment_list.html"
     return render(request, TEMPLATES + template, context)
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from praho.billing import ledger, selectors
 from praho.billing.models import Document, DocumentStatus, DocumentType
-from praho.billing.presenters import is_htmx, payment_state, querystring_without_page
+from praho.billing.presenters import payment_state
 from praho.billing.staff_forms import DocumentFilterForm
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
@@ -176,9 +176,8 @@ def _document_list(request: AuthenticatedHttpRequest, document_type: str) -> Htt
         "rows": rows,
         # The sums load apart (document_sums): over every document found, they cost more than the page.
         "sums_url": _with_filters(request, KINDS[document_type].sums_url),
-        "querystring_without_page": querystring_without_page(request),
     }
-    if is_htmx(request):
+    if request.htmx:
         return render(request, TEMPLATES + "_document_results.html", context)
     data = found.data
     context["picker"] = picker_context(
@@ -202,7 +201,7 @@ def _document_sums(request: AuthenticatedHttpRequest, document_type: str) -> Htt
         "sums": _sums(counted, outstanding=document_type == DocumentType.INVOICE),
         "back_url": _with_filters(request, KINDS[document_type].list_url),
     }
-    template = "_document_sums.html" if is_htmx(request) else "document_sums.html"
+    template = "_document_sums.html" if request.htmx else "document_sums.html"
     return render(request, TEMPLATES + template, context)
 
 

@@ -33,10 +33,6 @@ PAGE_SIZE = 25
 DECIDE = "customers.change_customer"
 
 
-def _is_htmx(request: AuthenticatedHttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _show_errors(error: ValidationError, form: forms.Form, address_form: forms.Form) -> None:
     """Each service error next to its field; "address.city" on the address form."""
     if not hasattr(error, "error_dict"):
@@ -124,9 +120,8 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page_obj": Paginator(change_requests_to_decide(status), PAGE_SIZE).get_page(request.GET.get("page")),
         "status": status,
         "statuses": [(ChangeRequestStatus.PENDING.value, ChangeRequestStatus.PENDING.label), ("", _("All"))],
-        "querystring_without_page": f"status={status}&",
     }
-    template = "_staff_results.html" if _is_htmx(request) else "staff_list.html"
+    template = "_staff_results.html" if request.htmx else "staff_list.html"
     return render(request, "customers/changes/" + template, context)
 
 

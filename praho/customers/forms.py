@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from praho.core.countries import ISO_COUNTRIES
 from praho.core.formatting import babel_locale
 from praho.core.validation import validate_multiline, validate_single_line
-from praho.core.widgets import LongSelect
+from praho.core.widgets import AS_ONE_TYPES, LongSelect, live_filter
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
@@ -270,17 +270,7 @@ class DecisionForm(forms.Form):
     )
 
 
-def _live(trigger: str) -> dict[str, Any]:
-    """htmx attributes: refresh the list's results from this control with the whole filter form.
-
-    The form itself names the target and pushes the URL; these attributes are inherited.
-    """
-    return {
-        "hx-get": reverse_lazy("customers:list"),
-        "hx-trigger": trigger,
-        "hx-include": "closest form",
-        "hx-sync": "closest form:replace",
-    }
+LIST_URL = reverse_lazy("customers:list")
 
 
 class CustomerFilterForm(forms.Form):
@@ -296,7 +286,7 @@ class CustomerFilterForm(forms.Form):
                 "type": "search",
                 "autocomplete": "off",
                 "spellcheck": "false",
-                **_live("input changed delay:150ms, search"),
+                **live_filter(LIST_URL, AS_ONE_TYPES),
             }
         ),
     )
@@ -304,17 +294,17 @@ class CustomerFilterForm(forms.Form):
         label=_("Kind"),
         required=False,
         choices=[("", _("Any")), *CustomerKind.choices],
-        widget=forms.Select(attrs=_live("change")),
+        widget=forms.Select(attrs=live_filter(LIST_URL)),
     )
     country = forms.ChoiceField(
         label=_("Country"),
         required=False,
         choices=lambda: [("", _("Any")), *country_choices()],
-        widget=LongSelect(attrs=_live("change")),
+        widget=LongSelect(attrs=live_filter(LIST_URL)),
     )
     vies_status = forms.ChoiceField(
         label=_("VIES"),
         required=False,
         choices=[("", _("Any")), *ViesStatus.choices],
-        widget=forms.Select(attrs=_live("change")),
+        widget=forms.Select(attrs=live_filter(LIST_URL)),
     )

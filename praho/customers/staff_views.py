@@ -42,16 +42,6 @@ SEARCH_LIMIT = selectors.SEARCH_LIMIT
 TEMPLATES = "customers/staff/"
 
 
-def _is_htmx(request: AuthenticatedHttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _querystring_without_page(request: AuthenticatedHttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return f"{query.urlencode()}&" if query else ""
-
-
 # --- showing service errors next to their fields ---------------------------------------------
 
 
@@ -112,9 +102,8 @@ def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page_obj": Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page")),
-        "querystring_without_page": _querystring_without_page(request),
     }
-    template = "_results.html" if _is_htmx(request) else "list.html"
+    template = "_results.html" if request.htmx else "list.html"
     return render(request, TEMPLATES + template, context)
 
 
@@ -129,7 +118,7 @@ def customer_search(request: AuthenticatedHttpRequest) -> HttpResponse:
         "too_short": bool(query) and not selectors.searchable(query),
         "min_length": selectors.MIN_SEARCH_LENGTH,
     }
-    template = "_search_results.html" if _is_htmx(request) else "search.html"
+    template = "_search_results.html" if request.htmx else "search.html"
     return render(request, TEMPLATES + template, context)
 
 
@@ -138,7 +127,6 @@ def deleted_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     customers = selectors.customer_list(request.user, deleted=True).order_by("-deleted_at", "-id")
     context = {
         "page_obj": Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page")),
-        "querystring_without_page": _querystring_without_page(request),
     }
     return render(request, TEMPLATES + "deleted.html", context)
 
@@ -215,7 +203,7 @@ def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _create_context(
         kind, form_class(initial=values), BillingAddressForm(initial=address), anaf=anaf
     )
-    template = "_create_form.html" if _is_htmx(request) else "create.html"
+    template = "_create_form.html" if request.htmx else "create.html"
     return render(request, TEMPLATES + template, context)
 
 
@@ -341,7 +329,7 @@ def vies_check(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRespo
         problem = " ".join(error.messages)
     except GatewayError as error:
         problem = str(error)
-    if _is_htmx(request):
+    if request.htmx:
         context = {
             "customer": customer,
             "vies_applies": lookups.vies_applies(customer),

@@ -199,6 +199,16 @@ def test_the_invoice_list_shows_amounts_and_payment_status(billing, invoices):
             {"customer": "carol", "status": "issued"},
             ["PRH-2026-000003", "PRH-2026-000002", "PRH-2026-000001"],
         ),
+        # The number: all or part of it, in any case (issue 12: no way to find an invoice by number).
+        ({"number": "PRH-2026-000003"}, ["PRH-2026-000003"]),
+        ({"number": "2026-000001"}, ["PRH-2026-000001"]),
+        (
+            {"number": "prh-2026-00000"},
+            ["PRH-2026-000004", "PRH-2026-000003", "PRH-2026-000002", "PRH-2026-000001"],
+        ),
+        ({"number": "PRH-2026-000002", "status": "paid"}, ["PRH-2026-000002"]),
+        ({"number": "PRH-2026-000002", "status": "unpaid"}, []),
+        ({"number": "PRF-2026"}, []),
     ],
 )
 def test_the_invoice_filters(billing, invoices, carol_customer, dave_customer, query, expected):
@@ -366,6 +376,23 @@ def test_the_filter_form_refreshes_the_results_on_any_change(billing, invoices):
     assert 'hx-get="/staff/billing/documents/customers/"' in html
     assert '<option value="partially_paid">Partially paid</option>' in html
     assert 'name="overdue"' in html
+    number = re.search(r'<input type="search" name="number"[^>]*>', html).group(0)
+    assert 'hx-get="/staff/billing/invoices/"' in number
+    assert 'hx-trigger="input changed delay:150ms, search"' in number
+
+
+def test_the_proforma_and_credit_note_lists_find_a_document_by_its_number(
+    billing, bill_billing, carol_customer
+):
+    proforma = proforma_for(bill_billing, carol_customer, issue=True)
+    other = proforma_for(bill_billing, carol_customer, issue=True)
+
+    found = billing.get(PROFORMAS, {"number": proforma.number.lower()})
+    notes = billing.get(CREDIT_NOTES, {"number": proforma.number})
+
+    assert (proforma.number, other.number) == ("PRF-2026-000001", "PRF-2026-000002")
+    assert numbers(found) == ["PRF-2026-000001"]
+    assert numbers(notes) == []
 
 
 def test_the_proforma_list_has_proforma_statuses_and_no_payment_columns(

@@ -1,6 +1,6 @@
 from django import forms
 
-from praho.core.widgets import LongSelect
+from praho.core.widgets import AS_ONE_TYPES, LongSelect, live_filter
 
 CHOICES = [("", "Any"), ("RO", "România"), ("XK", "Kosovo <&>")]
 
@@ -29,3 +29,13 @@ def test_a_long_select_keeps_the_error_attributes_of_an_invalid_field():
 
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_country_helptext id_country_error"' in html
+
+
+def test_a_live_filter_refreshes_the_results_with_the_whole_form():
+    assert live_filter("/staff/customers/") == {
+        "hx-get": "/staff/customers/",
+        "hx-trigger": "change",
+        "hx-include": "closest form",
+        "hx-sync": "closest form:replace",
+    }
+    assert live_filter("/staff/customers/", AS_ONE_TYPES)["hx-trigger"] == "input changed delay:150ms, search"

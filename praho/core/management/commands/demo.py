@@ -8,14 +8,13 @@ their data by adding a module, not by editing this command.
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from praho.core.contributions import app_modules
 
 
 class Command(BaseCommand):
@@ -25,10 +24,8 @@ class Command(BaseCommand):
         with_passwords = settings.DEBUG
         lines: list[str] = []
         with transaction.atomic():
-            for config in apps.get_app_configs():
-                module_name = f"{config.name}.demo"
-                if config.name.startswith("praho.") and find_spec(module_name):
-                    lines += import_module(module_name).load(with_passwords=with_passwords)
+            for module in app_modules("demo"):
+                lines += module.load(with_passwords=with_passwords)
         if not with_passwords:
             self.stdout.write(
                 self.style.WARNING(
