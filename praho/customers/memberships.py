@@ -12,7 +12,6 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
-from praho.core.validation import FieldErrors, check_text
+from praho.core.validation import FieldErrors, check_text, normalize_email
 from praho.customers.models import Customer, Invitation, Membership, MembershipRole
 from praho.customers.roles import Capability, can
+from praho.customers.selectors import current_profile_or_none
 
 MAX_EMAIL = 254
 
@@ -78,12 +78,7 @@ def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> In
     errors = FieldErrors()
     email = check_text(errors, "email", email or "", max_length=MAX_EMAIL).lower()
     errors.raise_if_any()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError(
-            {"email": ValidationError(_("Enter a valid email address."), code="invalid")}
-        ) from None
+    email = normalize_email(email)
     _check_role(role)
     if Membership.objects.filter(customer=customer, user__email__iexact=email).exists():
         raise ValidationError(
@@ -113,12 +108,8 @@ def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> In
 def _send_invitation(invitation: Invitation, token: str) -> None:
     link = settings.PRAHO_BASE_URL + reverse("customers:invitation-accept", args=[token])
     context = {"invitation": invitation, "link": link, "site_name": settings.PRAHO_SITE_NAME}
-    language = (
-        invitation.customer.tax_profiles.order_by("-version")
-        .values_list("document_language", flat=True)
-        .first()
-    )
-    with translation.override(language or settings.LANGUAGE_CODE):
+    profile = current_profile_or_none(invitation.customer)
+    with translation.override(profile.document_language if profile else settings.LANGUAGE_CODE):
         subject = _("You are invited to %(customer)s on %(site)s") % {
             "customer": invitation.customer.name,
             "site": settings.PRAHO_SITE_NAME,
