@@ -151,7 +151,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PRAHO] "
+# Subjects start with "[PRAHO_SITE_NAME] " (AccountAdapter.format_email_subject). Security
+# notifications: password changed or set, e-mail address changed, second factor or passkey
+# added or removed, in the user's language.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "praho.accounts.adapters.AccountAdapter"
 # Failed logins are counted and locked by django-axes; allauth's own limit would
 # answer first with a different message.
