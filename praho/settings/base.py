@@ -355,6 +355,10 @@ LOGGING = {
 
 PRAHO_SITE_NAME = env_str("PRAHO_SITE_NAME", "PRAHO")
 
+# A user who signed up and belongs to no customer may create their company (and become its
+# owner) at /app/company/new/. Off: only staff create customers; new users join by invitation.
+PRAHO_SELF_SIGNUP = env_bool("PRAHO_SELF_SIGNUP", True)
+
 # Where PRAHO is reached, for links in email sent outside a request.
 PRAHO_BASE_URL = env_str("PRAHO_BASE_URL", "http://127.0.0.1:8700").rstrip("/")
 
