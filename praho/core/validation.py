@@ -122,6 +122,17 @@ def validate_multiline(value: str) -> None:
         raise problem
 
 
+def add_service_errors(form: Any, error: ValidationError, *, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError next to the field it names, or above the form."""
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = aliases.get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
+
+
 def normalize_email(value: str, *, field: str = "email") -> str:
     """An email address stripped and in lower case ("" stays ""); a ValidationError keyed by
     `field` when it is not an address. One rule for customers, the seller and invitations."""

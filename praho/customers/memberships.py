@@ -6,9 +6,6 @@ always keeps at least one owner, and every change leaves an audit event.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -20,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
+from praho.core.invitations import new_token, token_hash
 from praho.core.validation import FieldErrors, check_text, normalize_email
 from praho.customers.models import Customer, Invitation, Membership, MembershipRole
 from praho.customers.roles import Capability, can
@@ -49,10 +47,6 @@ def _check_role(role: str) -> None:
         raise ValidationError(
             {"role": ValidationError(_("Choose owner, billing, technical or viewer."), code="invalid_choice")}
         )
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def add_member(*, actor: User | None, customer: Customer, user: User, role: str) -> Membership:
@@ -88,13 +82,13 @@ def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> In
                 )
             }
         )
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             customer=customer,
             email=email,
             role=role,
-            token_hash=_hash(token),
+            token_hash=hashed,
             invited_by=actor,
             expires_at=Invitation.default_expiry(),
         )
@@ -121,14 +115,16 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
 
 
 def pending_invitation(token: str) -> Invitation | None:
-    invitation = Invitation.objects.select_related("customer").filter(token_hash=_hash(token)).first()
+    invitation = Invitation.objects.select_related("customer").filter(token_hash=token_hash(token)).first()
     return invitation if invitation is not None and invitation.is_pending else None
 
 
 def accept_invitation(*, user: User, token: str) -> Membership:
     """Join the customer. The link must be unused, unexpired, and sent to this user's email."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update(no_key=True).filter(token_hash=_hash(token)).first()
+        invitation = (
+            Invitation.objects.select_for_update(no_key=True).filter(token_hash=token_hash(token)).first()
+        )
         if invitation is None or not invitation.is_pending or invitation.customer.is_deleted:
             raise ValidationError(
                 _("This invitation is not valid any more: it expired, was used or was withdrawn."),

@@ -364,6 +364,8 @@ PRAHO_BASE_URL = env_str("PRAHO_BASE_URL", "http://127.0.0.1:8700").rstrip("/")
 
 # Days an emailed invitation to join a customer stays usable.
 CUSTOMER_INVITATION_DAYS = env_int("CUSTOMER_INVITATION_DAYS", 7)
+# Days an emailed invitation to become staff stays usable (resending gives a new link).
+STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 3)
 
 # --- External gateways (customers app): ANAF company lookup and VIES ---
 # Staff wait on these while filling in a form and can always type the data by
