@@ -34,6 +34,16 @@ class AccountAdapter(DefaultAccountAdapter):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
 
+    def add_message(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        """allauth's messages ("Successfully signed in as ...") are rendered when added: in the
+        user's language, which the next page is shown in, not the login page's (the browser's)."""
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", None) if user is not None and user.is_authenticated else None
+        if language not in dict(settings.LANGUAGES):
+            language = translation.get_language()
+        with translation.override(language):
+            super().add_message(request, *args, **kwargs)
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Account e-mails name the site (PRAHO_SITE_NAME), not the host that served the request
         ("testserver" without django.contrib.sites), and speak the recipient's language: the
