@@ -9,11 +9,14 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# `make demo PORT=8800`: the port to serve on; links in e-mails (PRAHO_BASE_URL) follow it.
+PORT ?= 8700
+export PRAHO_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: help install demo serve test lint format worker messages clean
 
 help:
-	@echo "make demo      install, migrate SQLite, load demo data, serve http://127.0.0.1:8700/"
+	@echo "make demo      install, migrate SQLite, load demo data, serve http://127.0.0.1:$(PORT)/ (PORT=8700)"
 	@echo "make test      run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check, catalogs complete"
 	@echo "make worker    Celery worker (needs CELERY_BROKER_URL)"
@@ -32,10 +35,10 @@ install: $(VENV)/.installed
 demo: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) demo
-	$(MANAGE) runserver 127.0.0.1:8700
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 serve: install
-	$(MANAGE) runserver 127.0.0.1:8700
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(VENV)/bin/pytest

@@ -34,17 +34,24 @@ class StaffRolesForm(forms.Form):
 
 
 class AddStaffForm(StaffRolesForm):
-    email = forms.EmailField(label=_("Email address of an existing account"))
+    """An existing account is given the roles at once; any other address gets an invitation."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("Someone without an account receives an invitation by e-mail to set a password."),
+    )
 
     field_order = ["email", "roles"]
 
-    def clean_email(self) -> User:
+    def clean_email(self) -> User | str:
         email = self.cleaned_data["email"]
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        user = User.objects.filter(email__iexact=email).first()
         if user is None:
+            return str(email).strip().lower()
+        if not user.is_active:
             raise forms.ValidationError(
-                _("No active account uses this email address. The person must sign up first."),
-                code="unknown",
+                _("The account using this email address is deactivated; it cannot be made staff."),
+                code="inactive",
             )
         if user.is_staff:
             # Adding would silently replace their roles; that is what the edit page is for.
@@ -65,3 +72,26 @@ class AddStaffForm(StaffRolesForm):
 class LiftLockForm(forms.Form):
     kind = forms.ChoiceField(choices=[("username", "username"), ("ip_address", "ip_address")])
     value = forms.CharField(max_length=255)
+
+
+class StaffInvitationAcceptForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error(
+                "password2",
+                forms.ValidationError(_("You must type the same password each time."), code="mismatch"),
+            )
+        return cleaned

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from praho.core.invitations import InvitationBase
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -103,3 +105,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class StaffInvitation(InvitationBase):
+    """An emailed link that makes its recipient staff with `roles` once they set a password
+    (and then, at their first login, a second factor). See accounts.staff_invitations."""
+
+    roles = models.JSONField(_("roles"), default=list)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.email} ({', '.join(self.roles)})"

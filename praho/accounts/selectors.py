@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Max, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from praho.accounts.models import User
+from praho.accounts.models import StaffInvitation, User
 from praho.accounts.roles import Role
 
 
@@ -24,6 +24,13 @@ def staff_members() -> QuerySet[User]:
             Prefetch("groups", queryset=Group.objects.filter(name__in=Role.values).order_by("name"))
         )
         .order_by("email")
+    )
+
+
+def staff_invitations() -> QuerySet[StaffInvitation]:
+    """Invitations not accepted or withdrawn (expired ones too, to resend them), newest first."""
+    return StaffInvitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related(
+        "invited_by"
     )
 
 

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from praho.accounts import selectors, services, tokens
+from praho.accounts import selectors, services, staff_invitations, tokens
 from praho.accounts.forms import AddStaffForm, LiftLockForm, StaffRolesForm
-from praho.accounts.models import User
+from praho.accounts.models import StaffInvitation, User
 from praho.accounts.roles import Role
 from praho.core.http import AuthenticatedHttpRequest
+from praho.core.validation import add_service_errors
 
 
 def _apply_roles(request: AuthenticatedHttpRequest, form: StaffRolesForm, user: User) -> bool:
@@ -30,18 +31,58 @@ def _apply_roles(request: AuthenticatedHttpRequest, form: StaffRolesForm, user: 
     return True
 
 
+def _add_or_invite(request: AuthenticatedHttpRequest, form: AddStaffForm) -> bool:
+    """Roles for an existing account now; an invitation by e-mail for any other address."""
+    who = form.cleaned_data["email"]
+    if isinstance(who, User):
+        if not _apply_roles(request, form, who):
+            return False
+        messages.success(request, _("%(user)s is now staff.") % {"user": who})
+        return True
+    try:
+        invitation = staff_invitations.invite_staff(
+            actor=request.user, email=who, roles=form.cleaned_data["roles"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    messages.success(request, _("An invitation was sent to %(email)s.") % {"email": invitation.email})
+    return True
+
+
 @permission_required("accounts.manage_roles", raise_exception=True)
 def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AddStaffForm(request.POST if request.method == "POST" else None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _apply_roles(request, form, form.cleaned_data["email"])
-    ):
-        messages.success(request, _("%(user)s is now staff.") % {"user": form.cleaned_data["email"]})
+    if request.method == "POST" and form.is_valid() and _add_or_invite(request, form):
         return redirect("accounts:staff-users")
-    context = {"members": selectors.staff_members(), "form": form}
+    context = {
+        "members": selectors.staff_members(),
+        "invitations": selectors.staff_invitations(),
+        "form": form,
+    }
     return render(request, "accounts/staff_list.html", context)
+
+
+@require_POST
+@permission_required("accounts.manage_roles", raise_exception=True)
+def staff_invitation_resend(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(StaffInvitation, pk=invitation_id)
+    try:
+        staff_invitations.resend_staff_invitation(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new invitation was sent to %(email)s.") % {"email": invitation.email})
+    return redirect("accounts:staff-users")
+
+
+@require_POST
+@permission_required("accounts.manage_roles", raise_exception=True)
+def staff_invitation_revoke(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(StaffInvitation, pk=invitation_id)
+    staff_invitations.revoke_staff_invitation(actor=request.user, invitation=invitation)
+    messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    return redirect("accounts:staff-users")
 
 
 @permission_required("accounts.manage_roles", raise_exception=True)

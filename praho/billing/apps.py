@@ -8,4 +8,8 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from praho.audit.labels import register_label
         from praho.billing import signals  # noqa: F401  (connects billing's own receivers)
+        from praho.billing.audit_labels import document_label
+
+        register_label("billing.document", document_label)

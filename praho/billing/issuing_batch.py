@@ -51,6 +51,7 @@ from praho.core.money import Currency
 from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors
 from praho.customers.models import Address, Customer, TaxProfile
+from praho.customers.selectors import current_profiles
 
 # The types issue_documents issues: invoices (credit notes are issued one by one, as each
 # one's ledger split depends on what its invoice still owes).
@@ -211,12 +212,9 @@ def _buyer_snapshots(batch: list[Document], customer_ids: set[int]) -> dict[int,
 
 def _current_profiles(customer_ids: set[int]) -> dict[int, TaxProfile]:
     """Each customer's highest tax profile version (current_profile), in one query."""
-    profiles: dict[int, TaxProfile] = {}
-    for profile in TaxProfile.objects.filter(customer_id__in=customer_ids).order_by(
-        "customer_id", "-version"
-    ):
-        profiles.setdefault(profile.customer_id, profile)
-    return profiles
+    return {
+        profile.customer_id: profile for profile in current_profiles().filter(customer_id__in=customer_ids)
+    }
 
 
 def _lines_by_document(batch: list[Document]) -> dict[int, list[DocumentLine]]:

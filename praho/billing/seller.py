@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing.models import SellerProfile
-from praho.core.validation import FieldErrors
+from praho.core.validation import FieldErrors, normalize_email
 from praho.customers import identifiers
 
 ROMANIA = "RO"
@@ -57,18 +56,6 @@ def _required(errors: FieldErrors, values: dict[str, Any]) -> None:
             errors.add(field, _("This field is required."), "required")
 
 
-def _clean_email(value: str) -> str:
-    value = value.lower()
-    if value:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(
-                {"email": ValidationError(_("Enter a valid email address."), code="invalid")}
-            ) from None
-    return value
-
-
 def _romanian_cui(value: str) -> str:
     return identifiers.normalize_tax_id(kind=identifiers.COMPANY, country=ROMANIA, value=value)
 
@@ -79,7 +66,7 @@ _NORMALISERS: dict[str, Callable[[str], str]] = {
     "trade_register_number": identifiers.normalize_trade_register,
     "iban": identifiers.normalize_iban,
     "phone": identifiers.normalize_phone,
-    "email": _clean_email,
+    "email": normalize_email,
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,6 +120,31 @@ def validate_multiline(value: str) -> None:
     problem = text_error(value, multiline=True)
     if problem is not None:
         raise problem
+
+
+def add_service_errors(form: Any, error: ValidationError, *, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError next to the field it names, or above the form."""
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = aliases.get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def normalize_email(value: str, *, field: str = "email") -> str:
+    """An email address stripped and in lower case ("" stays ""); a ValidationError keyed by
+    `field` when it is not an address. One rule for customers, the seller and invitations."""
+    value = value.strip().lower()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(
+                {field: ValidationError(_("Enter a valid email address."), code="invalid")}
+            ) from None
+    return value
 
 
 # --- Dates in a sane range ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praho.customers import area_views, change_request_views
+from praho.customers import area_views, change_request_views, signup_views
 
 urlpatterns = [
     path("customer/", area_views.profile, name="area-profile"),
@@ -30,5 +30,7 @@ urlpatterns = [
         name="area-change-request-cancel",
     ),
     path("customer/switch/", area_views.switch, name="area-switch"),
+    path("company/new/", signup_views.company_new, name="company-new"),
+    path("company/new/anaf/", signup_views.company_anaf, name="company-anaf"),
     path("invitations/<str:token>/", area_views.invitation_accept, name="invitation-accept"),
 ]

@@ -7,29 +7,17 @@ back on the form's fields with `add_service_errors`.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from praho.core.validation import validate_single_line
+from praho.core.validation import add_service_errors, validate_single_line
 from praho.customers.models import MembershipRole
 from praho.customers.services import MAX_NAME
 
 _ONE_LINE = [validate_single_line]
 
+__all__ = ["add_service_errors"]  # where the customer views import it from
+
 _ROLE_HELP = _("What each role may do is listed under “Roles and permissions”.")
-
-
-def add_service_errors(
-    form: forms.Form, error: ValidationError, *, aliases: dict[str, str] | None = None
-) -> None:
-    """Show a service's ValidationError next to the field it names, or above the form."""
-    aliases = aliases or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        name = aliases.get(name, name)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class InviteForm(forms.Form):

@@ -6,13 +6,9 @@ always keeps at least one owner, and every change leaves an audit event.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
-from praho.core.validation import FieldErrors, check_text
+from praho.core.invitations import new_token, token_hash
+from praho.core.validation import FieldErrors, check_text, normalize_email
 from praho.customers.models import Customer, Invitation, Membership, MembershipRole
 from praho.customers.roles import Capability, can
+from praho.customers.selectors import current_profile_or_none
 
 MAX_EMAIL = 254
 
@@ -51,10 +49,6 @@ def _check_role(role: str) -> None:
         )
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def add_member(*, actor: User | None, customer: Customer, user: User, role: str) -> Membership:
     """Attach a user directly (staff creating a customer for someone, the demo)."""
     _check_role(role)
@@ -78,12 +72,7 @@ def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> In
     errors = FieldErrors()
     email = check_text(errors, "email", email or "", max_length=MAX_EMAIL).lower()
     errors.raise_if_any()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError(
-            {"email": ValidationError(_("Enter a valid email address."), code="invalid")}
-        ) from None
+    email = normalize_email(email)
     _check_role(role)
     if Membership.objects.filter(customer=customer, user__email__iexact=email).exists():
         raise ValidationError(
@@ -93,13 +82,13 @@ def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> In
                 )
             }
         )
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             customer=customer,
             email=email,
             role=role,
-            token_hash=_hash(token),
+            token_hash=hashed,
             invited_by=actor,
             expires_at=Invitation.default_expiry(),
         )
@@ -113,12 +102,8 @@ def invite_user(*, actor: User, customer: Customer, email: str, role: str) -> In
 def _send_invitation(invitation: Invitation, token: str) -> None:
     link = settings.PRAHO_BASE_URL + reverse("customers:invitation-accept", args=[token])
     context = {"invitation": invitation, "link": link, "site_name": settings.PRAHO_SITE_NAME}
-    language = (
-        invitation.customer.tax_profiles.order_by("-version")
-        .values_list("document_language", flat=True)
-        .first()
-    )
-    with translation.override(language or settings.LANGUAGE_CODE):
+    profile = current_profile_or_none(invitation.customer)
+    with translation.override(profile.document_language if profile else settings.LANGUAGE_CODE):
         subject = _("You are invited to %(customer)s on %(site)s") % {
             "customer": invitation.customer.name,
             "site": settings.PRAHO_SITE_NAME,
@@ -130,14 +115,16 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
 
 
 def pending_invitation(token: str) -> Invitation | None:
-    invitation = Invitation.objects.select_related("customer").filter(token_hash=_hash(token)).first()
+    invitation = Invitation.objects.select_related("customer").filter(token_hash=token_hash(token)).first()
     return invitation if invitation is not None and invitation.is_pending else None
 
 
 def accept_invitation(*, user: User, token: str) -> Membership:
     """Join the customer. The link must be unused, unexpired, and sent to this user's email."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update(no_key=True).filter(token_hash=_hash(token)).first()
+        invitation = (
+            Invitation.objects.select_for_update(no_key=True).filter(token_hash=token_hash(token)).first()
+        )
         if invitation is None or not invitation.is_pending or invitation.customer.is_deleted:
             raise ValidationError(
                 _("This invitation is not valid any more: it expired, was used or was withdrawn."),

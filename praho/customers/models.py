@@ -16,6 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from praho.core.invitations import InvitationBase
 from praho.core.money import Currency
 
 
@@ -193,23 +194,11 @@ class Membership(models.Model):
         return f"{self.user} @ {self.customer} ({self.role})"
 
 
-class Invitation(models.Model):
-    """An emailed link that lets someone join a customer with a role.
-
-    Only a hash of the token is stored, so a database leak gives no working links.
-    """
+class Invitation(InvitationBase):
+    """An emailed link that lets someone join a customer with a role (core.invitations)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires"))
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -218,10 +207,6 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} -> {self.customer} ({self.role})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
     @staticmethod
     def default_expiry() -> Any:

@@ -91,17 +91,36 @@ def search_customers(user: User, query: str, *, limit: int = SEARCH_LIMIT) -> li
     return list(customer_list(user, query=query)[:limit])
 
 
-def with_current_profile(customers: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Attach each customer's newest tax profile as `current_profiles` (one extra query in all)."""
+def current_profiles() -> QuerySet[TaxProfile]:
+    """The tax profile in force of every customer: its highest version.
+
+    The one definition of "current profile": a single customer's (current_profile), a
+    list's (with_current_profile), a batch's (billing) and the next version's base all
+    read it from here.
+    """
     newest_version = (
         TaxProfile.objects.filter(customer=OuterRef("customer")).order_by("-version").values("version")[:1]
     )
+    return TaxProfile.objects.filter(version=Subquery(newest_version))
+
+
+def current_profile_or_none(customer: Customer) -> TaxProfile | None:
+    """The customer's current tax profile (one query); None before the first is saved."""
+    return current_profiles().filter(customer=customer).first()
+
+
+def current_profile(customer: Customer) -> TaxProfile:
+    """The customer's current tax profile (one query); every customer has one."""
+    profile = current_profile_or_none(customer)
+    if profile is None:
+        raise TaxProfile.DoesNotExist(f"{customer} has no tax profile")
+    return profile
+
+
+def with_current_profile(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Attach each customer's newest tax profile as `current_profiles` (one extra query in all)."""
     return customers.prefetch_related(
-        Prefetch(
-            "tax_profiles",
-            queryset=TaxProfile.objects.filter(version=Subquery(newest_version)),
-            to_attr="current_profiles",
-        )
+        Prefetch("tax_profiles", queryset=current_profiles(), to_attr="current_profiles")
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import EU_MEMBER_STATES, is_country
-from praho.core.validation import FieldErrors, check_text
+from praho.core.validation import FieldErrors, check_text, normalize_email
 from praho.customers import identifiers
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
@@ -28,6 +27,9 @@ from praho.customers.models import (
     TaxProfile,
     ViesStatus,
 )
+
+# Callers read a customer's current profile as services.current_profile too.
+from praho.customers.selectors import current_profile, current_profile_or_none
 
 # The longest text taken at input. Where a value goes into e-Factura, the CIUS-RO limit (the
 # columns may be wider, and longer values stored before stay readable): a name is BT-44
@@ -192,21 +194,9 @@ def _clean_identity(errors: FieldErrors, values: dict[str, Any]) -> dict[str, st
         "tax_id": tax_id,
         "trade_register_number": register,
         "iban": normalized("iban", identifiers.normalize_iban),
-        "email": normalized("email", _clean_email),
+        "email": normalized("email", normalize_email),
         "phone": normalized("phone", identifiers.normalize_phone),
     }
-
-
-def _clean_email(value: str) -> str:
-    value = value.strip().lower()
-    if value:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(
-                {"email": ValidationError(_("Enter a valid email address."), code="invalid")}
-            ) from None
-    return value
 
 
 def create_customer(
@@ -462,7 +452,7 @@ def _new_profile_version(customer: Customer, *, actor: User | None, values: dict
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
-    last = customer.tax_profiles.order_by("-version").first()
+    last = current_profile_or_none(customer)
     profile = TaxProfile(
         customer=customer,
         version=(last.version + 1) if last else 1,
@@ -480,13 +470,6 @@ def _new_profile_version(customer: Customer, *, actor: User | None, values: dict
 def _add_profile_version(customer: Customer, *, actor: User | None, values: dict[str, Any]) -> TaxProfile:
     profile = _new_profile_version(customer, actor=actor, values=values)
     profile.save()
-    return profile
-
-
-def current_profile(customer: Customer) -> TaxProfile:
-    profile = customer.tax_profiles.order_by("-version").first()
-    if profile is None:
-        raise TaxProfile.DoesNotExist(f"{customer} has no tax profile")
     return profile
 
 

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -61,7 +61,7 @@ def _duplicate_tax_id_error(request: AuthenticatedHttpRequest, error: Validation
     )
 
 
-def _show_errors(
+def show_service_errors(
     request: AuthenticatedHttpRequest,
     error: ValidationError,
     form: forms.Form,
@@ -140,7 +140,18 @@ def _kind(request: AuthenticatedHttpRequest) -> str:
 
 
 def _create_context(kind: str, form: forms.Form, address_form: forms.Form, **extra: Any) -> dict[str, Any]:
-    return {"kind": kind, "form": form, "address_form": address_form, "kinds": CustomerKind.choices, **extra}
+    return {
+        "kind": kind,
+        "form": form,
+        "address_form": address_form,
+        "kinds": CustomerKind.choices,
+        **extra,
+    }
+
+
+def _anaf_url(request: AuthenticatedHttpRequest) -> str:
+    """Where the form's "Fill in from ANAF" button posts; staff who may change customers only."""
+    return reverse("customers:anaf-prefill") if request.user.has_perm("customers.change_customer") else ""
 
 
 @permission_required("customers.add_customer", raise_exception=True)
@@ -154,11 +165,12 @@ def customer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 actor=request.user, kind=kind, address=address_form.cleaned_data, **form.cleaned_data
             )
         except ValidationError as error:
-            _show_errors(request, error, form, address_form)
+            show_service_errors(request, error, form, address_form)
         else:
             messages.success(request, _("Customer %(name)s was created.") % {"name": customer.name})
             return redirect("customers:detail", customer.pk)
-    return render(request, TEMPLATES + "create.html", _create_context(kind, form, address_form))
+    context = _create_context(kind, form, address_form, anaf_url=_anaf_url(request))
+    return render(request, TEMPLATES + "create.html", context)
 
 
 def _posted_values(form: forms.Form, data: Any) -> dict[str, Any]:
@@ -173,10 +185,9 @@ def _known(**values: str) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-@require_POST
-@permission_required("customers.change_customer", raise_exception=True)
-def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The create form again, filled in from ANAF's register for the CUI typed; or why not."""
+def anaf_prefilled(request: HttpRequest, *, anaf_url: str) -> dict[str, Any]:
+    """The new-company form's context, filled in from ANAF's register for the CUI posted; or why
+    not. Staff (anaf_prefill) and a new user creating their company (signup_views) both use it."""
     kind = CustomerKind.COMPANY
     form_class = NEW_CUSTOMER_FORMS[kind]
     values = _posted_values(form_class(), request.POST)
@@ -189,7 +200,7 @@ def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
     except GatewayError as error:
         anaf = {"error": str(error)}
     else:
-        # What ANAF leaves blank keeps what staff typed.
+        # What ANAF leaves blank keeps what the user typed.
         values |= _known(name=company.name, country="RO", trade_register_number=company.trade_register_number)
         values |= {"vat_payer": company.vat_payer, "vat_on_cash_basis": company.vat_on_cash_basis}
         address |= _known(
@@ -200,11 +211,17 @@ def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
             country="RO",
         )
         anaf = {"company": company}
-    context = _create_context(
-        kind, form_class(initial=values), BillingAddressForm(initial=address), anaf=anaf
+    return _create_context(
+        kind, form_class(initial=values), BillingAddressForm(initial=address), anaf=anaf, anaf_url=anaf_url
     )
+
+
+@require_POST
+@permission_required("customers.change_customer", raise_exception=True)
+def anaf_prefill(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The create form again, filled in from ANAF's register for the CUI typed; or why not."""
     template = "_create_form.html" if request.htmx else "create.html"
-    return render(request, TEMPLATES + template, context)
+    return render(request, TEMPLATES + template, anaf_prefilled(request, anaf_url=_anaf_url(request)))
 
 
 # --- detail ---------------------------------------------------------------------------------
@@ -282,7 +299,7 @@ def customer_edit(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRe
             messages.success(request, _("The billing address was saved."))
             return redirect("customers:detail", customer.pk)
     except ValidationError as error:
-        _show_errors(request, error, form if part == "identity" else address_form)
+        show_service_errors(request, error, form if part == "identity" else address_form)
     context = {"customer": customer, "form": form, "address_form": address_form}
     return render(request, TEMPLATES + "edit.html", context)
 
@@ -298,7 +315,7 @@ def profile_edit(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRes
         try:
             profile = services.change_tax_profile(actor=request.user, customer=customer, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(request, error, form)
+            show_service_errors(request, error, form)
         else:
             if profile.version == current.version:
                 messages.info(

@@ -151,7 +151,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PRAHO] "
+# Subjects start with "[PRAHO_SITE_NAME] " (AccountAdapter.format_email_subject). Security
+# notifications: password changed or set, e-mail address changed, second factor or passkey
+# added or removed, in the user's language.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "praho.accounts.adapters.AccountAdapter"
 # Failed logins are counted and locked by django-axes; allauth's own limit would
 # answer first with a different message.
@@ -352,11 +355,17 @@ LOGGING = {
 
 PRAHO_SITE_NAME = env_str("PRAHO_SITE_NAME", "PRAHO")
 
+# A user who signed up and belongs to no customer may create their company (and become its
+# owner) at /app/company/new/. Off: only staff create customers; new users join by invitation.
+PRAHO_SELF_SIGNUP = env_bool("PRAHO_SELF_SIGNUP", True)
+
 # Where PRAHO is reached, for links in email sent outside a request.
 PRAHO_BASE_URL = env_str("PRAHO_BASE_URL", "http://127.0.0.1:8700").rstrip("/")
 
 # Days an emailed invitation to join a customer stays usable.
 CUSTOMER_INVITATION_DAYS = env_int("CUSTOMER_INVITATION_DAYS", 7)
+# Days an emailed invitation to become staff stays usable (resending gives a new link).
+STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 3)
 
 # --- External gateways (customers app): ANAF company lookup and VIES ---
 # Staff wait on these while filling in a form and can always type the data by

@@ -2,6 +2,7 @@
 
 {% load customers_area %}
 {% current_customer_area as area %}   area.customer, area.role, area.memberships, area.may_switch
+{% self_signup_open as may_register %} whether a user may register their own company
 {% role_matrix as matrix %}           matrix.roles, matrix.rows (capability label, [allowed per role])
 {% for row in request|change_rows %}  row.label, row.before, row.after (a change request's values, shown)
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +31,12 @@ def current_customer_area(context: dict[str, Any]) -> CustomerArea:
     if request is None:
         return CustomerArea(membership=None)
     return current_area(request)
+
+
+@register.simple_tag
+def self_signup_open() -> bool:
+    """Whether a user may register their own company (PRAHO_SELF_SIGNUP)."""
+    return bool(settings.PRAHO_SELF_SIGNUP)
 
 
 @dataclass(frozen=True)

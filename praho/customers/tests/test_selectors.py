@@ -150,3 +150,18 @@ def test_the_search_box_asks_for_three_characters(alice_admin, staff_client):
 
     assert response.status_code == 200
     assert "Type at least 3 characters." in response.content.decode()
+
+
+def test_current_profiles_is_each_customers_newest_version(
+    alice_admin, carol_customer, constanta, django_assert_num_queries
+):
+    from praho.customers.selectors import current_profile, current_profiles
+    from praho.customers.services import change_tax_profile
+
+    change_tax_profile(actor=alice_admin, customer=carol_customer, payment_terms_days=30)
+    change_tax_profile(actor=alice_admin, customer=carol_customer, payment_terms_days=45)
+
+    newest = {p.customer_id: (p.version, p.payment_terms_days) for p in current_profiles()}
+    assert newest == {carol_customer.pk: (3, 45), constanta.pk: (1, 14)}
+    with django_assert_num_queries(1):
+        assert current_profile(carol_customer).version == 3
