@@ -7,7 +7,7 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -19,6 +19,7 @@ from praho.billing.documents import create_document
 from praho.billing.tests.test_api import bearer
 from praho.celery import app
 from praho.core.request_id import RequestIDLogFilter
+from praho.core.validation import FISCAL_TIME_ZONE
 from praho.efactura import submissions, tasks
 from praho.efactura.models import Submission, SubmissionState
 from praho.efactura.tests.fakes.anaf_efactura import HANG_UP_AFTER
@@ -33,6 +34,7 @@ from praho.efactura.tests.ubl_builders import (
 
 State = SubmissionState
 INTEGRATOR_REQUEST = "integrator-7f3c2a9e51"
+MONDAY_MORNING = datetime(2026, 3, 9, 10, 0, tzinfo=FISCAL_TIME_ZONE)
 
 
 @pytest.fixture
@@ -59,15 +61,18 @@ def test_newly_issued_documents_are_found_in_one_query(billing, django_assert_nu
 def test_submit_new_takes_in_validates_and_uploads_every_issued_invoice_and_credit_note(
     billing, anaf_connected, fake_anaf_efactura
 ):
-    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
-    note = credited(billing, invoice)
+    with time_machine.travel(MONDAY_MORNING):
+        invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+        note = credited(billing, invoice)
 
     assert tasks.submit_new.delay().get() == 2
     assert tasks.submit_new.delay().get() == 0  # run again: nothing new, nothing sent twice
 
     assert states() == {invoice.number: State.UPLOADED, note.number: State.UPLOADED}
     assert len(fake_anaf_efactura.requests_to("upload")) == 2
-    assert Submission.objects.get(document=invoice).deadline > invoice.issue_date
+    # issued on Monday 9 March 2026: ANAF must have it by the 5th working day after, Monday 16 March
+    assert invoice.issue_date == date(2026, 3, 9)
+    assert Submission.objects.get(document=invoice).deadline == date(2026, 3, 16)
 
 
 def test_poll_pending_follows_due_submissions_to_their_verdict(billing, anaf_connected, fake_anaf_efactura):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from praho.audit.models import AuditEvent
 from praho.billing.models import Document
+from praho.core.validation import FISCAL_TIME_ZONE
 from praho.efactura import polls, submissions, unknown_uploads
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient
@@ -76,6 +77,13 @@ def uploads(submission: Submission) -> list[tuple[str, str]]:
 
 def reload(submission: Submission) -> Submission:
     return Submission.objects.get(pk=submission.pk)
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock stands still from here on, so a wait computed from now() is exact."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield timezone.now()
 
 
 def validated(document: Document) -> Submission:
@@ -141,7 +149,7 @@ def test_a_document_that_cannot_be_expressed_is_invalid_with_its_failures_and_ne
 
 
 def test_without_a_validator_the_document_stays_not_submitted_with_the_reason_and_a_retry(
-    invoice, settings, tmp_path
+    invoice, settings, tmp_path, frozen_now
 ):
     settings.EFACTURA_VALIDATION_DIR = str(tmp_path / "missing")
     submission = submissions.submission_for(invoice)
@@ -151,7 +159,7 @@ def test_without_a_validator_the_document_stays_not_submitted_with_the_reason_an
     assert submission.state == State.NOT_SUBMITTED
     assert "validation directory" in submission.last_error
     assert submission.attempts == 1
-    assert submission.next_attempt_at > timezone.now()
+    assert submission.next_attempt_at == frozen_now + timedelta(minutes=1)  # BACKOFF_BASE * 2**0
     assert actions(submission) == []
 
 
@@ -186,7 +194,7 @@ def test_the_xml_validated_is_stored_and_exactly_that_is_sent(invoice, anaf_conn
 
 
 def test_issue_submit_upload_process_accept_with_the_signed_zip_archived(
-    invoice, anaf_connected, fake_anaf_efactura
+    invoice, anaf_connected, fake_anaf_efactura, frozen_now
 ):
     fake_anaf_efactura.decide("ok", polls=1)
     submission = validated(invoice)
@@ -203,7 +211,7 @@ def test_issue_submit_upload_process_accept_with_the_signed_zip_archived(
 
     submission = polls.poll(submission)
     assert submission.state == State.PROCESSING
-    assert submission.next_attempt_at > timezone.now()
+    assert submission.next_attempt_at == frozen_now + timedelta(minutes=1)  # POLL_MIN right after the upload
 
     submission = polls.poll(reload(submission))
     submission = reload(submission)
@@ -349,7 +357,7 @@ def test_a_late_in_prelucrare_leaves_an_accepted_submission_accepted(
 
 
 def test_anafs_daily_upload_limit_means_never_reached_and_a_retry_tomorrow(
-    invoice, anaf_connected, fake_anaf_efactura
+    invoice, anaf_connected, fake_anaf_efactura, frozen_now
 ):
     fake_anaf_efactura.fail_next("upload", DAILY_LIMIT)
 
@@ -359,11 +367,13 @@ def test_anafs_daily_upload_limit_means_never_reached_and_a_retry_tomorrow(
     assert uploads(submission) == [(UploadOutcome.NEVER_REACHED, "")]
     assert fake_anaf_efactura.uploads == {}
     assert "S-au facut deja" in submission.last_error
-    assert submission.next_attempt_at > timezone.now()
+    # ANAF's daily quotas reset at midnight in Bucharest: the next attempt is then, not earlier
+    tomorrow = timezone.localdate(frozen_now, FISCAL_TIME_ZONE) + timedelta(days=1)
+    assert submission.next_attempt_at == datetime.combine(tomorrow, time(), tzinfo=FISCAL_TIME_ZONE)
 
 
 def test_an_upload_to_a_wrong_api_address_is_a_configuration_error_not_a_rejection(
-    invoice, anaf_connected, fake_anaf_efactura, settings
+    invoice, anaf_connected, fake_anaf_efactura, settings, frozen_now
 ):
     settings.EFACTURA_API_URL = fake_anaf_efactura.url + "/wrong/FCTEL/rest"  # answers 404
 
@@ -374,10 +384,12 @@ def test_an_upload_to_a_wrong_api_address_is_a_configuration_error_not_a_rejecti
     assert "HTTP 404" in submission.last_error
     assert "EFACTURA_API_URL" in submission.last_error
     assert submission.errors == []
-    assert submission.next_attempt_at > timezone.now()
+    assert submission.next_attempt_at == frozen_now + timedelta(minutes=1)  # BACKOFF_BASE * 2**0
 
 
-def test_429_with_retry_after_backs_off_then_succeeds(invoice, anaf_connected, fake_anaf_efactura):
+def test_429_with_retry_after_backs_off_then_succeeds(
+    invoice, anaf_connected, fake_anaf_efactura, frozen_now
+):
     fake_anaf_efactura.fail_next("upload", TOO_MANY_REQUESTS, retry_after="600")
     submission = validated(invoice)
 
@@ -385,8 +397,7 @@ def test_429_with_retry_after_backs_off_then_succeeds(invoice, anaf_connected, f
 
     assert submission.state == State.VALIDATED
     assert submission.attempts == 1
-    wait = submission.next_attempt_at - timezone.now()
-    assert timedelta(seconds=590) < wait <= timedelta(seconds=600)
+    assert submission.next_attempt_at == frozen_now + timedelta(seconds=600)  # ANAF's Retry-After
     assert uploads(submission) == [(UploadOutcome.NEVER_REACHED, "")]
     assert submissions.submit_new_documents() == 0  # not due yet: nothing sent
 
@@ -402,15 +413,15 @@ def test_429_with_retry_after_backs_off_then_succeeds(invoice, anaf_connected, f
     assert [o for o, _i in uploads(submission)] == [UploadOutcome.NEVER_REACHED, UploadOutcome.REGISTERED]
 
 
-def test_backoff_doubles_with_each_failure(invoice, anaf_connected, fake_anaf_efactura):
+def test_backoff_doubles_with_each_failure(invoice, anaf_connected, fake_anaf_efactura, frozen_now):
     fake_anaf_efactura.fail_next("upload", TOO_MANY_REQUESTS, times=3)
     submission = validated(invoice)
     waits = []
     for _ in range(3):
         submission = submissions.upload(submission)
-        waits.append(round((submission.next_attempt_at - timezone.now()).total_seconds() / 60))
+        waits.append(submission.next_attempt_at - frozen_now)
 
-    assert waits == [1, 2, 4]
+    assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
 
 
 # --- at most once, unknown outcomes --------------------------------------------------------
@@ -457,7 +468,13 @@ def test_a_hang_up_after_upload_is_resolved_from_the_message_list_without_a_seco
 
 
 def test_unknown_past_the_grace_period_is_sent_again_only_when_staff_decide(
-    invoice, anaf_connected, fake_anaf_efactura, settings, alice_admin, django_capture_on_commit_callbacks
+    invoice,
+    anaf_connected,
+    fake_anaf_efactura,
+    settings,
+    alice_admin,
+    django_capture_on_commit_callbacks,
+    frozen_now,
 ):
     settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
     fake_anaf_efactura.fail_next("upload", HANG_UP)  # the connection drops before ANAF registers it
@@ -466,7 +483,7 @@ def test_unknown_past_the_grace_period_is_sent_again_only_when_staff_decide(
 
     submission = unknown_uploads.resolve_unknown(submission)
     assert submission.state == State.UNKNOWN
-    assert submission.next_attempt_at - timezone.now() <= timedelta(minutes=10)
+    assert submission.next_attempt_at == frozen_now + timedelta(minutes=10)  # UNKNOWN_RECHECK
     with pytest.raises(ValidationError):
         submissions.upload(submission)
     with django_capture_on_commit_callbacks(execute=True):  # before the grace period: only a look
@@ -490,18 +507,19 @@ def test_unknown_past_the_grace_period_is_sent_again_only_when_staff_decide(
 
 
 def test_an_upload_anaf_is_still_processing_past_the_grace_period_is_not_sent_again(
-    invoice, anaf_connected, fake_anaf_efactura, settings
+    invoice, anaf_connected, fake_anaf_efactura, settings, frozen_now
 ):
     settings.EFACTURA_UNKNOWN_GRACE_MINUTES = 1440
     fake_anaf_efactura.decide("ok", polls=1_000)  # a slow day: not processed, so not listed
     fake_anaf_efactura.fail_next("upload", HANG_UP_AFTER)
     submission = submissions.upload(validated(invoice))
 
-    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+    with time_machine.travel(frozen_now + timedelta(hours=25), tick=False):
         submission = unknown_uploads.resolve_unknown(reload(submission))
         assert submission.state == State.UNKNOWN
         assert "has not listed" in submission.last_error
-        assert submission.next_attempt_at > timezone.now()
+        # a quarter of the 25 hours since the upload, at most UNKNOWN_RECHECK_MAX (6 hours)
+        assert submission.next_attempt_at == frozen_now + timedelta(hours=25 + 6)
         assert submissions.submit_new_documents() == 0
         submissions.advance(reload(submission))
 
@@ -800,7 +818,7 @@ def test_polls_anaf_keeps_refusing_stop_and_a_staff_submit_looks_in_the_message_
 
 
 def test_a_failure_preparing_the_upload_claims_nothing_and_is_shown_with_a_retry(
-    invoice, anaf_connected, fake_anaf_efactura, settings
+    invoice, anaf_connected, fake_anaf_efactura, settings, frozen_now
 ):
     submission = validated(invoice)
     settings.EFACTURA_API_URL = None  # the client cannot be built
@@ -811,7 +829,7 @@ def test_a_failure_preparing_the_upload_claims_nothing_and_is_shown_with_a_retry
     assert submission.state == State.VALIDATED
     assert uploads(submission) == []
     assert "could not complete this step" in submission.last_error
-    assert submission.next_attempt_at > timezone.now()
+    assert submission.next_attempt_at == frozen_now + timedelta(minutes=1)  # BACKOFF_BASE * 2**0
     assert fake_anaf_efactura.requests_to("upload") == []
 
 
@@ -829,7 +847,7 @@ def without_seller_snapshot(document: Document) -> None:
 
 
 def test_a_document_that_cannot_be_uploaded_says_why_and_is_tried_again_later(
-    invoice, anaf_connected, fake_anaf_efactura
+    invoice, anaf_connected, fake_anaf_efactura, frozen_now
 ):
     submission = validated(invoice)
     without_seller_snapshot(invoice)
@@ -839,4 +857,4 @@ def test_a_document_that_cannot_be_uploaded_says_why_and_is_tried_again_later(
     assert submission.state == State.VALIDATED
     assert "no seller snapshot" in submission.last_error
     assert submission.attempts == 1
-    assert submission.next_attempt_at > timezone.now()
+    assert submission.next_attempt_at == frozen_now + timedelta(minutes=1)  # BACKOFF_BASE * 2**0
