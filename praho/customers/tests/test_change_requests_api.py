@@ -13,7 +13,6 @@ from praho.audit.models import AuditEvent
 from praho.customers.memberships import add_member
 from praho.customers.models import ChangeRequest, Customer, TaxProfile
 from praho.customers.services import current_profile
-from praho.customers.tests.fakes import HANG_UP
 from praho.customers.tests.test_api import (
     CUI_CHECKSUM_MESSAGE,
     DENIED,
@@ -22,6 +21,7 @@ from praho.customers.tests.test_api import (
     error_of,
     invalid,
 )
+from praho.testing.fakes import HANG_UP
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from praho.accounts.tests import html_audit
 from praho.audit.models import AuditEvent
 from praho.customers.models import Address, Customer, TaxProfile
 from praho.customers.services import create_customer, current_profile
-from praho.customers.tests.fakes import HANG_UP, SLOW
+from praho.testing.fakes import HANG_UP, SLOW
 
 pytestmark = pytest.mark.django_db
 

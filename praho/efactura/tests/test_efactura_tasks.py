@@ -22,7 +22,6 @@ from praho.core.request_id import RequestIDLogFilter
 from praho.core.validation import FISCAL_TIME_ZONE
 from praho.efactura import submissions, tasks
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.tests.fakes.anaf_efactura import HANG_UP_AFTER
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,
     HOSTING,
@@ -31,6 +30,7 @@ from praho.efactura.tests.ubl_builders import (
     require_validation_artifacts,
     start_billing,
 )
+from praho.testing.fakes import HANG_UP_AFTER
 
 State = SubmissionState
 INTEGRATOR_REQUEST = "integrator-7f3c2a9e51"

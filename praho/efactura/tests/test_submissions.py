@@ -24,16 +24,7 @@ from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import read_answer
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
-from praho.efactura.tests.fakes.anaf_efactura import (
-    DAILY_LIMIT,
-    HANG_UP,
-    HANG_UP_AFTER,
-    LATE_PROCESSING,
-    NOK,
-    SERVER_ERROR,
-    TOO_MANY_REQUESTS,
-    XML_ERRORS,
-)
+from praho.efactura.tests.fakes.anaf_efactura import DAILY_LIMIT, LATE_PROCESSING, NOK, XML_ERRORS
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,
     HOSTING,
@@ -42,6 +33,7 @@ from praho.efactura.tests.ubl_builders import (
     require_validation_artifacts,
     start_billing,
 )
+from praho.testing.fakes import HANG_UP, HANG_UP_AFTER, SERVER_ERROR, TOO_MANY_REQUESTS
 
 State = SubmissionState
 SELLER_CIF = "18547290"  # the demo seller's RO18547290 without RO
