@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 import time_machine
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 from stdnum.ro import cui as ro_cui
 
 from praho.accounts.models import User
@@ -16,6 +15,7 @@ from praho.audit.models import AuditEvent
 from praho.customers.memberships import add_member
 from praho.customers.models import Address, Customer, Invitation, Membership, TaxProfile, ViesStatus
 from praho.customers.services import create_customer, current_profile, delete_customer
+from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,6 @@ COUNTY_MESSAGE = "Choose a Romanian county (ISO 3166-2:RO code such as RO-CJ, or
 PHONE_MESSAGE = "Enter a valid phone number, e.g. +40 721 234 567."
 CUI_CHECKSUM_MESSAGE = "CUI is not valid: the check digit is wrong."
 REQUIRED = "This field is required."
-NOT_FOUND = {"status": 404, "code": "not_found", "message": "Not found."}
-DENIED = {
-    "status": 403,
-    "code": "permission_denied",
-    "message": "You do not have permission to perform this action.",
-}
 
 ROMANIAN_COMPANY = {
     "kind": "company",
@@ -63,24 +57,6 @@ def users_url(customer_id: int) -> str:
 
 def user_url(customer_id: int, membership_id: int) -> str:
     return f"/api/v1/customers/{customer_id}/users/{membership_id}/"
-
-
-def bearer(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
-def error_of(response) -> dict:
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert error.pop("request_id") == response["X-Request-ID"]
-    return error
-
-
-def invalid(fields: dict) -> dict:
-    return {"status": 400, "code": "invalid", "message": "Some fields are not valid.", "fields": fields}
 
 
 def stored_rows() -> tuple[int, ...]:
@@ -123,14 +99,6 @@ def bare_staff(db):
     """Staff with a second factor but no role: no permission on customers."""
     user = UserFactory(email="bare@staff.test", is_staff=True)
     add_totp(user)
-    return user
-
-
-@pytest.fixture
-def erin(carol_customer):
-    """A viewer of carol's customer."""
-    user = UserFactory(email="erin@customer.test", first_name="Erin", last_name="Pop")
-    add_member(actor=None, customer=carol_customer, user=user, role="viewer")
     return user
 
 
@@ -597,10 +565,10 @@ def test_an_owner_changes_their_customer(carol, carol_customer):
     assert carol_customer.email == "billing@carol.test"
 
 
-def test_a_viewer_may_not_change_the_customer(erin, carol_customer):
+def test_a_viewer_may_not_change_the_customer(erin_viewer, carol_customer):
     before = stored_rows()
 
-    response = bearer(erin).patch(detail_url(carol_customer.pk), {"name": "Erin SRL"}, format="json")
+    response = bearer(erin_viewer).patch(detail_url(carol_customer.pk), {"name": "Erin SRL"}, format="json")
 
     assert response.status_code == 403
     assert error_of(response) == DENIED
@@ -697,11 +665,11 @@ def test_the_session_of_a_logged_in_staff_user_works_too(staff_client, alice_adm
 
 
 def test_the_users_of_a_customer_are_listed_for_anyone_who_sees_it(
-    carol, erin, carol_customer, sue_support, django_assert_num_queries
+    carol, erin_viewer, carol_customer, sue_support, django_assert_num_queries
 ):
-    carols, erins = Membership.objects.get(user=carol), Membership.objects.get(user=erin)
+    carols, erins = Membership.objects.get(user=carol), Membership.objects.get(user=erin_viewer)
     Membership.objects.filter(customer=carol_customer).update(created_at=FROZEN)
-    client = bearer(erin)
+    client = bearer(erin_viewer)
 
     # 1 the user (JWT), 2 the customer (customer_for), 3 COUNT, 4 the memberships with their users.
     with django_assert_num_queries(4):
@@ -720,7 +688,7 @@ def test_the_users_of_a_customer_are_listed_for_anyone_who_sees_it(
     }
     assert body["results"][1] == {
         "id": erins.pk,
-        "user": erin.pk,
+        "user": erin_viewer.pk,
         "email": "erin@customer.test",
         "name": "Erin Pop",
         "role": "viewer",
@@ -761,7 +729,7 @@ def test_staff_with_the_change_permission_invite_users(
     assert Invitation.objects.get().invited_by == sam_sales
 
 
-@pytest.mark.parametrize("actor", ["erin", "sue_support"])
+@pytest.mark.parametrize("actor", ["erin_viewer", "sue_support"])
 def test_viewers_and_support_staff_may_not_invite(request, actor, carol_customer):
     user = request.getfixturevalue(actor)
     before = stored_rows()
@@ -789,7 +757,7 @@ def test_an_invitation_with_a_bad_email_or_role_names_the_field(carol, carol_cus
     assert Invitation.objects.count() == 0
 
 
-def test_inviting_an_existing_user_is_refused_with_the_member_code(carol, erin, carol_customer):
+def test_inviting_an_existing_user_is_refused_with_the_member_code(carol, erin_viewer, carol_customer):
     response = bearer(carol).post(
         users_url(carol_customer.pk), {"email": "ERIN@customer.test", "role": "owner"}, format="json"
     )
@@ -804,8 +772,8 @@ def test_inviting_an_existing_user_is_refused_with_the_member_code(carol, erin, 
     assert Invitation.objects.count() == 0
 
 
-def test_an_owner_changes_a_role(carol, erin, carol_customer):
-    erins = Membership.objects.get(user=erin)
+def test_an_owner_changes_a_role(carol, erin_viewer, carol_customer):
+    erins = Membership.objects.get(user=erin_viewer)
 
     response = bearer(carol).patch(user_url(carol_customer.pk, erins.pk), {"role": "billing"}, format="json")
 
@@ -832,8 +800,8 @@ def test_the_last_owner_cannot_step_down_or_leave(carol, carol_customer):
     assert Membership.objects.get(pk=carols.pk).role == "owner"
 
 
-def test_an_owner_removes_a_user(carol, erin, carol_customer):
-    erins = Membership.objects.get(user=erin)
+def test_an_owner_removes_a_user(carol, erin_viewer, carol_customer):
+    erins = Membership.objects.get(user=erin_viewer)
 
     response = bearer(carol).delete(user_url(carol_customer.pk, erins.pk))
 
@@ -843,9 +811,9 @@ def test_an_owner_removes_a_user(carol, erin, carol_customer):
     ]
 
 
-def test_a_viewer_may_not_change_roles_or_remove_users(erin, carol, carol_customer):
+def test_a_viewer_may_not_change_roles_or_remove_users(erin_viewer, carol, carol_customer):
     carols = Membership.objects.get(user=carol)
-    client = bearer(erin)
+    client = bearer(erin_viewer)
     before = stored_rows()
 
     changed = client.patch(user_url(carol_customer.pk, carols.pk), {"role": "viewer"}, format="json")

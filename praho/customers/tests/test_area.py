@@ -13,6 +13,7 @@ from praho.audit.models import AuditEvent
 from praho.customers import memberships
 from praho.customers.current import SESSION_KEY
 from praho.customers.models import Address, Invitation, Membership, TaxProfile
+from praho.testing.actors import member_of
 
 PROFILE = reverse("customers:area-profile")
 EDIT = reverse("customers:area-edit")
@@ -23,16 +24,10 @@ USERS = reverse("customers:area-users")
 SWITCH = reverse("customers:area-switch")
 
 
-def _member(customer, email, role):
-    user = UserFactory(email=email)
-    memberships.add_member(actor=None, customer=customer, user=user, role=role)
-    return user
-
-
 @pytest.fixture
 def vic(carol_customer):
     """A viewer of carol's customer."""
-    return _member(carol_customer, "vic@customer.test", "viewer")
+    return member_of(carol_customer, email="vic@customer.test", role="viewer")
 
 
 @pytest.fixture
@@ -83,7 +78,7 @@ def test_the_owner_sees_the_profile_with_edit_links(as_user, carol, carol_custom
 
 @pytest.mark.parametrize("role", ["billing", "technical", "viewer"])
 def test_other_roles_see_read_only_pages(as_user, carol_customer, role):
-    member = _member(carol_customer, "member@customer.test", role)
+    member = member_of(carol_customer, email="member@customer.test", role=role)
     client = as_user(member)
 
     profile = _text(client.get(PROFILE))
@@ -405,7 +400,7 @@ def test_the_owner_removes_a_user(as_user, carol, vic):
 
 
 def test_an_owner_may_leave_when_another_owner_stays(as_user, carol, carol_customer):
-    _member(carol_customer, "olga@customer.test", "owner")
+    member_of(carol_customer, email="olga@customer.test", role="owner")
     membership = Membership.objects.get(user=carol)
 
     response = as_user(carol).post(reverse("customers:area-user-remove", args=[membership.pk]))
@@ -460,7 +455,7 @@ def test_another_customers_users_and_invitations_are_404_and_unchanged(
 
 def _members(customer, count):
     for n in range(count - 1):  # carol is the first
-        _member(customer, f"member{n:02}@customer.test", "viewer")
+        member_of(customer, email=f"member{n:02}@customer.test", role="viewer")
     for n in range(3):
         memberships.invite_user(
             actor=customer.memberships.get(role="owner").user,
@@ -584,11 +579,6 @@ def invited(carol, carol_customer, mailoutbox, django_capture_on_commit_callback
         )
     link = re.search(r"http://127\.0\.0\.1:8700(/app/invitations/[^/\s]+/)", mailoutbox[-1].body).group(1)
     return invitation, link
-
-
-@pytest.fixture
-def erin(db):
-    return UserFactory(email="erin@customer.test")
 
 
 NOW = dt.datetime(2026, 3, 5, 9, 0, tzinfo=dt.UTC)

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from praho.audit.models import AuditEvent
 from praho.billing.documents import create_document
-from praho.billing.tests.test_api import bearer
 from praho.celery import app
 from praho.core.request_id import RequestIDLogFilter
 from praho.core.validation import FISCAL_TIME_ZONE
@@ -30,6 +29,7 @@ from praho.efactura.tests.ubl_builders import (
     require_validation_artifacts,
     start_billing,
 )
+from praho.testing.api import bearer
 from praho.testing.fakes import HANG_UP_AFTER
 
 State = SubmissionState
