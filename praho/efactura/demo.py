@@ -17,8 +17,8 @@ from django.conf import settings
 
 from praho.efactura import submissions
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.submission_queries import documents_without_submission
-from praho.efactura.validation import NOT_VALIDATED
+from praho.efactura.submissions.rules import documents_without_submission
+from praho.efactura.ubl.validation import NOT_VALIDATED
 
 State = SubmissionState
 

@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 
 from praho.billing.models import Document
-from praho.efactura import presenters
+from praho.efactura.web.staff import panels as presenters
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ from praho.billing import seller
 from praho.customers.services import create_customer
 from praho.efactura import submissions
 from praho.efactura.models import Submission
-from praho.efactura.submission_queries import is_reported
+from praho.efactura.submissions.rules import is_reported
 from praho.efactura.tests.ubl_builders import (
     HOSTING,
     issued_invoice,

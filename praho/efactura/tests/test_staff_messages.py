@@ -65,7 +65,7 @@ def test_a_validator_that_cannot_be_reached_is_shown_in_words_and_logged_with_it
 ):
     settings.EFACTURA_VALIDATION_DIR = ""  # ANAF's service, at an address where nothing listens
 
-    with caplog.at_level(logging.WARNING, logger="praho.efactura.validation"):
+    with caplog.at_level(logging.WARNING, logger="praho.efactura.ubl.validation"):
         submission = submissions.validate(submissions.submission_for(invoice))
 
     assert (submission.state, submission.last_error) == (State.NOT_SUBMITTED, UNREACHABLE)

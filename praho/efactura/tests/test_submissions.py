@@ -19,11 +19,14 @@ from django.utils import timezone
 from praho.audit.models import AuditEvent
 from praho.billing.models import Document
 from praho.core.validation import FISCAL_TIME_ZONE
-from praho.efactura import polls, submissions, unknown_uploads
+from praho.efactura import submissions
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import read_answer
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
+from praho.efactura.submissions import poll as polls
+from praho.efactura.submissions import unknown as unknown_uploads
+from praho.efactura.submissions import uploading
 from praho.efactura.tests.fakes.anaf_efactura import DAILY_LIMIT, LATE_PROCESSING, NOK, XML_ERRORS
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,
@@ -136,7 +139,7 @@ def test_a_document_that_cannot_be_expressed_is_invalid_with_its_failures_and_ne
     assert fake_anaf_efactura.requests_to("upload") == []
     assert uploads(submission) == []
     with pytest.raises(ValidationError):
-        submissions._claim(submission, None)
+        uploading._claim(submission, None)
     assert actions(submission) == ["efactura.invalid"]
 
 
@@ -675,7 +678,7 @@ def test_what_a_worker_found_while_staff_asked_to_give_up_is_kept(
 
 def given_up_while_in_flight(submission: Submission, actor, *, send_again: bool) -> Upload:
     """An upload claimed (its request on its way), then given up by `actor` past the grace period."""
-    sent, _xml = submissions._claim(submission, None)
+    sent, _xml = uploading._claim(submission, None)
     with time_machine.travel(timezone.now() + GRACE):
         if send_again:
             submissions.advance(reload(submission), actor=actor, give_up=True)
@@ -692,7 +695,7 @@ def test_a_registration_that_arrives_after_a_give_up_is_taken_before_anything_is
     sent = given_up_while_in_flight(submission, alice_admin, send_again=False)
     assert reload(submission).state == State.NOT_SUBMITTED
 
-    submission = submissions._registered(sent, "5001", None)
+    submission = uploading._registered(sent, "5001", None)
 
     assert submission.state == State.UPLOADED
     assert submission.upload_index == "5001"
@@ -709,7 +712,7 @@ def test_a_registration_that_arrives_after_the_document_was_sent_again_is_flagge
     (second,) = fake_anaf_efactura.uploads
     assert reload(submission).upload_index == second
 
-    submission = submissions._registered(sent, "5001", None)
+    submission = uploading._registered(sent, "5001", None)
 
     assert submission.state == State.UPLOADED
     assert submission.upload_index == second
@@ -763,7 +766,7 @@ def test_an_unknown_upload_of_the_test_environment_is_not_looked_for_in_prod(
     assert fake_anaf_efactura.requests_to("listaMesajePaginatieFactura") == []
 
     # The test environment's answer, arriving late, is kept on the Upload and moves nothing.
-    submission = submissions._registered(Upload.objects.get(submission=submission), "7001", None)
+    submission = uploading._registered(Upload.objects.get(submission=submission), "7001", None)
     assert submission.state == State.NOT_SUBMITTED
     assert uploads(submission) == [(UploadOutcome.REGISTERED, "7001")]
     assert not AuditEvent.objects.filter(action="efactura.duplicate_upload").exists()

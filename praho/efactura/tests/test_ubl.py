@@ -1,7 +1,7 @@
-"""praho.efactura.ubl: what the e-Factura XML of an invoice or credit note says, field by field,
+"""praho.efactura.ubl.document: what the e-Factura XML of an invoice or credit note says, field by field,
 for each case; the demo's documents; the efactura_xml command; the county and text rules.
 
-Each document is checked with praho.efactura.validation against ANAF's artifacts; tests that do
+Each document is checked with praho.efactura.ubl.validation against ANAF's artifacts; tests that do
 so skip without EFACTURA_VALIDATION_DIR and fail then under PRAHO_REQUIRE_SERVICES=1 (as in CI).
 """
 
@@ -23,7 +23,6 @@ from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentType
 from praho.customers.models import Customer
 from praho.customers.services import change_customer, create_customer
-from praho.efactura import codes
 from praho.efactura.selectors import documents_numbered, with_xml_data
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,
@@ -41,8 +40,9 @@ from praho.efactura.tests.ubl_builders import (
     text,
     texts,
 )
-from praho.efactura.ubl import document_xml
-from praho.efactura.validation import validate_xml
+from praho.efactura.ubl import codes
+from praho.efactura.ubl.document import document_xml
+from praho.efactura.ubl.validation import validate_xml
 
 D = Decimal
 pytestmark = pytest.mark.django_db

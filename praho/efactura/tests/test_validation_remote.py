@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from praho.efactura.tests.fakes.anaf_validation import FakeAnafValidation
-from praho.efactura.validation import ERROR, INVALID, NOT_VALIDATED, VALID, WARNING, validate_xml
+from praho.efactura.ubl.validation import ERROR, INVALID, NOT_VALIDATED, VALID, WARNING, validate_xml
 from praho.testing.fakes import GARBAGE, HANG_UP, SLOW, Reply
 
 TIMEOUT_SECONDS = 0.5

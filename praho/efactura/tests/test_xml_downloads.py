@@ -13,7 +13,7 @@ from praho.billing.corrections import credit_note
 from praho.billing.tests.conftest import billing_ready  # noqa: F401 (a fixture)
 from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, draft, issued
 from praho.efactura.tests.ubl_builders import ready
-from praho.efactura.ubl import document_xml
+from praho.efactura.ubl.document import document_xml
 from praho.testing.api import NOT_FOUND, bearer, error_of
 
 # billing_ready: seeded VAT rates and series and a configured seller (billing's fixture).

@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
-from praho.efactura import environments
-from praho.efactura import submission_steps as steps
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import ProcessingState, StatusResult
 from praho.efactura.gateways.anaf_errors import AnafError, AnafRejectedError
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.submission_queries import rejection_errors
-from praho.efactura.submission_steps import PENDING
+from praho.efactura.submissions import environment as environments
+from praho.efactura.submissions import steps
+from praho.efactura.submissions.rules import rejection_errors
+from praho.efactura.submissions.steps import PENDING
 
 State = SubmissionState
 # Status polls: a quarter of the time since the upload, between 1 minute and 1 hour, so a slow

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.billing.models import Document
-from praho.efactura import submission_steps as steps
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import MessageFilter, MessageItem
 from praho.efactura.gateways.anaf_errors import AnafError
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
-from praho.efactura.submission_queries import is_our_document, seller_cif
+from praho.efactura.submissions import steps
+from praho.efactura.submissions.rules import is_our_document, seller_cif
 
 State = SubmissionState
 # An unknown upload is looked for every 10 minutes in the grace period, then ever more rarely

@@ -1,5 +1,5 @@
 """How a submission's changes are written: the building blocks of praho.efactura.submissions and
-praho.efactura.environments, which alone call them.
+praho.efactura.submissions.environment, which alone call them.
 
 Every change after a slow step (validation, a call to ANAF) goes through `step`: under the row
 lock, and only if the submission is still where the step found it, so a stale copy or an answer
@@ -115,7 +115,7 @@ def change(
 ) -> Submission:
     """A state change and its audit event, in the caller's transaction (the row locked by the caller).
 
-    A move to accepted also marks the accepted Upload (praho.efactura.environments reads it: the
+    A move to accepted also marks the accepted Upload (praho.efactura.submissions.environment reads it: the
     document is never uploaded to that ANAF environment again).
     """
     previous = submission.state

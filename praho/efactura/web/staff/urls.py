@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praho.efactura import staff_views
+from praho.efactura.web.staff import views as staff_views
 
 app_name = "efactura"
 

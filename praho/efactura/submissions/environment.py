@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from praho.accounts.models import User
-from praho.efactura import submission_steps as steps
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState, Upload, UploadOutcome
+from praho.efactura.submissions import steps
 
 State = SubmissionState
 # Where an upload was made (in Submission.environment): in another ANAF environment than the

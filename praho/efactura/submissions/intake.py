@@ -1,44 +1,14 @@
-"""Each issued invoice's and credit note's way to ANAF e-Factura: the only writer of Submission and Upload.
-
-    not_submitted ─validate─▶ validated ─upload─▶ uploaded ─poll─▶ processing ─poll─▶ accepted
-          │                      ▲   │                                          └──▶ rejected
-          ▼                      │   └─(answer lost)─▶ unknown ─resolve_unknown─▶ accepted
-       invalid                   └──(provably never reached ANAF)──┘    │
-                                                       (staff give up)──┴─▶ not_submitted
-
-At most once: a document is uploaded again only when its earlier upload was refused by ANAF
-(rejected, after a staff member asks for it) or provably never reached ANAF. The Upload row is
-written and committed, with the submission moved to `unknown`, before the request is sent: a
-worker that dies mid-request leaves the evidence that ANAF may hold the document, and a second
-caller finds the submission no longer `validated` and sends nothing. An unknown upload is never
-sent again on PRAHO's own: a staff member's submit past the grace period asks for it, and the
-task gives the upload up only if one more look in ANAF's message list succeeds and finds nothing.
-An answer that arrives after a give-up is kept (see submission_steps.at_anaf). A submission
-uploaded in another ANAF environment (EFACTURA_ENVIRONMENT changed) starts again as not
-submitted, unless ANAF accepted it in the current one before: a document is never uploaded again
-to an environment that accepted it (praho.efactura.environments).
-
-The steps live beside this module: unknown_uploads (an answer lost), polls (ANAF's verdict),
-environments (test / prod) and submission_steps (how every change is written).
-
-Every change after a slow step (validation, a call to ANAF) goes through submission_steps.step:
-under the row lock, and only if the submission is still where the step found it, so a stale copy
-or an answer that arrives late never undoes what another worker or a staff member did meanwhile.
-
-Network errors and HTTP 429 set `next_attempt_at` with exponential backoff (or ANAF's
-Retry-After); the Celery tasks (praho.efactura.tasks) pick up what is due. Every state change,
-upload and download writes an audit event (actor None when a task acts).
-"""
+"""Taking documents in and moving their submissions on: creating a submission, a staff
+member's "Submit to ANAF", the periodic intake and follow-up (the Celery tasks' services), each
+run one submission at a time. The steps are praho.efactura.submissions.validating, .uploading,
+.poll and .unknown; the package's docstring tells the whole way to ANAF."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -50,34 +20,22 @@ from praho.audit.services import record_event
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
 from praho.core import request_id
-from praho.efactura import environments, polls, unknown_uploads
-from praho.efactura import submission_steps as steps
 from praho.efactura.deadlines import deadline_for
-from praho.efactura.gateways.anaf import AnafEfacturaClient, normalize_cif
-from praho.efactura.gateways.anaf_errors import (
-    AnafAuthError,
-    AnafConfigurationError,
-    AnafError,
-    AnafRejectedError,
-    AnafRetryableError,
-    AnafUnknownOutcomeError,
-)
-from praho.efactura.models import AT_ANAF, Submission, SubmissionState, Upload, UploadOutcome
-from praho.efactura.selectors import with_xml_data
-from praho.efactura.submission_queries import (
+from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
+from praho.efactura.submissions import environment as environments
+from praho.efactura.submissions import poll as polls
+from praho.efactura.submissions import steps
+from praho.efactura.submissions import unknown as unknown_uploads
+from praho.efactura.submissions.rules import (
     documents_without_submission,
     due_in,
     from_start_date,
     is_due,
     is_reported,
-    seller_cif,
-    unbuildable,
-    upload_options,
-    verdict,
 )
-from praho.efactura.submission_steps import PENDING, VALIDATABLE
-from praho.efactura.ubl import document_xml
-from praho.efactura.validation import INVALID, VALID, validate_xml
+from praho.efactura.submissions.steps import PENDING, VALIDATABLE
+from praho.efactura.submissions.uploading import upload
+from praho.efactura.submissions.validating import validate
 
 logger = logging.getLogger(__name__)
 
@@ -356,222 +314,3 @@ def _failed(pk: int, reason: str) -> Submission:
     if current.state == State.ACCEPTED:
         return current
     return steps.retry_later(current, reason, retry_after=None, expected=(current.state,))
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def validate(submission: Submission, *, actor: User | None = None) -> Submission:
-    """Generate the document's XML, validate it as ANAF would and record the verdict with the XML.
-
-    Valid → validated, the XML kept (it is what upload sends); invalid → invalid with each
-    failed rule. When no validator could run (artifacts missing, ANAF's service down) it stays
-    as it was with the reason in last_error and a later retry: a document is never taken as
-    valid unchecked. The verdict is written only if the submission is still not submitted or
-    invalid: a caller's copy may be stale while another worker has uploaded it meanwhile.
-    """
-    if submission.state not in VALIDATABLE:
-        return submission
-    xml = b""
-    try:
-        xml = _xml(submission)
-        result = validate_xml(xml)
-    except ValidationError as error:
-        result = unbuildable(error)
-    if result.state == VALID:
-        kept = {"xml": xml, "xml_sha256": hashlib.sha256(xml).hexdigest()}
-        return steps.step(
-            submission.pk,
-            VALIDATABLE,
-            actor=actor,
-            to=State.VALIDATED,
-            action="efactura.validated",
-            changes={**verdict(result), **kept},
-        )
-    if result.state == INVALID:
-        dropped = {"xml": None, "xml_sha256": ""}
-        changes = {**verdict(result), **dropped}
-        return steps.step(
-            submission.pk,
-            VALIDATABLE,
-            actor=actor,
-            to=State.INVALID,
-            action="efactura.invalid",
-            changes=changes,
-            record_same=True,  # validated again (a staff submit): the new verdict is on record
-        )
-    return steps.retry_later(submission, result.reason, retry_after=None, expected=VALIDATABLE)
-
-
-def _xml(submission: Submission) -> bytes:
-    document = with_xml_data(Document.objects.filter(pk=submission.document_id)).get()
-    return document_xml(document)
-
-
-# --- upload --------------------------------------------------------------------------------
-
-
-def upload(submission: Submission, *, actor: User | None = None) -> Submission:
-    """Send a validated document's stored XML to ANAF once.
-
-    Refused (ValidationError) unless the submission is validated: from unknown, uploaded,
-    processing or accepted ANAF may hold the document already. Under the row lock the Upload
-    row is written and the submission moved to unknown, and that is committed before the
-    request goes out (see the module docstring). Then, by ANAF's answer:
-    registered → uploaded with its index; refused → rejected with ANAF's errors; refused
-    before registering (HTTP 429, daily quota, connection refused, authorization, a wrong API
-    address) → validated again with a backoff, the Upload marked never_reached; no answer
-    (timeout, dropped connection, 5xx) → stays unknown, the Upload stays sent, for resolve_unknown.
-    """
-    document = Document.objects.select_related("seller").get(pk=submission.document_id)
-    try:
-        cif = normalize_cif(seller_cif(document))
-    except ValueError as error:  # nothing was sent: the seller's tax id must be fixed first
-        reason = _("The seller's CIF is not valid: %(error)s") % {"error": error}
-        return steps.retry_later(submission, reason, retry_after=None, expected=(State.VALIDATED,))
-    problem = steps.connection_problem()
-    if problem is not None:
-        steps.note_not_connected([submission.pk], problem)
-        return steps.load(submission.pk)
-    # Everything the request needs is ready before the claim: what fails after it fails sending.
-    options = upload_options(document)
-    with AnafEfacturaClient() as client:
-        claimed = _claim(submission, actor)
-        if claimed is None:
-            return steps.load(submission.pk)
-        sent, xml = claimed
-        return _send(client, sent, xml, cif=cif, options=options, actor=actor)
-
-
-def _send(
-    client: AnafEfacturaClient,
-    sent: Upload,
-    xml: bytes,
-    *,
-    cif: str,
-    options: Mapping[str, Any],
-    actor: User | None,
-) -> Submission:
-    try:
-        answer = client.upload(xml, cif=cif, **options)
-    except AnafUnknownOutcomeError as error:
-        return _lost(sent, error, actor)
-    except AnafRejectedError as error:
-        return _refused(sent, error, actor)
-    except (AnafRetryableError, AnafAuthError, AnafConfigurationError) as error:
-        return _never_reached(sent, error, actor)
-    return _registered(sent, answer.index, actor)
-
-
-def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] | None:
-    """The Upload row and the move to unknown, committed before anything is sent; the XML to send.
-
-    None when the stored XML is missing or altered (validated before PRAHO kept it): the
-    submission goes back to not submitted, to be validated again before anything is sent.
-    """
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        if locked.state in AT_ANAF:
-            raise ValidationError(
-                {
-                    "state": ValidationError(
-                        _("ANAF has or may have this document already (%(state)s); it is not uploaded again.")
-                        % {"state": locked.get_state_display()},
-                        code="at_anaf",
-                    )
-                }
-            )
-        if locked.state != State.VALIDATED:
-            raise ValidationError(
-                {
-                    "state": ValidationError(
-                        _("Only a validated document is uploaded to ANAF; this one is %(state)s.")
-                        % {"state": locked.get_state_display()},
-                        code="not_validated",
-                    )
-                }
-            )
-        if environments.settle(locked, actor):  # ANAF accepted it here before: accepted again
-            return None
-        xml = bytes(locked.xml) if locked.xml is not None else b""
-        if not xml or hashlib.sha256(xml).hexdigest() != locked.xml_sha256:
-            reason = _("The validated XML is not stored intact; the document is validated again first.")
-            dropped: dict[str, Any] = {"xml": None, "xml_sha256": "", "last_error": reason}
-            steps.change(locked, State.NOT_SUBMITTED, "efactura.validate_again", actor, **dropped)
-            return None
-        environment = settings.EFACTURA_ENVIRONMENT
-        sent = Upload.objects.create(submission=locked, sent_at=timezone.now(), environment=environment)
-        steps.apply(
-            locked,
-            state=State.UNKNOWN,
-            next_attempt_at=unknown_uploads.unknown_recheck(sent.sent_at),
-            environment=environment,
-        )
-        record_event(
-            "efactura.upload_sent",
-            actor=actor,
-            target=locked,
-            data={"upload": sent.pk, "xml_sha256": locked.xml_sha256, "environment": environment},
-        )
-    return sent, xml
-
-
-def _registered(sent: Upload, index: str, actor: User | None) -> Submission:
-    now = timezone.now()
-    return steps.at_anaf(
-        sent,
-        index,
-        detail="",
-        actor=actor,
-        to=State.UPLOADED,
-        action="efactura.uploaded",
-        data={"upload_index": index},
-        changes={
-            "upload_index": index,
-            "uploaded_at": now,
-            "attempts": 0,
-            "next_attempt_at": now + polls.POLL_MIN,
-            "last_error": "",
-            "poll_refusals": 0,
-        },
-    )
-
-
-def _refused(sent: Upload, error: AnafRejectedError, actor: User | None) -> Submission:
-    errors = [{"code": "", "message": message} for message in error.errors] or [
-        {"code": "", "message": error.message}
-    ]
-    return steps.after(
-        sent,
-        upload_changes=steps.resolved(UploadOutcome.REFUSED, detail=error.message),
-        actor=actor,
-        to=State.REJECTED,
-        action="efactura.rejected",
-        data={"at": "upload", "errors": errors},
-        changes={"errors": errors, "last_error": error.message, "next_attempt_at": None},
-    )
-
-
-def _never_reached(sent: Upload, error: AnafError, actor: User | None) -> Submission:
-    """ANAF did not register it (refused at the door or never connected to): validated again, later."""
-    retry_after = error.retry_after if isinstance(error, AnafRetryableError) else None
-    return steps.after(
-        sent,
-        upload_changes=steps.resolved(UploadOutcome.NEVER_REACHED, detail=f"{error.message} {error.detail}"),
-        actor=actor,
-        to=State.VALIDATED,
-        action="efactura.upload_never_reached",
-        data={"error": error.message},
-        changes=lambda locked: steps.backoff(locked, error.message, retry_after),
-    )
-
-
-def _lost(sent: Upload, error: AnafUnknownOutcomeError, actor: User | None) -> Submission:
-    """The answer was lost: the submission stays unknown (as claimed), the Upload stays sent."""
-    return steps.after(
-        sent,
-        upload_changes={"detail": f"{error.message} {error.detail}".strip()},
-        actor=actor,
-        events=[("efactura.upload_unknown", {"upload": sent.pk})],
-        changes={"last_error": error.message},
-    )

@@ -32,10 +32,11 @@ from praho.billing.models import Document
 from praho.billing.selectors import document_for, documents_visible_to
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.validation import fiscal_today
-from praho.efactura import presenters, submissions, tokens
-from praho.efactura.api import xml_response
+from praho.efactura import submissions, tokens
+from praho.efactura.api.views import xml_response
 from praho.efactura.models import Submission
 from praho.efactura.selectors import with_xml_data
+from praho.efactura.web.staff import panels as presenters
 
 TEMPLATES = "efactura/staff/"
 PERMISSION = "efactura.manage_anaf"
