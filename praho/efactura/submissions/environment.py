@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from praho.accounts.models import User
+from praho.efactura import locks
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState, Upload, UploadOutcome
 from praho.efactura.submissions import steps
 
@@ -69,7 +70,7 @@ def settled(submission: Submission, actor: User | None) -> Submission:
     ):
         return submission
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = locks.submission(submission.pk)
         settle(locked, actor)
     return steps.load(submission.pk)
 

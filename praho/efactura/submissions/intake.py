@@ -20,6 +20,7 @@ from praho.audit.services import record_event
 from praho.billing.models import Document, DocumentStatus
 from praho.billing.models.documents import FISCAL_TYPES
 from praho.core import request_id
+from praho.efactura import locks
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
 from praho.efactura.submissions import environment as environments
@@ -101,7 +102,7 @@ def submit(document: Document, actor: User) -> Submission:
     if problem is not None:
         raise ValidationError({"connection": ValidationError(problem, code="not_connected")})
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission_for(document).pk)
+        submission = locks.submission(submission_for(document).pk)
         environments.settle(submission, actor)
         _refuse_if_accepted(submission, document)
         previous = submission.state

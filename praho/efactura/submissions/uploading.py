@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.billing.models import Document
+from praho.efactura import locks
 from praho.efactura.gateways.anaf import AnafEfacturaClient, normalize_cif
 from praho.efactura.gateways.anaf_errors import (
     AnafAuthError,
@@ -29,7 +30,7 @@ from praho.efactura.gateways.anaf_errors import (
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState, Upload, UploadOutcome
 from praho.efactura.submissions import environment as environments
 from praho.efactura.submissions import poll as polls
-from praho.efactura.submissions import steps
+from praho.efactura.submissions import steps, transitions
 from praho.efactura.submissions import unknown as unknown_uploads
 from praho.efactura.submissions.rules import (
     seller_cif,
@@ -103,7 +104,7 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
     submission goes back to not submitted, to be validated again before anything is sent.
     """
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = locks.submission(submission.pk)
         if locked.state in AT_ANAF:
             raise ValidationError(
                 {
@@ -134,9 +135,9 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
             return None
         environment = settings.EFACTURA_ENVIRONMENT
         sent = Upload.objects.create(submission=locked, sent_at=timezone.now(), environment=environment)
-        steps.apply(
+        transitions.move(
             locked,
-            state=State.UNKNOWN,
+            State.UNKNOWN,
             next_attempt_at=unknown_uploads.unknown_recheck(sent.sent_at),
             environment=environment,
         )
