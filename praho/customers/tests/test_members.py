@@ -17,11 +17,6 @@ def _url(customer):
 
 
 @pytest.fixture
-def vic(carol_customer):
-    return member_of(carol_customer, email="vic@customer.test", role="viewer")
-
-
-@pytest.fixture
 def nobody_staff(db):
     """Staff with a second factor but no role: may not see customers."""
     user = UserFactory(email="nobody@staff.test", is_staff=True)
