@@ -31,10 +31,10 @@ def load(*, with_passwords: bool) -> list[str]:
             '(README, "e-Factura validation"); they are validated when they are submitted.',
         ]
     for document in documents_without_submission().order_by("pk"):
-        submissions.submission_for(document)
+        submissions.submission_for(document=document)
     waiting = Submission.objects.filter(state__in=submissions.VALIDATABLE).order_by("pk")
     for submission in waiting.select_related("document"):
-        submissions.validate(submission)
+        submissions.validate(submission=submission)
     return _summary()
 
 

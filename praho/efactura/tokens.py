@@ -211,7 +211,7 @@ def access_token() -> str:
     return _refresh(rejected=None)
 
 
-def renew_access_token(rejected: str) -> str:
+def renew_access_token(*, rejected: str) -> str:
     """A token other than `rejected` (which ANAF refused with a 401), refreshing if need be."""
     return _refresh(rejected=rejected)
 
@@ -223,7 +223,7 @@ class StoredTokens:
         return access_token()
 
     def renew(self, rejected: str) -> str:
-        return renew_access_token(rejected)
+        return renew_access_token(rejected=rejected)
 
 
 def _current() -> AnafToken:

@@ -57,10 +57,10 @@ def unsettled() -> QuerySet[Submission]:
 def settle_all() -> None:
     """Settle every submission that needs it, each under its row lock."""
     for pk in unsettled().order_by("pk").values_list("pk", flat=True):
-        settled(steps.load(pk), None)
+        settled(submission=steps.load(pk), actor=None)
 
 
-def settled(submission: Submission, actor: User | None) -> Submission:
+def settled(*, submission: Submission, actor: User | None) -> Submission:
     """`submission` as it stands in the current environment, settled first if it needs it."""
     if not _uploaded_elsewhere(submission) and submission.state not in NOT_SENT_HERE:
         return submission
@@ -71,11 +71,11 @@ def settled(submission: Submission, actor: User | None) -> Submission:
         return submission
     with transaction.atomic():
         locked = locks.submission(submission.pk)
-        settle(locked, actor)
+        settle(locked=locked, actor=actor)
     return steps.load(submission.pk)
 
 
-def settle(locked: Submission, actor: User | None) -> bool:
+def settle(*, locked: Submission, actor: User | None) -> bool:
     """In the caller's transaction, the row locked (and read whole: its answer may move): start
     again or take back this environment's acceptance, as the module docstring says. Returns
     whether the submission changed."""

@@ -49,7 +49,7 @@ RACES = ("at_anaf", "not_validated")
 # --- creating and triggering ---------------------------------------------------------------
 
 
-def submission_for(document: Document) -> Submission:
+def submission_for(*, document: Document) -> Submission:
     """The submission of an issued invoice or credit note, created (with its deadline) if missing."""
     if document.document_type not in FISCAL_TYPES or document.status != DocumentStatus.ISSUED:
         raise ValidationError(
@@ -67,7 +67,7 @@ def submission_for(document: Document) -> Submission:
     return submission
 
 
-def submit(document: Document, actor: User) -> Submission:
+def submit(*, document: Document, actor: User) -> Submission:
     """A staff member sends the document to ANAF now; the work runs in the submit_one task after commit.
 
     What "now" does depends on the state: validate and upload a new one, look at ANAF again for
@@ -97,13 +97,13 @@ def submit(document: Document, actor: User) -> Submission:
         )
     tracked = Submission.objects.filter(document=document).first()
     if tracked is not None:
-        _refuse_if_accepted(environments.settled(tracked, actor), document)
+        _refuse_if_accepted(environments.settled(submission=tracked, actor=actor), document)
     problem = steps.connection_problem()
     if problem is not None:
         raise ValidationError({"connection": ValidationError(problem, code="not_connected")})
     with transaction.atomic():
-        submission = locks.submission(submission_for(document).pk)
-        environments.settle(submission, actor)
+        submission = locks.submission(submission_for(document=document).pk)
+        environments.settle(locked=submission, actor=actor)
         _refuse_if_accepted(submission, document)
         previous = submission.state
         give_up = previous == State.UNKNOWN and unknown_uploads.upload_past_grace(submission) is not None
@@ -181,28 +181,30 @@ def _enqueue_one(submission_id: int, actor_id: int, give_up: bool) -> None:
     submit_one.delay(submission_id, actor_id, give_up)
 
 
-def advance(submission: Submission, *, actor: User | None = None, give_up: bool = False) -> Submission:
+def advance(*, submission: Submission, actor: User | None = None, give_up: bool = False) -> Submission:
     """Take the submission as far as it goes now: resolve, validate, upload or poll, as its state needs.
 
     `give_up` (a staff member's request, see submit): an unknown upload that a look in ANAF's
     message list, past the grace period, does not find is given up and the document sent again.
     """
-    submission = environments.settled(submission, actor)
+    submission = environments.settled(submission=submission, actor=actor)
     if submission.state == State.UNKNOWN:
-        submission = unknown_uploads.resolve_unknown(submission, actor=actor, give_up=give_up)
+        submission = unknown_uploads.resolve_unknown(submission=submission, actor=actor, give_up=give_up)
     if submission.state in VALIDATABLE:
-        submission = validate(submission, actor=actor)
+        submission = validate(submission=submission, actor=actor)
     if submission.state == State.VALIDATED:
-        submission = upload(submission, actor=actor)
+        submission = upload(submission=submission, actor=actor)
     if submission.state in PENDING and is_due(submission):
-        return polls.poll(submission, actor=actor)
+        return polls.poll(submission=submission, actor=actor)
     return submission
 
 
-def submit_one(submission_id: int, actor_id: int | None = None, give_up: bool = False) -> Submission:
+def submit_one(*, submission_id: int, actor_id: int | None = None, give_up: bool = False) -> Submission:
     """The submit_one task's work: one submission, as far as it goes now; a failure is kept for staff."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return _work_on(submission_id, lambda submission: advance(submission, actor=actor, give_up=give_up))
+    return _work_on(
+        submission_id, lambda submission: advance(submission=submission, actor=actor, give_up=give_up)
+    )
 
 
 def submit_new_documents() -> int:
@@ -211,7 +213,7 @@ def submit_new_documents() -> int:
     Returns how many were worked on."""
     environments.settle_all()
     for document in from_start_date(documents_without_submission())[:BATCH]:
-        submission_for(document)
+        submission_for(document=document)
     due = due_in(Submission.objects.filter(state__in=(State.NOT_SUBMITTED, State.VALIDATED)))
     ids = list(due.order_by("created_at", "pk").values_list("pk", flat=True)[:BATCH])
     _each(ids, _validate_and_upload)
@@ -222,12 +224,12 @@ def _validate_and_upload(submission: Submission) -> None:
     if not is_due(submission):  # another worker has been at it since the list was read
         return
     if submission.state == State.NOT_SUBMITTED:
-        submission = validate(submission)
+        submission = validate(submission=submission)
     if submission.state == State.VALIDATED:
-        upload(submission)
+        upload(submission=submission)
 
 
-def submit_issued(document_ids: Sequence[int]) -> int:
+def submit_issued(*, document_ids: Sequence[int]) -> int:
     """The documents billing has just issued (signals.documents_issued, through the submit_issued
     task): each validated and uploaded at once, rather than at the next periodic intake; those
     issued before EFACTURA_START_DATE are left alone. Returns how many were worked on."""
@@ -236,8 +238,8 @@ def submit_issued(document_ids: Sequence[int]) -> int:
             pk__in=document_ids, document_type__in=FISCAL_TYPES, status=DocumentStatus.ISSUED
         )
     ).order_by("issued_at", "pk")
-    ids = [submission_for(document).pk for document in documents]
-    _each(ids, advance)
+    ids = [submission_for(document=document).pk for document in documents]
+    _each(ids, lambda submission: advance(submission=submission))
     return len(ids)
 
 
@@ -260,9 +262,9 @@ def _follow_up(submission: Submission) -> None:
     if not is_due(submission):
         return
     if submission.state == State.UNKNOWN:
-        unknown_uploads.resolve_unknown(submission)
+        unknown_uploads.resolve_unknown(submission=submission)
     else:
-        polls.poll(submission)
+        polls.poll(submission=submission)
 
 
 def _each(ids: Iterable[int], work: Callable[[Submission], object]) -> None:

@@ -29,7 +29,7 @@ POLL_MAX = timedelta(hours=1)
 POLL_REFUSALS_MAX = 5
 
 
-def poll(submission: Submission, *, actor: User | None = None) -> Submission:
+def poll(*, submission: Submission, actor: User | None = None) -> Submission:
     """Ask ANAF where an upload stands; archive its signed answer once it has decided.
 
     "in prelucrare" → processing; ok → the ZIP downloaded and archived, accepted; nok → the
@@ -39,7 +39,7 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
     A refusal of the status request itself (an index ANAF does not know) is retried with backoff
     POLL_REFUSALS_MAX times; then the polls stop and staff are told (see submissions.submit).
     """
-    submission = environments.settled(submission, actor)
+    submission = environments.settled(submission=submission, actor=actor)
     if submission.state not in PENDING or not submission.upload_index or polls_refused(submission):
         return submission
     index = submission.upload_index

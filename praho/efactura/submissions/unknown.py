@@ -37,7 +37,7 @@ LIST_WINDOW = timedelta(days=59)  # ANAF lists 60 days back; a day less keeps cl
 
 
 def resolve_unknown(
-    submission: Submission, *, actor: User | None = None, give_up: bool = False
+    *, submission: Submission, actor: User | None = None, give_up: bool = False
 ) -> Submission:
     """Look for the upload whose answer was lost in ANAF's message list; never send it again.
 

@@ -45,7 +45,7 @@ State = SubmissionState
 # --- upload --------------------------------------------------------------------------------
 
 
-def upload(submission: Submission, *, actor: User | None = None) -> Submission:
+def upload(*, submission: Submission, actor: User | None = None) -> Submission:
     """Send a validated document's stored XML to ANAF once.
 
     Refused (ValidationError) unless the submission is validated: from unknown, uploaded,
@@ -125,7 +125,7 @@ def _claim(submission: Submission, actor: User | None) -> tuple[Upload, bytes] |
                     )
                 }
             )
-        if environments.settle(locked, actor):  # ANAF accepted it here before: accepted again
+        if environments.settle(locked=locked, actor=actor):  # ANAF accepted it here before: accepted again
             return None
         xml = bytes(locked.xml) if locked.xml is not None else b""
         if not xml or hashlib.sha256(xml).hexdigest() != locked.xml_sha256:

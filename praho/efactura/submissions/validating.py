@@ -29,7 +29,7 @@ State = SubmissionState
 # --- validation ----------------------------------------------------------------------------
 
 
-def validate(submission: Submission, *, actor: User | None = None) -> Submission:
+def validate(*, submission: Submission, actor: User | None = None) -> Submission:
     """Generate the document's XML, validate it as ANAF would and record the verdict with the XML.
 
     Valid → validated, the XML kept (it is what upload sends); invalid → invalid with each

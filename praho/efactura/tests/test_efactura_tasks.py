@@ -50,7 +50,7 @@ def states() -> dict[str, str]:
 def test_newly_issued_documents_are_found_in_one_query(billing, django_assert_num_queries):
     invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
     note = credited(billing, invoice)
-    submissions.submission_for(invoice)
+    submissions.submission_for(document=invoice)
 
     with django_assert_num_queries(1):  # the documents WHERE NOT EXISTS (their submission)
         found = list(submissions.documents_without_submission())
@@ -137,7 +137,7 @@ def test_documents_issued_before_the_start_date_are_not_taken_in(
     settings.EFACTURA_START_DATE = invoice.issue_date + timedelta(days=1)
 
     assert tasks.submit_new.delay().get() == 0
-    assert submissions.submit_issued([invoice.pk]) == 0
+    assert submissions.submit_issued(document_ids=[invoice.pk]) == 0
     assert not Submission.objects.exists()
     assert fake_anaf_efactura.requests_to("upload") == []
 
@@ -203,7 +203,7 @@ def test_the_staff_trigger_runs_after_commit_as_the_staff_member(
     invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        submission = submissions.submit(invoice, bill_billing)
+        submission = submissions.submit(document=invoice, actor=bill_billing)
     assert submission.state == State.NOT_SUBMITTED  # nothing sent inside the staff request
     assert fake_anaf_efactura.requests_to("upload") == []
     for callback in callbacks:

@@ -2,17 +2,17 @@
 
 from django.urls import path
 
-from praho.efactura.web.staff import views as staff_views
+from praho.efactura.web.staff import views
 
 app_name = "efactura"
 
 urlpatterns = [
-    path("", staff_views.dashboard, name="dashboard"),
-    path("documents/<int:document_id>/xml/", staff_views.document_xml, name="document-xml"),
-    path("documents/<int:document_id>/answer/", staff_views.document_answer, name="document-answer"),
-    path("documents/<int:document_id>/submit/", staff_views.document_submit, name="document-submit"),
-    path("anaf/", staff_views.anaf_connection, name="anaf"),
-    path("anaf/connect/", staff_views.anaf_connect, name="anaf-connect"),
+    path("", views.dashboard, name="dashboard"),
+    path("documents/<int:document_id>/xml/", views.document_xml, name="document-xml"),
+    path("documents/<int:document_id>/answer/", views.document_answer, name="document-answer"),
+    path("documents/<int:document_id>/submit/", views.document_submit, name="document-submit"),
+    path("anaf/", views.anaf_connection, name="anaf"),
+    path("anaf/connect/", views.anaf_connect, name="anaf-connect"),
     # ANAF's redirect URI (EFACTURA_REDIRECT_URI): registered at ANAF exactly as written here.
-    path("anaf/callback/", staff_views.anaf_callback, name="anaf-callback"),
+    path("anaf/callback/", views.anaf_callback, name="anaf-callback"),
 ]
