@@ -1,18 +1,12 @@
-"""Named actors shared by every app's tests.
-
-alice_admin .. sam_sales: one staff user per role, each with a TOTP second factor.
-nora_nomfa: staff (admin role) without a second factor.
-carol: a customer's user with a verified email; dave: another customer's user.
-"""
+"""What every app's tests share: a clean cache, the default language and time zone, a local
+Redis. The named actors (alice_admin .. sam_sales, carol, erin, dave, their customers) are
+fixtures of praho.testing.actors, loaded here as a plugin."""
 
 from __future__ import annotations
 
 import pytest
 
-from praho.accounts.roles import Role
-from praho.accounts.tests.factories import UserFactory, add_totp
-
-PASSWORD = "correct horse battery staple"
+pytest_plugins = ["praho.testing.actors"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -52,69 +46,6 @@ def _default_language_and_time_zone():
     timezone.deactivate()
 
 
-@pytest.fixture
-def password() -> str:
-    return PASSWORD
-
-
-def _staff(email: str, role: str, *, totp: bool = True):
-    user = UserFactory(email=email, is_staff=True, roles=[role])
-    if totp:
-        add_totp(user)
-    return user
-
-
-@pytest.fixture
-def alice_admin(db):
-    return _staff("alice@staff.test", Role.ADMIN)
-
-
-@pytest.fixture
-def mike_manager(db):
-    return _staff("mike@staff.test", Role.MANAGER)
-
-
-@pytest.fixture
-def bill_billing(db):
-    return _staff("bill@staff.test", Role.BILLING)
-
-
-@pytest.fixture
-def sue_support(db):
-    return _staff("sue@staff.test", Role.SUPPORT)
-
-
-@pytest.fixture
-def sam_sales(db):
-    return _staff("sam@staff.test", Role.SALES)
-
-
-@pytest.fixture
-def nora_nomfa(db):
-    return _staff("nora@staff.test", Role.ADMIN, totp=False)
-
-
-@pytest.fixture
-def carol(db):
-    return UserFactory(email="carol@customer.test")
-
-
-@pytest.fixture
-def dave(db):
-    return UserFactory(email="dave@other-customer.test")
-
-
-@pytest.fixture
-def staff_client(client):
-    """Log a staff user in as if they had passed the second-factor step."""
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The local Redis used by tests that need a real broker or cache.
@@ -138,29 +69,3 @@ def redis_url() -> str:
             pytest.fail(f"{reason}. PRAHO_REQUIRE_SERVICES=1 requires it.")
         pytest.skip(reason)
     return url
-
-
-COMPANY = {
-    "kind": "company",
-    "country": "RO",
-    "vat_payer": True,
-    "address": {"street": "Str. Lungă 10", "city": "Cluj-Napoca", "county": "RO-CJ", "country": "RO"},
-}
-
-
-@pytest.fixture
-def carol_customer(carol, alice_admin):
-    """Carol's company; carol is its owner."""
-    from praho.customers.services import create_customer
-
-    return create_customer(
-        actor=alice_admin, name="Carol Hosting SRL", tax_id="RO18547290", owner=carol, **COMPANY
-    )
-
-
-@pytest.fixture
-def dave_customer(dave, alice_admin):
-    """Another customer; dave is its owner and has nothing to do with carol's."""
-    from praho.customers.services import create_customer
-
-    return create_customer(actor=alice_admin, name="Dave Web SRL", tax_id="RO14399840", owner=dave, **COMPANY)

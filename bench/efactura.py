@@ -102,8 +102,8 @@ def stage_line(stage: str, seconds: list[float]) -> str:
 
 
 def measure(documents: list[Any], directory: Path) -> tuple[dict[str, list[float]], dict[str, int]]:
-    from praho.efactura import validation
-    from praho.efactura.ubl import document_xml
+    from praho.efactura.ubl import validation
+    from praho.efactura.ubl.document import document_xml
 
     stylesheet = directory / "cius-ro" / validation.CIUS_RO_VERSION / "xslt" / validation.RULES_STYLESHEET
     for document in documents[:WARM_UP]:

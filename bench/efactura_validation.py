@@ -12,7 +12,7 @@ EFACTURA_VALIDATION_DIR (the test settings default to ../shared/efactura). One v
 each kind runs first and is not timed: loading the XSD (~0.1 s) and compiling the CIUS-RO
 stylesheet (~0.5 s) happen once per process, so the figures are warm.
 
-Each document is timed in the stages praho.efactura.validation runs:
+Each document is timed in the stages praho.efactura.ubl.validation runs:
   parse       lxml parses the bytes (safe parser: no DTD, entities or network)
   xsd         the UBL 2.1 schema (lxml XMLSchema)
   schematron  the CIUS-RO 1.0.9 XSLT under Saxon: hand the tree to Saxon, transform, read the SVRL
@@ -40,7 +40,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from praho.efactura import validation  # noqa: E402
+from praho.efactura.ubl import validation  # noqa: E402
 
 TARGETS_MS = {"xsd": 2.0, "schematron": 30.0}
 

@@ -16,7 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("users/<int:user_id>/revoke-tokens/", RevokeTokensView.as_view(), name="api-revoke-tokens"),
     path("", include("praho.customers.api_urls")),
     path("", include("praho.billing.api_urls")),
-    path("", include("praho.efactura.api_urls")),
+    path("", include("praho.efactura.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -45,7 +45,7 @@ urlpatterns = [
     path("staff/audit/", include("praho.audit.urls")),
     path("", include("praho.customers.urls")),
     path("", include("praho.billing.urls")),
-    path("staff/efactura/", include("praho.efactura.staff_urls")),
+    path("staff/efactura/", include("praho.efactura.web.staff.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
 ]

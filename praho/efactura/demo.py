@@ -17,8 +17,8 @@ from django.conf import settings
 
 from praho.efactura import submissions
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.submission_queries import documents_without_submission
-from praho.efactura.validation import NOT_VALIDATED
+from praho.efactura.submissions.rules import documents_without_submission
+from praho.efactura.ubl.validation import NOT_VALIDATED
 
 State = SubmissionState
 
@@ -31,10 +31,10 @@ def load(*, with_passwords: bool) -> list[str]:
             '(README, "e-Factura validation"); they are validated when they are submitted.',
         ]
     for document in documents_without_submission().order_by("pk"):
-        submissions.submission_for(document)
+        submissions.submission_for(document=document)
     waiting = Submission.objects.filter(state__in=submissions.VALIDATABLE).order_by("pk")
     for submission in waiting.select_related("document"):
-        submissions.validate(submission)
+        submissions.validate(submission=submission)
     return _summary()
 
 

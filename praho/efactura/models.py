@@ -172,7 +172,7 @@ class Upload(models.Model):
     # after a look that ended past the grace period found nothing.
     last_listed_at = models.DateTimeField(_("last looked for in ANAF's list"), null=True, blank=True)
     # ANAF accepted the document with this upload: it is never uploaded to that environment again
-    # (praho.efactura.environments). When the submission moves to the other environment, ANAF's
+    # (praho.efactura.submissions.environment). When the submission moves to the other environment, ANAF's
     # signed answer stays here, and comes back to the submission when the environment does.
     accepted_at = models.DateTimeField(_("accepted by ANAF"), null=True, blank=True)
     download_id = models.CharField(_("ANAF download id"), max_length=32, blank=True)

@@ -1,7 +1,7 @@
 """Reads for e-Factura: the issued invoices and credit notes whose XML is generated.
 
 Staff-only for now (the management command; the staff page and API come with their views,
-which scope documents themselves). Every document comes with what praho.efactura.ubl reads, so
+which scope documents themselves). Every document comes with what praho.efactura.ubl.document reads, so
 generating its XML queries nothing more.
 """
 

@@ -30,10 +30,10 @@ def poll_pending() -> int:
 def submit_one(submission_id: int, actor_id: int | None = None, give_up: bool = False) -> str:
     """A staff member's "send now" (enqueued by submissions.submit after commit), with their request
     to give up an unknown upload if ANAF's list does not show it; returns the state."""
-    return str(submissions.submit_one(submission_id, actor_id, give_up).state)
+    return str(submissions.submit_one(submission_id=submission_id, actor_id=actor_id, give_up=give_up).state)
 
 
 @shared_task(name="efactura.submit_issued", soft_time_limit=900, time_limit=960)
 def submit_issued(document_ids: list[int]) -> int:
     """Documents billing has just issued, sent to ANAF at once (see apps.EfacturaConfig.ready)."""
-    return submissions.submit_issued(document_ids)
+    return submissions.submit_issued(document_ids=document_ids)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
+from praho.efactura import locks
 from praho.efactura.gateways import anaf_oauth
 from praho.efactura.gateways.anaf_errors import (
     AnafAuthError,
@@ -210,7 +211,7 @@ def access_token() -> str:
     return _refresh(rejected=None)
 
 
-def renew_access_token(rejected: str) -> str:
+def renew_access_token(*, rejected: str) -> str:
     """A token other than `rejected` (which ANAF refused with a 401), refreshing if need be."""
     return _refresh(rejected=rejected)
 
@@ -222,7 +223,7 @@ class StoredTokens:
         return access_token()
 
     def renew(self, rejected: str) -> str:
-        return renew_access_token(rejected)
+        return renew_access_token(rejected=rejected)
 
 
 def _current() -> AnafToken:
@@ -243,7 +244,7 @@ def _refresh(*, rejected: str | None) -> str:
     at once would leave one of them holding a dead one. Whoever waited on the lock finds the
     fresh token and uses it instead of refreshing again."""
     with transaction.atomic():
-        token = AnafToken.objects.select_for_update().filter(client_id=settings.EFACTURA_CLIENT_ID).first()
+        token = locks.anaf_token()
         if token is None:
             raise _not_connected()
         now = timezone.now()

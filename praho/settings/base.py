@@ -308,13 +308,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "efactura.submit_new": {"task": "efactura.submit_new", "schedule": crontab(minute="*/5")},
     "efactura.poll_pending": {"task": "efactura.poll_pending", "schedule": crontab(minute="*/2")},
     # Staff hear each morning of documents ANAF has not accepted by their deadline (once each);
-    # 06:00 UTC is 08:00 or 09:00 in Bucharest. The task lives in praho.efactura.watch.
+    # 06:00 UTC is 08:00 or 09:00 in Bucharest. The task lives in praho.efactura.submissions.watch.
     "efactura.notify_overdue": {"task": "efactura.notify_overdue", "schedule": crontab(minute="0", hour="6")},
     # The audit chain's head, anchored outside the table so that a deleted tail is noticed.
     "audit.write_checkpoint": {"task": "audit.write_checkpoint", "schedule": crontab(minute="*/5")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
-CELERY_IMPORTS = ("praho.efactura.watch",)
+CELERY_IMPORTS = ("praho.efactura.submissions.watch",)
 
 # EU distance sales are warned of from this share of the €10,000 OSS threshold (praho.billing.oss).
 BILLING_OSS_WARNING_SHARE = float(env_str("BILLING_OSS_WARNING_SHARE", "0.8"))
@@ -461,7 +461,7 @@ EFACTURA_RETRY_MAX_WAIT_SECONDS = float(env_int("EFACTURA_RETRY_MAX_WAIT_SECONDS
 # An upload whose answer was lost is looked for in ANAF's message list (where it appears only once
 # ANAF has processed it, so an empty list proves nothing). It is never uploaded again on its own:
 # after this many minutes with nothing listed, PRAHO looks more rarely and tells staff, and a
-# staff member's "Submit to ANAF" then sends it again (praho.efactura.unknown_uploads.resolve_unknown).
+# staff member's "Submit to ANAF" then sends it again (praho.efactura.submissions.unknown.resolve_unknown).
 EFACTURA_UNKNOWN_GRACE_MINUTES = env_int("EFACTURA_UNKNOWN_GRACE_MINUTES", 1440)
 # ANAF lists an upload only once it has processed it, which on a busy day takes well over an
 # hour: a shorter grace period would let staff give up uploads ANAF is still processing.

@@ -11,16 +11,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.accounts.tests.factories import UserFactory
+from praho.testing.api import bearer
 
 pytestmark = pytest.mark.django_db
 
 ME_URL = "/api/v1/me/"
-
-
-def bearer(user: User) -> APIClient:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return api
 
 
 def error_of(response) -> dict:

@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from praho.accounts.models import User
 from praho.audit.models import AuditEvent
@@ -24,6 +22,7 @@ from praho.billing.documents import create_document
 from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentLine, LedgerTransaction, Payment
 from praho.customers.models import Customer
+from praho.testing.api import NOT_FOUND, bearer, error_of, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -34,41 +33,9 @@ TODAY = dt.date(2026, 3, 10)
 
 HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "100.00"}
 DOMAINS = {"description": "Domain example.ro", "quantity": "12", "unit_code": "ANN", "unit_price": "49.99"}
-NOT_FOUND = {"status": 404, "code": "not_found", "message": "Not found."}
-DENIED = {
-    "status": 403,
-    "code": "permission_denied",
-    "message": "You do not have permission to perform this action.",
-}
 
 
-# --- Helpers (also used by the other test_api_* modules) ---------------------------------
-
-
-def bearer(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
-def error_of(response: Any) -> dict[str, Any]:
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert error.pop("request_id") == response["X-Request-ID"]
-    return error
-
-
-def invalid(fields: dict[str, Any]) -> dict[str, Any]:
-    return {"status": 400, "code": "invalid", "message": "Some fields are not valid.", "fields": fields}
-
-
-def refused(code: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """A refusal by one business rule: its code and message lead the error (core.api RULE_CODES)."""
-    leaf: Any = fields
-    while isinstance(leaf, dict | list):
-        leaf = next(iter(leaf.values())) if isinstance(leaf, dict) else leaf[0]
-    return {"status": 400, "code": code, "message": leaf, "fields": fields}
+# --- Helpers (also used by the other test_api_* modules; the generic ones are praho.testing.api)
 
 
 def stored_rows() -> tuple[int, ...]:

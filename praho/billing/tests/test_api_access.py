@@ -19,20 +19,9 @@ from praho.billing import fx
 from praho.billing.corrections import convert_proforma, credit_note
 from praho.billing.models import Document
 from praho.billing.payments import record_payment
-from praho.billing.tests.test_api import (
-    DENIED,
-    DOMAINS,
-    HOSTING,
-    NOT_FOUND,
-    NOW,
-    TODAY,
-    bearer,
-    draft,
-    error_of,
-    issued,
-    stored_rows,
-)
+from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, TODAY, draft, issued, stored_rows
 from praho.customers.memberships import add_member
+from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of
 
 pytestmark = pytest.mark.django_db
 

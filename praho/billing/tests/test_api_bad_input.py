@@ -14,20 +14,10 @@ import time_machine
 from praho.accounts.models import User
 from praho.billing.models import Document
 from praho.billing.payments import record_payment
-from praho.billing.tests.test_api import (
-    DOMAINS,
-    HOSTING,
-    NOW,
-    bearer,
-    draft,
-    error_of,
-    invalid,
-    issued,
-    refused,
-    stored_rows,
-)
+from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, draft, issued, stored_rows
 from praho.billing.tests.test_api_payments import payment_payload
 from praho.customers.models import Address, Customer
+from praho.testing.api import bearer, error_of, invalid, refused
 
 pytestmark = pytest.mark.django_db
 

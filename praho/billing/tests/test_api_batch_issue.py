@@ -10,16 +10,12 @@ from django.db import connection
 from praho.audit.models import AuditEvent
 from praho.billing.models import Document, LedgerTransaction
 from praho.billing.tests.test_api import (
-    DENIED,
     _today,  # noqa: F401 (the autouse fixture freezing the day)
-    bearer,
     draft,
-    error_of,
-    invalid,
     issued,
-    refused,
     stored_rows,
 )
+from praho.testing.api import DENIED, bearer, error_of, invalid, refused
 
 pytestmark = pytest.mark.django_db
 

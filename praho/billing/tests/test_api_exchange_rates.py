@@ -17,7 +17,7 @@ from praho.billing import fx
 from praho.billing.gateways.bnr import BnrRate
 from praho.billing.models import ExchangeRate
 from praho.billing.models.fx import rate_text
-from praho.billing.tests.test_api import DENIED, bearer, error_of, invalid, refused
+from praho.testing.api import DENIED, bearer, error_of, invalid, refused
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from praho.billing import fx
 from praho.billing.corrections import cancel_proforma
 from praho.billing.models import Document
 from praho.billing.payments import record_payment
-from praho.billing.tests.test_api import NOW, TODAY, bearer, draft, error_of, invalid, issued
+from praho.billing.tests.test_api import NOW, TODAY, draft, issued
+from praho.testing.api import bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db
 

@@ -14,18 +14,8 @@ from praho.billing import fx
 from praho.billing.corrections import cancel_proforma
 from praho.billing.models import Document, Payment
 from praho.billing.payments import record_payment
-from praho.billing.tests.test_api import (
-    DOMAINS,
-    NOW,
-    TODAY,
-    bearer,
-    draft,
-    error_of,
-    invalid,
-    issued,
-    refused,
-    stored_rows,
-)
+from praho.billing.tests.test_api import DOMAINS, NOW, TODAY, draft, issued, stored_rows
+from praho.testing.api import bearer, error_of, invalid, refused
 
 pytestmark = pytest.mark.django_db
 

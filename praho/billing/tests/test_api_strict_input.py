@@ -11,17 +11,9 @@ import time_machine
 
 from praho.accounts.models import User
 from praho.billing.models import Document
-from praho.billing.tests.test_api import (
-    HOSTING,
-    NOW,
-    bearer,
-    draft,
-    error_of,
-    invalid,
-    issued,
-    stored_rows,
-)
+from praho.billing.tests.test_api import HOSTING, NOW, draft, issued, stored_rows
 from praho.billing.tests.test_api_payments import payment_payload
+from praho.testing.api import bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db
 

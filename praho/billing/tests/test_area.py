@@ -21,6 +21,7 @@ from praho.billing.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
 from praho.customers import memberships
 from praho.customers.current import SESSION_KEY
+from praho.testing.actors import member_of
 
 D = Decimal
 TODAY = dt.date(2026, 3, 10)
@@ -54,12 +55,6 @@ def as_user(client):
         return client
 
     return login
-
-
-def _member(customer, email, role):
-    user = UserFactory(email=email)
-    memberships.add_member(actor=None, customer=customer, user=user, role=role)
-    return user
 
 
 def _issue(actor, customer, document_type="invoice", lines=(HOSTING,), **values):
@@ -157,7 +152,7 @@ def test_a_user_without_a_customer_sees_the_friendly_page(as_user, db):
 
 @pytest.mark.parametrize("role", ["technical", "viewer"])
 def test_members_without_billing_get_the_no_access_page_everywhere(as_user, carol_customer, carols, role):
-    client = as_user(_member(carol_customer, "member@customer.test", role))
+    client = as_user(member_of(carol_customer, email="member@customer.test", role=role))
     invoice = carols["current"]
 
     for url in (DOCUMENTS, detail(invoice), pdf_url(invoice)):
@@ -174,7 +169,7 @@ def test_members_without_billing_get_the_no_access_page_everywhere(as_user, caro
 def test_owners_and_billing_members_see_the_billing_link_and_page(
     as_user, carol, carol_customer, carols, role
 ):
-    user = carol if role == "owner" else _member(carol_customer, "bea@customer.test", "billing")
+    user = carol if role == "owner" else member_of(carol_customer, email="bea@customer.test", role="billing")
 
     response = as_user(user).get(DOCUMENTS)
 

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from praho.audit.models import AuditEvent
 from praho.billing import fx
 from praho.billing.models import ExchangeRate, RateSource
-from praho.customers.tests.fakes import ERROR
+from praho.testing.fakes import ERROR
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from praho.billing.tests.test_api import bearer, issued
+from praho.billing.tests.test_api import issued
+from praho.testing.api import bearer
 
 pytestmark = pytest.mark.django_db
 

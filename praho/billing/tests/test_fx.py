@@ -28,7 +28,7 @@ from praho.billing.models import ExchangeRate, RateSource
 from praho.billing.tasks import fetch_bnr_rates as fetch_bnr_rates_task
 from praho.billing.tests.fakes.bnr import DAILY_PATH, DATA, TEN_DAYS_PATH
 from praho.celery import app
-from praho.customers.tests.fakes import ERROR, GARBAGE, HANG_UP, SLOW
+from praho.testing.fakes import ERROR, GARBAGE, HANG_UP, SLOW
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 FRIDAY = dt.date(2026, 11, 27)

@@ -301,7 +301,7 @@ def test_the_staff_page_says_which_lines_issuing_changed_and_warns_of_a_late_iss
 def test_the_api_call_that_issues_says_which_lines_changed_and_warns(
     billing_ready, bill_billing, carol_customer
 ):
-    from praho.billing.tests.test_api import bearer
+    from praho.testing.api import bearer
 
     draft = _draft(bill_billing, carol_customer, issue_date=LAST_DAY_OF_19)
     update_draft(actor=bill_billing, document=draft, issue_date=FIRST_DAY_OF_21)

@@ -13,7 +13,6 @@ import functools
 import gc
 import re
 import subprocess
-import time
 from decimal import Decimal
 from html import unescape
 
@@ -413,18 +412,20 @@ def test_rendering_never_fetches_anything_but_files_next_to_the_template():
     response.close()
 
 
-def test_ten_pdfs_render_in_under_one_and_a_half_seconds_each(english_customer, seller, capsys):
+def test_ten_pdfs_in_a_row_are_made_with_one_font_set_up_each_with_its_own_number(english_customer, seller):
+    """Loading and measuring the fonts is about a tenth of a PDF's layout time, so a thread makes
+    its font configuration once and reuses it. (The time per PDF is bench/billing.py's figure: a
+    time bound here would only fail on a busy machine.)"""
     invoices = [_eur_invoice(english_customer, seller, number=f"PRH-2026-{n:06d}") for n in range(100, 110)]
-    pdf.render_document_pdf(invoices[0])  # the first render loads fonts once per process
+    fonts = pdf._font_config()
+    renders = pdf.renders_so_far()
 
-    started = time.perf_counter()
-    sizes = [len(pdf.render_document_pdf(invoice)) for invoice in invoices]
-    per_pdf_ms = (time.perf_counter() - started) * 1000 / len(invoices)
+    documents = [pdf.render_document_pdf(invoice) for invoice in invoices]
 
-    with capsys.disabled():
-        print(f"\nPDF rendering: {per_pdf_ms:.0f} ms per PDF over {len(invoices)} invoices")
-    assert len(sizes) == 10
-    assert per_pdf_ms < 1500
+    assert pdf._font_config() is fonts
+    assert pdf.renders_so_far() - renders == 10
+    assert [(document[:8], document[-6:]) for document in documents] == [(b"%PDF-1.7", b"%%EOF\n")] * 10
+    assert len(set(documents)) == 10  # no two alike: each prints its own number
 
 
 # --- the cyclic garbage collector around a render (issue 4: p95 of bench/billing.py) ---------

@@ -18,8 +18,8 @@ from praho.billing.delivery import send_document
 from praho.billing.documents import create_document
 from praho.billing.issuing import issue_document
 from praho.billing.models import DocumentPdf
-from praho.billing.tests.test_api import bearer, error_of
 from praho.customers.services import change_tax_profile
+from praho.testing.api import bearer, error_of
 
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
 HOSTING = {"description": "Web hosting Business", "quantity": "12", "unit_code": "MON", "unit_price": "49.99"}

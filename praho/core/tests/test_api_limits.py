@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from praho.core.parsers import MAX_JSON_DEPTH
+from praho.testing.api import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +20,6 @@ def error_of(response) -> dict:
     assert set(body) == {"error"}
     assert body["error"].pop("request_id") == response["X-Request-ID"]
     return body["error"]
-
-
-def bearer(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
 
 
 def nested(depth: int) -> str:

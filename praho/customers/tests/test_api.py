@@ -1,4 +1,5 @@
-"""/api/v1/customers/ and /api/v1/customers/{id}/users/."""
+"""/api/v1/customers/: create, retrieve, update, delete, and the schema; the list is in
+test_api_lists.py, a customer's users in test_api_users.py."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ import datetime as dt
 import pytest
 import time_machine
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 from stdnum.ro import cui as ro_cui
 
 from praho.accounts.models import User
-from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
 from praho.customers.memberships import add_member
-from praho.customers.models import Address, Customer, Invitation, Membership, TaxProfile, ViesStatus
+from praho.customers.models import Address, Customer, Invitation, Membership, TaxProfile
 from praho.customers.services import create_customer, current_profile, delete_customer
+from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,6 @@ COUNTY_MESSAGE = "Choose a Romanian county (ISO 3166-2:RO code such as RO-CJ, or
 PHONE_MESSAGE = "Enter a valid phone number, e.g. +40 721 234 567."
 CUI_CHECKSUM_MESSAGE = "CUI is not valid: the check digit is wrong."
 REQUIRED = "This field is required."
-NOT_FOUND = {"status": 404, "code": "not_found", "message": "Not found."}
-DENIED = {
-    "status": 403,
-    "code": "permission_denied",
-    "message": "You do not have permission to perform this action.",
-}
 
 ROMANIAN_COMPANY = {
     "kind": "company",
@@ -63,24 +57,6 @@ def users_url(customer_id: int) -> str:
 
 def user_url(customer_id: int, membership_id: int) -> str:
     return f"/api/v1/customers/{customer_id}/users/{membership_id}/"
-
-
-def bearer(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
-def error_of(response) -> dict:
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert error.pop("request_id") == response["X-Request-ID"]
-    return error
-
-
-def invalid(fields: dict) -> dict:
-    return {"status": 400, "code": "invalid", "message": "Some fields are not valid.", "fields": fields}
 
 
 def stored_rows() -> tuple[int, ...]:
@@ -116,22 +92,6 @@ def make_companies(actor: User, count: int, *, member: User | None = None) -> li
             add_member(actor=actor, customer=customer, user=member, role="viewer")
         customers.append(customer)
     return customers
-
-
-@pytest.fixture
-def bare_staff(db):
-    """Staff with a second factor but no role: no permission on customers."""
-    user = UserFactory(email="bare@staff.test", is_staff=True)
-    add_totp(user)
-    return user
-
-
-@pytest.fixture
-def erin(carol_customer):
-    """A viewer of carol's customer."""
-    user = UserFactory(email="erin@customer.test", first_name="Erin", last_name="Pop")
-    add_member(actor=None, customer=carol_customer, user=user, role="viewer")
-    return user
 
 
 # --- Create -----------------------------------------------------------------------
@@ -373,131 +333,6 @@ def test_staff_without_a_second_factor_are_refused(nora_nomfa, carol_customer):
     assert error_of(response)["code"] == "second_factor_required"
 
 
-# --- List -------------------------------------------------------------------------
-
-
-def test_staff_list_every_customer_in_a_constant_number_of_queries(alice_admin, django_assert_num_queries):
-    make_companies(alice_admin, 30)
-    client = bearer(alice_admin)
-
-    # 1 the user (JWT), 2 the user's TOTP authenticator (second factor), 3-4 the
-    # user's and the groups' permissions, 5 COUNT for the page, 6 the customers,
-    # 7 their newest tax profiles, 8 their billing addresses.
-    with django_assert_num_queries(8):
-        response = client.get(LIST_URL, {"page_size": 25})
-
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["count"], len(body["results"])) == (30, 25)
-    assert body["next"] == "http://testserver/api/v1/customers/?page=2&page_size=25"
-    assert [item["name"] for item in body["results"][:3]] == ["Firma 00 SRL", "Firma 01 SRL", "Firma 02 SRL"]
-    first = body["results"][0]
-    assert (first["tax_id_display"], first["vat_payer"], first["address"]["county"]) == (
-        f"RO {valid_cui(0)}",
-        True,
-        "RO-CJ",
-    )
-    assert (body["results"][1]["tax_id_display"], body["results"][1]["vat_payer"]) == (valid_cui(1), False)
-
-
-def test_a_customer_user_lists_only_their_customers_in_a_constant_number_of_queries(
-    alice_admin, carol, carol_customer, dave_customer, django_assert_num_queries
-):
-    make_companies(alice_admin, 30, member=carol)
-    make_companies_outside = create_customer(
-        actor=alice_admin, kind="individual", name="Nobody Else", country="RO", address=ADDRESS
-    )
-    client = bearer(carol)
-
-    # 1 the user (JWT), 2 COUNT for the page, 3 the customers, 4 their newest
-    # tax profiles, 5 their billing addresses.
-    with django_assert_num_queries(5):
-        response = client.get(LIST_URL, {"page_size": 100})
-
-    assert response.status_code == 200
-    ids = [item["id"] for item in response.json()["results"]]
-    assert len(ids) == 31
-    assert carol_customer.pk in ids
-    assert dave_customer.pk not in ids
-    assert make_companies_outside.pk not in ids
-
-
-@pytest.mark.parametrize(
-    ("query", "names"),
-    [
-        ("carol", ["Carol Hosting SRL"]),
-        ("RO 14399840", ["Dave Web SRL"]),
-        ("srl", ["Carol Hosting SRL", "Dave Web SRL"]),
-        ("srl nowhere", []),
-    ],
-)
-def test_search_uses_the_words_of_the_staff_search(alice_admin, carol_customer, dave_customer, query, names):
-    response = bearer(alice_admin).get(LIST_URL, {"search": query})
-
-    assert [item["name"] for item in response.json()["results"]] == names
-
-
-def test_a_customer_user_searches_only_their_customers(carol, carol_customer, dave_customer):
-    response = bearer(carol).get(LIST_URL, {"search": "srl"})
-
-    assert [item["name"] for item in response.json()["results"]] == ["Carol Hosting SRL"]
-
-
-def test_filters_by_kind_country_and_vies_status(alice_admin, carol_customer, dave_customer):
-    german = create_customer(
-        actor=alice_admin, kind="company", name="Beispiel GmbH", country="DE", tax_id="DE136695976"
-    )
-    person = create_customer(actor=alice_admin, kind="individual", name="Ion Popescu", country="RO")
-    Customer.objects.filter(pk=dave_customer.pk).update(vies_status=ViesStatus.VALID)
-    client = bearer(alice_admin)
-
-    def names(**params):
-        response = client.get(LIST_URL, params)
-        assert response.status_code == 200
-        return [item["name"] for item in response.json()["results"]]
-
-    assert names(kind="individual") == [person.name]
-    assert names(kind="company", country="ro") == ["Carol Hosting SRL", "Dave Web SRL"]
-    assert names(country="DE") == [german.name]
-    assert names(vies_status="valid") == ["Dave Web SRL"]
-    assert names(kind="", vies_status="") == [
-        "Beispiel GmbH",
-        "Carol Hosting SRL",
-        "Dave Web SRL",
-        "Ion Popescu",
-    ]
-
-
-def test_an_unknown_filter_value_is_a_400_naming_the_parameter(alice_admin):
-    response = bearer(alice_admin).get(LIST_URL, {"kind": "robot", "deleted": "maybe"})
-
-    assert response.status_code == 400
-    assert error_of(response) == invalid(
-        {"kind": ['"robot" is not a valid choice.'], "deleted": ["Must be a valid boolean."]}
-    )
-
-
-def test_only_admins_list_deleted_customers(alice_admin, mike_manager, carol_customer, dave_customer):
-    delete_customer(actor=alice_admin, customer=dave_customer)
-
-    admin = bearer(alice_admin).get(LIST_URL, {"deleted": "true"}).json()
-    manager = bearer(mike_manager).get(LIST_URL, {"deleted": "true"}).json()
-
-    assert [(item["name"], item["deleted_at"] is not None) for item in admin["results"]] == [
-        ("Dave Web SRL", True)
-    ]
-    assert manager["results"] == []
-
-
-def test_staff_without_the_view_permission_see_an_empty_list_and_404(bare_staff, carol_customer):
-    client = bearer(bare_staff)
-
-    assert client.get(LIST_URL).json()["results"] == []
-    response = client.get(detail_url(carol_customer.pk))
-    assert response.status_code == 404
-    assert error_of(response) == NOT_FOUND
-
-
 # --- Retrieve, update, delete ------------------------------------------------------
 
 
@@ -597,10 +432,10 @@ def test_an_owner_changes_their_customer(carol, carol_customer):
     assert carol_customer.email == "billing@carol.test"
 
 
-def test_a_viewer_may_not_change_the_customer(erin, carol_customer):
+def test_a_viewer_may_not_change_the_customer(erin_viewer, carol_customer):
     before = stored_rows()
 
-    response = bearer(erin).patch(detail_url(carol_customer.pk), {"name": "Erin SRL"}, format="json")
+    response = bearer(erin_viewer).patch(detail_url(carol_customer.pk), {"name": "Erin SRL"}, format="json")
 
     assert response.status_code == 403
     assert error_of(response) == DENIED
@@ -691,181 +526,6 @@ def test_the_session_of_a_logged_in_staff_user_works_too(staff_client, alice_adm
 
     assert response.status_code == 200
     assert response.json()["name"] == "Carol Hosting SRL"
-
-
-# --- Users ------------------------------------------------------------------------
-
-
-def test_the_users_of_a_customer_are_listed_for_anyone_who_sees_it(
-    carol, erin, carol_customer, sue_support, django_assert_num_queries
-):
-    carols, erins = Membership.objects.get(user=carol), Membership.objects.get(user=erin)
-    Membership.objects.filter(customer=carol_customer).update(created_at=FROZEN)
-    client = bearer(erin)
-
-    # 1 the user (JWT), 2 the customer (customer_for), 3 COUNT, 4 the memberships with their users.
-    with django_assert_num_queries(4):
-        response = client.get(users_url(carol_customer.pk))
-
-    assert response.status_code == 200
-    body = response.json()
-    assert body["count"] == 2
-    assert body["results"][0] == {
-        "id": carols.pk,
-        "user": carol.pk,
-        "email": "carol@customer.test",
-        "name": carol.get_full_name(),
-        "role": "owner",
-        "since": FROZEN_LOCAL,
-    }
-    assert body["results"][1] == {
-        "id": erins.pk,
-        "user": erin.pk,
-        "email": "erin@customer.test",
-        "name": "Erin Pop",
-        "role": "viewer",
-        "since": FROZEN_LOCAL,
-    }
-    assert bearer(sue_support).get(users_url(carol_customer.pk)).json()["count"] == 2
-
-
-def test_an_owner_invites_a_user_and_the_email_leaves_on_commit(
-    carol, carol_customer, mailoutbox, django_capture_on_commit_callbacks
-):
-    with time_machine.travel(FROZEN, tick=False), django_capture_on_commit_callbacks(execute=True):
-        response = bearer(carol).post(
-            users_url(carol_customer.pk), {"email": "New@Carol.test", "role": "billing"}, format="json"
-        )
-
-    assert response.status_code == 201
-    invitation = Invitation.objects.get()
-    assert response.json() == {
-        "id": invitation.pk,
-        "email": "new@carol.test",
-        "role": "billing",
-        "expires_at": "2025-07-08T12:00:00+03:00",
-    }
-    assert (invitation.customer, invitation.invited_by) == (carol_customer, carol)
-    assert [message.to for message in mailoutbox] == [["new@carol.test"]]
-
-
-def test_staff_with_the_change_permission_invite_users(
-    sam_sales, carol_customer, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        response = bearer(sam_sales).post(
-            users_url(carol_customer.pk), {"email": "it@carol.test", "role": "technical"}, format="json"
-        )
-
-    assert response.status_code == 201
-    assert Invitation.objects.get().invited_by == sam_sales
-
-
-@pytest.mark.parametrize("actor", ["erin", "sue_support"])
-def test_viewers_and_support_staff_may_not_invite(request, actor, carol_customer):
-    user = request.getfixturevalue(actor)
-    before = stored_rows()
-
-    response = bearer(user).post(
-        users_url(carol_customer.pk), {"email": "x@carol.test", "role": "owner"}, format="json"
-    )
-
-    assert response.status_code == 403
-    assert stored_rows() == before
-
-
-def test_an_invitation_with_a_bad_email_or_role_names_the_field(carol, carol_customer):
-    client = bearer(carol)
-
-    bad_email = client.post(
-        users_url(carol_customer.pk), {"email": "nobody@", "role": "owner"}, format="json"
-    )
-    bad_role = client.post(
-        users_url(carol_customer.pk), {"email": "a@carol.test", "role": "boss"}, format="json"
-    )
-
-    assert error_of(bad_email) == invalid({"email": ["Enter a valid email address."]})
-    assert error_of(bad_role) == invalid({"role": ['"boss" is not a valid choice.']})
-    assert Invitation.objects.count() == 0
-
-
-def test_inviting_an_existing_user_is_refused_with_the_member_code(carol, erin, carol_customer):
-    response = bearer(carol).post(
-        users_url(carol_customer.pk), {"email": "ERIN@customer.test", "role": "owner"}, format="json"
-    )
-
-    message = "erin@customer.test is already a user of this customer."
-    assert error_of(response) == {
-        "status": 400,
-        "code": "member",
-        "message": message,
-        "fields": {"email": [message]},
-    }
-    assert Invitation.objects.count() == 0
-
-
-def test_an_owner_changes_a_role(carol, erin, carol_customer):
-    erins = Membership.objects.get(user=erin)
-
-    response = bearer(carol).patch(user_url(carol_customer.pk, erins.pk), {"role": "billing"}, format="json")
-
-    assert response.status_code == 200
-    assert (response.json()["id"], response.json()["role"]) == (erins.pk, "billing")
-    erins.refresh_from_db()
-    assert erins.role == "billing"
-
-
-def test_the_last_owner_cannot_step_down_or_leave(carol, carol_customer):
-    carols = Membership.objects.get(user=carol)
-    client = bearer(carol)
-    before = stored_rows()
-    message = "A customer must keep at least one owner. Make someone else owner first."
-    last_owner = {"status": 400, "code": "last_owner", "message": message, "fields": {"role": [message]}}
-
-    demoted = client.patch(user_url(carol_customer.pk, carols.pk), {"role": "viewer"}, format="json")
-    removed = client.delete(user_url(carol_customer.pk, carols.pk))
-
-    assert (demoted.status_code, removed.status_code) == (400, 400)
-    assert error_of(demoted) == last_owner
-    assert error_of(removed) == last_owner
-    assert stored_rows() == before
-    assert Membership.objects.get(pk=carols.pk).role == "owner"
-
-
-def test_an_owner_removes_a_user(carol, erin, carol_customer):
-    erins = Membership.objects.get(user=erin)
-
-    response = bearer(carol).delete(user_url(carol_customer.pk, erins.pk))
-
-    assert response.status_code == 204
-    assert list(Membership.objects.filter(customer=carol_customer).values_list("user__email", flat=True)) == [
-        "carol@customer.test"
-    ]
-
-
-def test_a_viewer_may_not_change_roles_or_remove_users(erin, carol, carol_customer):
-    carols = Membership.objects.get(user=carol)
-    client = bearer(erin)
-    before = stored_rows()
-
-    changed = client.patch(user_url(carol_customer.pk, carols.pk), {"role": "viewer"}, format="json")
-    removed = client.delete(user_url(carol_customer.pk, carols.pk))
-
-    assert (changed.status_code, removed.status_code) == (403, 403)
-    assert stored_rows() == before
-    assert Membership.objects.get(pk=carols.pk).role == "owner"
-
-
-def test_a_membership_of_another_customer_is_404_under_this_one(carol, dave, carol_customer, dave_customer):
-    daves = Membership.objects.get(user=dave)
-
-    response = bearer(carol).patch(user_url(carol_customer.pk, daves.pk), {"role": "viewer"}, format="json")
-
-    assert response.status_code == 404
-    assert Membership.objects.get(pk=daves.pk).role == "owner"
-
-
-# --- Error nesting ------------------------------------------------------------------
 
 
 # --- Schema -------------------------------------------------------------------------

@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 
 from praho.customers.models import Customer
-from praho.customers.tests.test_api import (
-    LIST_URL,
-    ROMANIAN_COMPANY,
-    bearer,
-    detail_url,
-    error_of,
-    stored_rows,
-    users_url,
-)
+from praho.customers.tests.test_api import LIST_URL, ROMANIAN_COMPANY, detail_url, stored_rows, users_url
+from praho.testing.api import bearer, error_of
 
 pytestmark = pytest.mark.django_db
 

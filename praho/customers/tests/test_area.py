@@ -12,7 +12,8 @@ from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
 from praho.customers import memberships
 from praho.customers.current import SESSION_KEY
-from praho.customers.models import Address, Invitation, Membership, TaxProfile
+from praho.customers.models import Address, Membership, TaxProfile
+from praho.testing.actors import member_of
 
 PROFILE = reverse("customers:area-profile")
 EDIT = reverse("customers:area-edit")
@@ -21,27 +22,6 @@ ADDRESSES = reverse("customers:area-addresses")
 ADDRESS_ADD = reverse("customers:area-address-add")
 USERS = reverse("customers:area-users")
 SWITCH = reverse("customers:area-switch")
-
-
-def _member(customer, email, role):
-    user = UserFactory(email=email)
-    memberships.add_member(actor=None, customer=customer, user=user, role=role)
-    return user
-
-
-@pytest.fixture
-def vic(carol_customer):
-    """A viewer of carol's customer."""
-    return _member(carol_customer, "vic@customer.test", "viewer")
-
-
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
 
 
 def _text(response):
@@ -83,7 +63,7 @@ def test_the_owner_sees_the_profile_with_edit_links(as_user, carol, carol_custom
 
 @pytest.mark.parametrize("role", ["billing", "technical", "viewer"])
 def test_other_roles_see_read_only_pages(as_user, carol_customer, role):
-    member = _member(carol_customer, "member@customer.test", role)
+    member = member_of(carol_customer, email="member@customer.test", role=role)
     client = as_user(member)
 
     profile = _text(client.get(PROFILE))
@@ -297,193 +277,6 @@ def test_another_customers_address_is_404_and_unchanged(as_user, carol, carol_cu
     assert Address.objects.filter(pk=daves.pk).exists()
 
 
-# --- users ----------------------------------------------------------------
-
-
-def test_the_owner_sees_users_invitations_and_the_role_matrix(as_user, carol, carol_customer, vic):
-    memberships.invite_user(actor=carol, customer=carol_customer, email="erin@customer.test", role="billing")
-
-    response = as_user(carol).get(USERS)
-
-    text = _text(response)
-    assert [m.user.email for m in response.context["memberships"]] == [
-        "carol@customer.test",
-        "vic@customer.test",
-    ]
-    assert [i.email for i in response.context["invitations"]] == ["erin@customer.test"]
-    assert "Roles and permissions" in text
-    assert "Invite users, change their roles and remove them" in text
-    assert "Send invitation" in text
-
-
-def test_the_owner_invites_by_email_and_the_link_opens_the_accept_page(
-    as_user, carol, carol_customer, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = as_user(carol).post(USERS, {"email": "erin@customer.test", "role": "technical"})
-
-    assert response.status_code == 302
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["erin@customer.test"]
-    link = re.search(r"http://127\.0\.0\.1:8700(/app/invitations/[^/\s]+/)", mailoutbox[0].body).group(1)
-    erin = UserFactory(email="erin@customer.test")
-    page = as_user(erin).get(link)
-    assert page.status_code == 200
-    text = _text(page)
-    assert "Join Carol Hosting SRL" in text
-    assert "<dd>Technical</dd>" in text
-    assert "Accept invitation" in text
-
-
-def test_a_bad_invitation_names_the_field(as_user, carol, carol_customer, mailoutbox):
-    response = as_user(carol).post(USERS, {"email": "carol@customer.test", "role": "viewer"})
-
-    assert response.status_code == 400
-    assert response.context["form"].errors == {
-        "email": ["carol@customer.test is already a user of this customer."]
-    }
-    assert Invitation.objects.count() == 0
-    assert mailoutbox == []
-
-
-def test_a_viewer_cannot_invite(as_user, vic, mailoutbox):
-    response = as_user(vic).post(USERS, {"email": "erin@customer.test", "role": "owner"})
-
-    assert response.status_code == 403
-    assert Invitation.objects.count() == 0
-    assert mailoutbox == []
-
-
-def test_the_owner_changes_a_role(as_user, carol, vic):
-    membership = Membership.objects.get(user=vic)
-
-    response = as_user(carol).post(
-        reverse("customers:area-user-role", args=[membership.pk]), {"role": "billing"}, follow=True
-    )
-
-    assert "vic@customer.test is now Billing." in _text(response)
-    membership.refresh_from_db()
-    assert membership.role == "billing"
-    event = AuditEvent.objects.get(action="customers.member_role_changed")
-    assert event.data == {"user": "vic@customer.test", "role": ["viewer", "billing"]}
-
-
-def test_the_last_owner_is_told_why_they_cannot_step_down(as_user, carol, carol_customer):
-    membership = Membership.objects.get(user=carol)
-
-    demote = as_user(carol).post(
-        reverse("customers:area-user-role", args=[membership.pk]), {"role": "viewer"}, follow=True
-    )
-    remove = as_user(carol).post(reverse("customers:area-user-remove", args=[membership.pk]), follow=True)
-
-    message = "A customer must keep at least one owner. Make someone else owner first."
-    assert message in _text(demote)
-    assert message in _text(remove)
-    membership.refresh_from_db()
-    assert membership.role == "owner"
-
-
-def test_a_bad_role_changes_nothing(as_user, carol, vic):
-    membership = Membership.objects.get(user=vic)
-
-    response = as_user(carol).post(
-        reverse("customers:area-user-role", args=[membership.pk]), {"role": "admin"}, follow=True
-    )
-
-    assert "Choose owner, billing, technical or viewer." in _text(response)
-    membership.refresh_from_db()
-    assert membership.role == "viewer"
-
-
-def test_the_owner_removes_a_user(as_user, carol, vic):
-    membership = Membership.objects.get(user=vic)
-
-    response = as_user(carol).post(reverse("customers:area-user-remove", args=[membership.pk]), follow=True)
-
-    assert "vic@customer.test no longer acts for Carol Hosting SRL." in _text(response)
-    assert not Membership.objects.filter(user=vic).exists()
-
-
-def test_an_owner_may_leave_when_another_owner_stays(as_user, carol, carol_customer):
-    _member(carol_customer, "olga@customer.test", "owner")
-    membership = Membership.objects.get(user=carol)
-
-    response = as_user(carol).post(reverse("customers:area-user-remove", args=[membership.pk]))
-
-    assert response["Location"] == reverse("customer-dashboard")
-    assert not Membership.objects.filter(user=carol).exists()
-
-
-def test_the_owner_withdraws_an_invitation(as_user, carol, carol_customer):
-    invitation = memberships.invite_user(
-        actor=carol, customer=carol_customer, email="erin@customer.test", role="viewer"
-    )
-
-    response = as_user(carol).post(reverse("customers:area-invitation-revoke", args=[invitation.pk]))
-
-    assert response.status_code == 302
-    invitation.refresh_from_db()
-    assert invitation.revoked_at is not None
-
-
-@pytest.mark.parametrize("action", ["area-user-role", "area-user-remove"])
-def test_a_viewer_cannot_change_or_remove_users(as_user, carol, vic, action):
-    carols = Membership.objects.get(user=carol)
-
-    response = as_user(vic).post(reverse(f"customers:{action}", args=[carols.pk]), {"role": "viewer"})
-
-    assert response.status_code == 403
-    carols.refresh_from_db()
-    assert carols.role == "owner"
-
-
-def test_another_customers_users_and_invitations_are_404_and_unchanged(
-    as_user, carol, carol_customer, dave, dave_customer, vic
-):
-    victim = Membership.objects.get(user=vic)
-    invitation = memberships.invite_user(
-        actor=carol, customer=carol_customer, email="erin@customer.test", role="viewer"
-    )
-    client = as_user(dave)  # an owner, but of another customer
-
-    role = client.post(reverse("customers:area-user-role", args=[victim.pk]), {"role": "owner"})
-    remove = client.post(reverse("customers:area-user-remove", args=[victim.pk]))
-    revoke = client.post(reverse("customers:area-invitation-revoke", args=[invitation.pk]))
-
-    assert (role.status_code, remove.status_code, revoke.status_code) == (404, 404, 404)
-    victim.refresh_from_db()
-    assert victim.role == "viewer"
-    invitation.refresh_from_db()
-    assert invitation.revoked_at is None
-    assert not AuditEvent.objects.filter(actor=dave).exclude(action="auth.login").exists()
-
-
-def _members(customer, count):
-    for n in range(count - 1):  # carol is the first
-        _member(customer, f"member{n:02}@customer.test", "viewer")
-    for n in range(3):
-        memberships.invite_user(
-            actor=customer.memberships.get(role="owner").user,
-            customer=customer,
-            email=f"guest{n}@customer.test",
-            role="billing",
-        )
-
-
-@pytest.mark.parametrize("count", [3, 20])
-def test_the_users_page_runs_a_fixed_number_of_queries(
-    as_user, carol, carol_customer, django_assert_num_queries, count
-):
-    _members(carol_customer, count)
-    client = as_user(carol)
-    # 1 session, 2 user, 3 the user's memberships with their customers (current customer),
-    # 4 the customer's memberships with their users, 5 pending invitations with who sent them
-    with django_assert_num_queries(5):
-        response = client.get(USERS)
-    assert len(response.context["memberships"]) == count
-    assert len(response.context["invitations"]) == 3
-
-
 # --- several customers ------------------------------------------------------------
 
 
@@ -584,11 +377,6 @@ def invited(carol, carol_customer, mailoutbox, django_capture_on_commit_callback
         )
     link = re.search(r"http://127\.0\.0\.1:8700(/app/invitations/[^/\s]+/)", mailoutbox[-1].body).group(1)
     return invitation, link
-
-
-@pytest.fixture
-def erin(db):
-    return UserFactory(email="erin@customer.test")
 
 
 NOW = dt.datetime(2026, 3, 5, 9, 0, tzinfo=dt.UTC)

@@ -8,20 +8,13 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
-from praho.customers.memberships import add_member
 from praho.customers.models import ChangeRequest, Customer, TaxProfile
 from praho.customers.services import current_profile
-from praho.customers.tests.fakes import HANG_UP
-from praho.customers.tests.test_api import (
-    CUI_CHECKSUM_MESSAGE,
-    DENIED,
-    NOT_FOUND,
-    bearer,
-    error_of,
-    invalid,
-)
+from praho.customers.tests.test_api import CUI_CHECKSUM_MESSAGE
+from praho.testing.actors import member_of
+from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of, invalid
+from praho.testing.fakes import HANG_UP
 
 pytestmark = pytest.mark.django_db
 
@@ -51,12 +44,6 @@ def url(customer: Customer) -> str:
 
 def one_url(customer: Customer, request_id: int, action: str = "") -> str:
     return f"{url(customer)}{request_id}/" + (f"{action}/" if action else "")
-
-
-def member(customer: Customer, role: str, email: str):
-    user = UserFactory(email=email, language="ro")
-    add_member(actor=None, customer=customer, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -104,7 +91,7 @@ def test_an_owner_asks_to_move_to_germany_and_nothing_changes_yet(carol, carol_c
 
 
 def test_a_billing_user_may_ask_too(carol_customer):
-    billing_user = member(carol_customer, "billing", "ben@customer.test")
+    billing_user = member_of(carol_customer, role="billing", email="ben@customer.test", language="ro")
 
     response = bearer(billing_user).post(
         url(carol_customer), {"payment_terms_days": 30, "reason": "Agreed by phone."}, format="json"
@@ -116,7 +103,7 @@ def test_a_billing_user_may_ask_too(carol_customer):
 
 @pytest.mark.parametrize("role", ["viewer", "technical"])
 def test_viewers_and_technical_users_may_neither_ask_nor_read(carol_customer, asked, role):
-    client = bearer(member(carol_customer, role, "tom@customer.test"))
+    client = bearer(member_of(carol_customer, role=role, email="tom@customer.test", language="ro"))
 
     answers = [
         client.get(url(carol_customer)),
@@ -309,7 +296,7 @@ def test_when_vies_does_not_answer_the_approval_stands_and_staff_are_told(
 def test_staff_reject_with_a_reason_and_the_requester_reads_it_in_their_language(
     mike_manager, carol_customer, mailoutbox, django_capture_on_commit_callbacks
 ):
-    ben = member(carol_customer, "billing", "ben@customer.test")
+    ben = member_of(carol_customer, role="billing", email="ben@customer.test", language="ro")
     request_id = (
         bearer(ben).post(url(carol_customer), {"currency": "USD", "reason": "x"}, format="json").json()["id"]
     )

@@ -7,12 +7,11 @@ import pytest
 from django.urls import reverse
 
 from praho.accounts.tests import html_audit
-from praho.accounts.tests.factories import UserFactory
 from praho.customers import change_requests
-from praho.customers.memberships import add_member
 from praho.customers.models import ChangeRequest, Customer
 from praho.customers.services import current_profile
 from praho.customers.tests.test_area import assert_sound
+from praho.testing.actors import member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +55,6 @@ TO_GERMANY = form_post(
 )
 
 
-def member(customer: Customer, role: str, email: str):
-    user = UserFactory(email=email)
-    add_member(actor=None, customer=customer, user=user, role=role)
-    return user
-
-
 def ask(user, customer: Customer, **values) -> ChangeRequest:
     return change_requests.request_change(actor=user, customer=customer, reason="Because.", **values)
 
@@ -81,8 +74,8 @@ def admin(staff_client, alice_admin):
 
 
 def test_the_profile_links_owners_and_billing_users_to_change_requests(client, carol, carol_customer):
-    viewer = member(carol_customer, "viewer", "vic@customer.test")
-    billing_user = member(carol_customer, "billing", "ben@customer.test")
+    viewer = member_of(carol_customer, role="viewer", email="vic@customer.test")
+    billing_user = member_of(carol_customer, role="billing", email="ben@customer.test")
     profile = reverse("customers:area-profile")
 
     pages = []
@@ -160,7 +153,7 @@ def test_the_form_says_when_a_request_already_waits(owner, carol, carol_customer
 
 def test_a_billing_user_cancels_a_pending_request(client, carol, carol_customer):
     request = ask(carol, carol_customer, currency="EUR")
-    client.force_login(member(carol_customer, "billing", "ben@customer.test"))
+    client.force_login(member_of(carol_customer, role="billing", email="ben@customer.test"))
 
     response = client.post(reverse("customers:area-change-request-cancel", args=[request.pk]), follow=True)
 
@@ -172,7 +165,7 @@ def test_a_billing_user_cancels_a_pending_request(client, carol, carol_customer)
 @pytest.mark.parametrize("role", ["viewer", "technical"])
 def test_viewers_and_technical_users_get_403_and_change_nothing(client, carol, carol_customer, role):
     request = ask(carol, carol_customer, currency="EUR")
-    client.force_login(member(carol_customer, role, "tom@customer.test"))
+    client.force_login(member_of(carol_customer, role=role, email="tom@customer.test"))
 
     answers = [
         client.get(AREA_LIST),
@@ -231,7 +224,7 @@ def test_staff_see_the_pending_requests_with_their_count_in_a_fixed_number_of_qu
     for n in range(8):
         customer = Customer.objects.create(kind="individual", name=f"Firma {n} SRL", country="DE")
         customer.tax_profiles.create(version=1, valid_from="2025-01-01T00:00Z")
-        ask(member(customer, "owner", f"owner{n}@customer.test"), customer, currency="EUR")
+        ask(member_of(customer, role="owner", email=f"owner{n}@customer.test"), customer, currency="EUR")
 
     # 1 session, 2 user, 3 the second-factor check, 4-5 the user's and its groups' permissions,
     # 6 the count, 7 the page of requests with their customers, who asked and who decided

@@ -10,7 +10,7 @@ import time_machine
 from praho.customers.gateways import anaf, vies
 from praho.customers.gateways.anaf import AnafCompany
 from praho.customers.gateways.vies import ViesResult
-from praho.customers.tests.fakes import ERROR, GARBAGE, HANG_UP, SLOW, Reply
+from praho.testing.fakes import ERROR, GARBAGE, HANG_UP, SLOW, Reply
 
 ANAF_DOWN = "ANAF's company lookup did not answer; enter the data by hand or try again later."
 VIES_DOWN = "VIES did not answer, so the VAT number could not be checked; try again later."

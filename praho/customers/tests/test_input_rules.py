@@ -15,16 +15,8 @@ from praho.customers import memberships
 from praho.customers.forms import country_choices
 from praho.customers.models import Customer
 from praho.customers.services import create_customer, save_address, update_customer
-from praho.customers.tests.test_api import (
-    LIST_URL,
-    ROMANIAN_COMPANY,
-    bearer,
-    detail_url,
-    error_of,
-    invalid,
-    stored_rows,
-    users_url,
-)
+from praho.customers.tests.test_api import LIST_URL, ROMANIAN_COMPANY, detail_url, stored_rows, users_url
+from praho.testing.api import bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from praho.customers.gateways import anaf, vies
 from praho.customers.lookups import check_vies, company_from_anaf
 from praho.customers.models import Customer
 from praho.customers.services import create_customer
-from praho.customers.tests.fakes import ERROR
+from praho.testing.fakes import ERROR
 
 CHECKED_AT = dt.datetime(2025, 3, 14, 10, 0, tzinfo=dt.UTC)
 ANAF_DOWN = "ANAF's company lookup did not answer; enter the data by hand or try again later."

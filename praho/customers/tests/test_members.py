@@ -9,21 +9,11 @@ from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
 from praho.customers import memberships
 from praho.customers.models import Invitation, Membership
+from praho.testing.actors import member_of
 
 
 def _url(customer):
     return reverse("customers:staff-members", args=[customer.pk])
-
-
-def _member(customer, email, role):
-    user = UserFactory(email=email)
-    memberships.add_member(actor=None, customer=customer, user=user, role=role)
-    return user
-
-
-@pytest.fixture
-def vic(carol_customer):
-    return _member(carol_customer, "vic@customer.test", "viewer")
 
 
 @pytest.fixture
@@ -268,7 +258,7 @@ def test_the_staff_users_page_runs_a_fixed_number_of_queries(
     staff_client, sue_support, carol, carol_customer, django_assert_num_queries, count
 ):
     for n in range(count - 1):  # carol is the first
-        _member(carol_customer, f"member{n:02}@customer.test", "technical")
+        member_of(carol_customer, email=f"member{n:02}@customer.test", role="technical")
     for n in range(3):
         memberships.invite_user(
             actor=carol, customer=carol_customer, email=f"guest{n}@customer.test", role="viewer"

@@ -14,6 +14,7 @@ from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
 from praho.customers import memberships
 from praho.customers.models import Invitation, Membership
+from praho.testing.actors import member_of
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -26,11 +27,6 @@ def _invite(actor, customer, email="erin@customer.test", role="billing", *, capt
         invitation = memberships.invite_user(actor=actor, customer=customer, email=email, role=role)
     token = re.search(r"/app/invitations/([^/]+)/", mail.outbox[-1].body).group(1)
     return invitation, token
-
-
-@pytest.fixture
-def erin(db):
-    return UserFactory(email="erin@customer.test")
 
 
 def test_an_invitation_email_carries_a_working_link_and_the_role(
@@ -153,9 +149,7 @@ def test_bad_email_and_role_are_refused_by_field(carol, carol_customer):
 
 @pytest.fixture
 def viewer(carol_customer):
-    user = UserFactory(email="vic@customer.test")
-    memberships.add_member(actor=None, customer=carol_customer, user=user, role="viewer")
-    return user
+    return member_of(carol_customer, email="vic@customer.test", role="viewer")
 
 
 @pytest.mark.parametrize("role", ["billing", "technical", "viewer"])

@@ -16,7 +16,8 @@ from django.urls import reverse
 from praho.audit.models import AuditEvent
 from praho.customers.models import TaxProfile
 from praho.customers.services import change_tax_profile, current_profile, save_address
-from praho.customers.tests.test_api import bearer, detail_url, error_of
+from praho.customers.tests.test_api import detail_url
+from praho.testing.api import bearer, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,21 +12,21 @@ from typing import Any
 from django import template
 
 from praho.billing.models import Document
-from praho.efactura import presenters
+from praho.efactura.web.staff import panels
 
 register = template.Library()
 
 
 @register.inclusion_tag("efactura/staff/_xml_button.html")
 def efactura_xml_button(document: Document) -> dict[str, Any]:
-    return {"document": document, "has_xml": presenters.has_xml(document)}
+    return {"document": document, "has_xml": panels.has_xml(document)}
 
 
 @register.inclusion_tag("efactura/staff/_document_panel.html", takes_context=True)
 def efactura_panel(context: template.Context, document: Document) -> dict[str, Any]:
     request = context["request"]
     return {
-        "panel": presenters.document_panel(document, request.user),
+        "panel": panels.document_panel(document, request.user),
         "csrf_token": context.get("csrf_token"),
         "perms": context.get("perms"),
     }

@@ -1,4 +1,6 @@
-"""Fixtures for the efactura app's tests: the local ANAF and a PRAHO connected to it."""
+"""Fixtures for the efactura app's tests: the local ANAF and a PRAHO connected to it; billing started
+with the demo seller and an issued invoice (when ANAF's validation artifacts are there); a clock
+that stands still."""
 
 from __future__ import annotations
 
@@ -6,8 +8,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import time_machine
+from django.utils import timezone
 
+from praho.billing.models import Document
 from praho.efactura.tests.fakes.anaf_efactura import FakeAnafEfactura
+from praho.efactura.tests.ubl_builders import (
+    DOMAIN,
+    HOSTING,
+    issued_invoice,
+    require_validation_artifacts,
+    start_billing,
+)
 
 HTTP_TIMEOUT_SECONDS = 0.5
 
@@ -77,3 +89,21 @@ def anaf_worker_environment(fake_anaf_efactura, settings, monkeypatch) -> dict[s
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+@pytest.fixture
+def billing(db):
+    require_validation_artifacts()
+    return start_billing()
+
+
+@pytest.fixture
+def invoice(billing) -> Document:
+    return issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock stands still from here on, so a wait computed from now() is exact."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield timezone.now()

@@ -36,6 +36,7 @@ from praho.efactura.gateways.anaf_errors import (
     AnafUnreadableAnswerError,
 )
 from praho.efactura.tests.fakes import anaf_efactura as fake_modes
+from praho.testing.fakes import service as http_failures
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_a_bad_standard_or_cif_is_refused_before_sending(client, fake_anaf_efact
 def test_an_upload_whose_answer_is_lost_after_anaf_registered_it_has_an_unknown_outcome(
     client, fake_anaf_efactura
 ):
-    fake_anaf_efactura.fail_next("upload", fake_modes.HANG_UP_AFTER)
+    fake_anaf_efactura.fail_next("upload", http_failures.HANG_UP_AFTER)
 
     with pytest.raises(AnafUnknownOutcomeError, match="check ANAF's message list before sending it again"):
         client.upload(INVOICE, cif=CIF)
@@ -121,7 +122,7 @@ def test_an_upload_whose_answer_is_lost_after_anaf_registered_it_has_an_unknown_
 
 
 def test_an_upload_that_times_out_has_an_unknown_outcome(client, fake_anaf_efactura):
-    fake_anaf_efactura.fail_next("upload", fake_modes.SLOW)
+    fake_anaf_efactura.fail_next("upload", http_failures.SLOW)
 
     started = time.monotonic()
     with pytest.raises(AnafUnknownOutcomeError) as lost:
@@ -132,7 +133,9 @@ def test_an_upload_that_times_out_has_an_unknown_outcome(client, fake_anaf_efact
     assert len(fake_anaf_efactura.uploads) == 1
 
 
-@pytest.mark.parametrize("mode", [fake_modes.HANG_UP, fake_modes.SERVER_ERROR, fake_modes.UNAVAILABLE])
+@pytest.mark.parametrize(
+    "mode", [http_failures.HANG_UP, http_failures.SERVER_ERROR, http_failures.UNAVAILABLE]
+)
 def test_an_upload_without_anafs_verdict_is_never_repeated(client, fake_anaf_efactura, mode):
     fake_anaf_efactura.fail_next("upload", mode)
 
@@ -143,14 +146,14 @@ def test_an_upload_without_anafs_verdict_is_never_repeated(client, fake_anaf_efa
 
 
 def test_an_upload_answered_with_a_page_we_cannot_read_has_an_unknown_outcome(client, fake_anaf_efactura):
-    fake_anaf_efactura.fail_next("upload", fake_modes.GARBAGE)
+    fake_anaf_efactura.fail_next("upload", http_failures.GARBAGE)
 
     with pytest.raises(AnafUnknownOutcomeError):
         client.upload(INVOICE, cif=CIF)
 
 
 def test_an_upload_refused_with_429_is_retryable_and_not_repeated_by_the_client(client, fake_anaf_efactura):
-    fake_anaf_efactura.fail_next("upload", fake_modes.TOO_MANY_REQUESTS, retry_after="7")
+    fake_anaf_efactura.fail_next("upload", http_failures.TOO_MANY_REQUESTS, retry_after="7")
 
     with pytest.raises(AnafRateLimitedError) as limited:
         client.upload(INVOICE, cif=CIF)
@@ -251,7 +254,7 @@ def test_anafs_daily_status_quota_is_a_rate_limit_left_to_the_caller(client, fak
 
 def test_a_read_refused_with_429_is_retried_with_backoff(client, fake_anaf_efactura):
     index = uploaded(client, fake_anaf_efactura)
-    fake_anaf_efactura.fail_next("stareMesaj", fake_modes.TOO_MANY_REQUESTS, times=2)
+    fake_anaf_efactura.fail_next("stareMesaj", http_failures.TOO_MANY_REQUESTS, times=2)
 
     started = time.monotonic()
     status = client.status(index)
@@ -263,7 +266,7 @@ def test_a_read_refused_with_429_is_retried_with_backoff(client, fake_anaf_efact
 
 def test_a_read_waits_as_long_as_retry_after_says(client, fake_anaf_efactura):
     index = uploaded(client, fake_anaf_efactura)
-    fake_anaf_efactura.fail_next("stareMesaj", fake_modes.TOO_MANY_REQUESTS, retry_after="1")
+    fake_anaf_efactura.fail_next("stareMesaj", http_failures.TOO_MANY_REQUESTS, retry_after="1")
 
     started = time.monotonic()
     client.status(index)
@@ -274,7 +277,7 @@ def test_a_read_waits_as_long_as_retry_after_says(client, fake_anaf_efactura):
 
 def test_a_retry_after_longer_than_the_client_waits_is_left_to_the_caller(client, fake_anaf_efactura):
     index = uploaded(client, fake_anaf_efactura)
-    fake_anaf_efactura.fail_next("stareMesaj", fake_modes.TOO_MANY_REQUESTS, retry_after="120")
+    fake_anaf_efactura.fail_next("stareMesaj", http_failures.TOO_MANY_REQUESTS, retry_after="120")
 
     with pytest.raises(AnafRateLimitedError) as limited:
         client.status(index)
@@ -286,7 +289,7 @@ def test_a_retry_after_longer_than_the_client_waits_is_left_to_the_caller(client
 def test_a_retry_after_given_as_a_date_is_understood(client, fake_anaf_efactura):
     index = uploaded(client, fake_anaf_efactura)
     fake_anaf_efactura.fail_next(
-        "stareMesaj", fake_modes.UNAVAILABLE, retry_after="Mon, 02 Mar 2026 10:10:00 GMT"
+        "stareMesaj", http_failures.UNAVAILABLE, retry_after="Mon, 02 Mar 2026 10:10:00 GMT"
     )
 
     with time_machine.travel("2026-03-02 10:00:00Z", tick=False), pytest.raises(AnafRetryableError) as failed:
@@ -299,11 +302,11 @@ def test_a_retry_after_given_as_a_date_is_understood(client, fake_anaf_efactura)
 @pytest.mark.parametrize(
     "mode",
     [
-        fake_modes.SERVER_ERROR,
-        fake_modes.UNAVAILABLE,
-        fake_modes.HANG_UP,
-        fake_modes.SLOW,
-        fake_modes.GARBAGE,
+        http_failures.SERVER_ERROR,
+        http_failures.UNAVAILABLE,
+        http_failures.HANG_UP,
+        http_failures.SLOW,
+        http_failures.GARBAGE,
     ],
 )
 def test_a_read_is_retried_after_a_temporary_failure(client, fake_anaf_efactura, mode):
@@ -317,7 +320,7 @@ def test_a_read_is_retried_after_a_temporary_failure(client, fake_anaf_efactura,
 
 def test_a_read_gives_up_after_the_configured_attempts(client, fake_anaf_efactura):
     index = uploaded(client, fake_anaf_efactura)
-    fake_anaf_efactura.fail_next("stareMesaj", fake_modes.UNAVAILABLE, times=5)
+    fake_anaf_efactura.fail_next("stareMesaj", http_failures.UNAVAILABLE, times=5)
 
     with pytest.raises(AnafRetryableError, match="did not answer"):
         client.status(index)
@@ -369,7 +372,7 @@ def test_anafs_daily_download_quota_is_a_rate_limit(client, fake_anaf_efactura):
 
 
 def test_a_download_that_is_not_a_zip_is_retried_then_refused(client, fake_anaf_efactura):
-    fake_anaf_efactura.fail_next("descarcare", fake_modes.GARBAGE, times=3)
+    fake_anaf_efactura.fail_next("descarcare", http_failures.GARBAGE, times=3)
 
     with pytest.raises(AnafUnreadableAnswerError):
         client.download("3000000001")

@@ -7,7 +7,7 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,12 +16,11 @@ from django.utils import timezone
 
 from praho.audit.models import AuditEvent
 from praho.billing.documents import create_document
-from praho.billing.tests.test_api import bearer
 from praho.celery import app
 from praho.core.request_id import RequestIDLogFilter
+from praho.core.validation import FISCAL_TIME_ZONE
 from praho.efactura import submissions, tasks
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.tests.fakes.anaf_efactura import HANG_UP_AFTER
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,
     HOSTING,
@@ -30,9 +29,12 @@ from praho.efactura.tests.ubl_builders import (
     require_validation_artifacts,
     start_billing,
 )
+from praho.testing.api import bearer
+from praho.testing.fakes import HANG_UP_AFTER
 
 State = SubmissionState
 INTEGRATOR_REQUEST = "integrator-7f3c2a9e51"
+MONDAY_MORNING = datetime(2026, 3, 9, 10, 0, tzinfo=FISCAL_TIME_ZONE)
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def states() -> dict[str, str]:
 def test_newly_issued_documents_are_found_in_one_query(billing, django_assert_num_queries):
     invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
     note = credited(billing, invoice)
-    submissions.submission_for(invoice)
+    submissions.submission_for(document=invoice)
 
     with django_assert_num_queries(1):  # the documents WHERE NOT EXISTS (their submission)
         found = list(submissions.documents_without_submission())
@@ -59,15 +61,18 @@ def test_newly_issued_documents_are_found_in_one_query(billing, django_assert_nu
 def test_submit_new_takes_in_validates_and_uploads_every_issued_invoice_and_credit_note(
     billing, anaf_connected, fake_anaf_efactura
 ):
-    invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
-    note = credited(billing, invoice)
+    with time_machine.travel(MONDAY_MORNING):
+        invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
+        note = credited(billing, invoice)
 
     assert tasks.submit_new.delay().get() == 2
     assert tasks.submit_new.delay().get() == 0  # run again: nothing new, nothing sent twice
 
     assert states() == {invoice.number: State.UPLOADED, note.number: State.UPLOADED}
     assert len(fake_anaf_efactura.requests_to("upload")) == 2
-    assert Submission.objects.get(document=invoice).deadline > invoice.issue_date
+    # issued on Monday 9 March 2026: ANAF must have it by the 5th working day after, Monday 16 March
+    assert invoice.issue_date == date(2026, 3, 9)
+    assert Submission.objects.get(document=invoice).deadline == date(2026, 3, 16)
 
 
 def test_poll_pending_follows_due_submissions_to_their_verdict(billing, anaf_connected, fake_anaf_efactura):
@@ -132,7 +137,7 @@ def test_documents_issued_before_the_start_date_are_not_taken_in(
     settings.EFACTURA_START_DATE = invoice.issue_date + timedelta(days=1)
 
     assert tasks.submit_new.delay().get() == 0
-    assert submissions.submit_issued([invoice.pk]) == 0
+    assert submissions.submit_issued(document_ids=[invoice.pk]) == 0
     assert not Submission.objects.exists()
     assert fake_anaf_efactura.requests_to("upload") == []
 
@@ -198,7 +203,7 @@ def test_the_staff_trigger_runs_after_commit_as_the_staff_member(
     invoice = issued_invoice(billing, "ro_company", (HOSTING, DOMAIN))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        submission = submissions.submit(invoice, bill_billing)
+        submission = submissions.submit(document=invoice, actor=bill_billing)
     assert submission.state == State.NOT_SUBMITTED  # nothing sent inside the staff request
     assert fake_anaf_efactura.requests_to("upload") == []
     for callback in callbacks:

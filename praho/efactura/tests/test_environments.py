@@ -134,7 +134,7 @@ def test_a_staff_submit_after_the_round_trip_is_refused_as_already_accepted(
     switch_to("prod")
 
     with pytest.raises(ValidationError) as refused:
-        submissions.submit(invoice, bill_billing)
+        submissions.submit(document=invoice, actor=bill_billing)
 
     assert refused.value.error_dict["state"][0].code == "accepted"
     assert reload(invoice).state == State.ACCEPTED
@@ -151,7 +151,7 @@ def test_an_upload_is_never_claimed_in_an_environment_that_accepted_the_document
     in_prod = accepted_by_the_periodic_tasks(invoice, minutes=2)
     Submission.objects.filter(pk=in_prod.pk).update(state=State.VALIDATED, upload_index="")
 
-    submission = submissions.upload(reload(invoice))
+    submission = submissions.upload(submission=reload(invoice))
 
     assert (submission.state, submission.upload_index) == (State.ACCEPTED, in_prod.upload_index)
     assert upload_paths(fake_anaf_efactura) == ["/prod"]

@@ -11,7 +11,7 @@ from praho.billing import seller
 from praho.customers.services import create_customer
 from praho.efactura import submissions
 from praho.efactura.models import Submission
-from praho.efactura.submission_queries import is_reported
+from praho.efactura.submissions.rules import is_reported
 from praho.efactura.tests.ubl_builders import (
     HOSTING,
     issued_invoice,
@@ -50,7 +50,7 @@ def test_a_consumer_abroad_taxed_there_is_not_reported(billing, anaf_connected, 
     assert _taken_in([romanian, french_oss, american]) == [True, False, False]
     assert [is_reported(document) for document in (romanian, french_oss, american)] == [True, False, False]
     with pytest.raises(ValidationError) as refused:
-        submissions.submit(french_oss, billing.admin)
+        submissions.submit(document=french_oss, actor=billing.admin)
     assert refused.value.message_dict == {
         "document": [
             f"{french_oss.number} is not reported to e-Factura: its place of supply is outside Romania "

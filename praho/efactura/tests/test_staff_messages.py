@@ -65,8 +65,8 @@ def test_a_validator_that_cannot_be_reached_is_shown_in_words_and_logged_with_it
 ):
     settings.EFACTURA_VALIDATION_DIR = ""  # ANAF's service, at an address where nothing listens
 
-    with caplog.at_level(logging.WARNING, logger="praho.efactura.validation"):
-        submission = submissions.validate(submissions.submission_for(invoice))
+    with caplog.at_level(logging.WARNING, logger="praho.efactura.ubl.validation"):
+        submission = submissions.validate(submission=submissions.submission_for(document=invoice))
 
     assert (submission.state, submission.last_error) == (State.NOT_SUBMITTED, UNREACHABLE)
     assert submission.validation == {}  # nothing was decided
@@ -78,11 +78,11 @@ def test_a_validator_that_cannot_be_reached_is_shown_in_words_and_logged_with_it
 def test_an_error_in_praho_itself_is_shown_in_words_with_its_request_id_and_logged_in_full(
     staff_client, bill_billing, invoice, anaf_connected, settings, caplog
 ):
-    submission = submissions.validate(submissions.submission_for(invoice))
+    submission = submissions.validate(submission=submissions.submission_for(document=invoice))
     settings.EFACTURA_API_URL = None  # the API client cannot be built: a bug, as far as staff can tell
 
     with caplog.at_level(logging.ERROR, logger="praho.efactura.submissions"):
-        submission = submissions.submit_one(submission.pk)
+        submission = submissions.submit_one(submission_id=submission.pk)
 
     assert submission.state == State.VALIDATED
     shown = re.fullmatch(

@@ -348,7 +348,7 @@ def test_a_successful_refresh_clears_an_earlier_failure(anaf_connected, fake_ana
 def test_renewing_a_rejected_token_refreshes_it_even_before_expiry(anaf_connected, fake_anaf_efactura):
     rejected = tokens.access_token()
 
-    renewed = tokens.renew_access_token(rejected)
+    renewed = tokens.renew_access_token(rejected=rejected)
 
     assert renewed == fake_anaf_efactura.issued_tokens[1]["access_token"]
     assert renewed != rejected
@@ -358,9 +358,9 @@ def test_renewing_a_token_someone_else_already_renewed_does_not_refresh_again(
     anaf_connected, fake_anaf_efactura
 ):
     rejected = tokens.access_token()
-    renewed = tokens.renew_access_token(rejected)
+    renewed = tokens.renew_access_token(rejected=rejected)
 
-    assert tokens.renew_access_token(rejected) == renewed
+    assert tokens.renew_access_token(rejected=rejected) == renewed
     assert len(fake_anaf_efactura.requests_to("token")) == 2
 
 

@@ -29,7 +29,7 @@ from praho.efactura.tests.ubl_builders import (
     text,
     texts,
 )
-from praho.efactura.ubl import document_xml
+from praho.efactura.ubl.document import document_xml
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -33,8 +33,8 @@ from praho.efactura.tests.ubl_builders import (
     text,
     texts,
 )
-from praho.efactura.ubl import document_xml
-from praho.efactura.validation import validate_xml
+from praho.efactura.ubl.document import document_xml
+from praho.efactura.ubl.validation import validate_xml
 
 # Each test runs in a savepoint of the module's transaction (and makes the test database exist).
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from praho.efactura import validation
+from praho.efactura.ubl import validation
 
 NEGATIVE_SAMPLE = "ubl_b2g_example6.xml"
 VALID_SAMPLES = ("ubl_b2g_example9.xml", "ubl_b2g_example5.xml")

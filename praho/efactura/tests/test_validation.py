@@ -1,4 +1,4 @@
-"""praho.efactura.validation with the official artifacts: ANAF's samples, XSD and XML failures,
+"""praho.efactura.ubl.validation with the official artifacts: ANAF's samples, XSD and XML failures,
 missing artifacts, the compile-once cache, and concurrent use.
 
 The artifacts (UBL 2.1 XSD, CIUS-RO 1.0.9 XSLT) and ANAF's samples are read from
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from praho.efactura import validation
-from praho.efactura.validation import (
+from praho.efactura.ubl import validation
+from praho.efactura.ubl.validation import (
     FATAL,
     INVALID,
     NOT_VALIDATED,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from praho.customers.tests.fakes import GARBAGE, HANG_UP, SLOW, Reply
 from praho.efactura.tests.fakes.anaf_validation import FakeAnafValidation
-from praho.efactura.validation import ERROR, INVALID, NOT_VALIDATED, VALID, WARNING, validate_xml
+from praho.efactura.ubl.validation import ERROR, INVALID, NOT_VALIDATED, VALID, WARNING, validate_xml
+from praho.testing.fakes import GARBAGE, HANG_UP, SLOW, Reply
 
 TIMEOUT_SECONDS = 0.5
 INVOICE = (

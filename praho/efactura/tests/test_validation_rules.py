@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from praho.efactura import validation
-from praho.efactura.validation import ERROR, FATAL, INVALID, NOT_VALIDATED, VALID, WARNING, validate_xml
+from praho.efactura.ubl import validation
+from praho.efactura.ubl.validation import ERROR, FATAL, INVALID, NOT_VALIDATED, VALID, WARNING, validate_xml
 
 INVOICE = b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'><ID>1</ID></Invoice>"
 

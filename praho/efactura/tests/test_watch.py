@@ -1,4 +1,4 @@
-"""Deadline watch (praho.efactura.watch.notify_overdue and its daily task): the staff who may
+"""Deadline watch (praho.efactura.submissions.watch.notify_overdue and its daily task): the staff who may
 submit documents get one email per run listing the documents newly past their deadline and
 not accepted; each document is announced once. Submissions are made directly as setup."""
 
@@ -13,8 +13,8 @@ from django.core import mail
 
 from praho.audit.models import AuditEvent
 from praho.billing.tests.factories import issued_invoice
-from praho.efactura import watch
 from praho.efactura.models import Submission, SubmissionState
+from praho.efactura.submissions import watch
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from pathlib import Path
 
-from praho.customers.tests.fakes import FakeService, Received, Reply
+from praho.testing.fakes import FakeService, Received, Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DAILY_PATH = "/nbrfxrates.xml"

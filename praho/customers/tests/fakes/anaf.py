@@ -14,7 +14,7 @@ from datetime import date
 from http import HTTPStatus
 from typing import Any
 
-from praho.customers.tests.fakes import FakeService, Received, Reply
+from praho.testing.fakes import FakeService, Received, Reply
 
 PATH = "/api/PlatitorTvaRest/v9/tva"
 MAX_CUIS = 100

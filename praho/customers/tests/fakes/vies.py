@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from praho.customers.tests.fakes import FakeService, Received, Reply
+from praho.testing.fakes import FakeService, Received, Reply
 
 PATH = "/check-vat-number"
 # VIES's member state codes: Greece is EL, Northern Ireland XI.

@@ -1,6 +1,6 @@
 """manage.py efactura_validate FILE...: check e-Factura XML files, ours or a supplier's.
 
-Each file is validated as ANAF would (praho.efactura.validation: the UBL 2.1 XSD and the
+Each file is validated as ANAF would (praho.efactura.ubl.validation: the UBL 2.1 XSD and the
 CIUS-RO rules from EFACTURA_VALIDATION_DIR, or ANAF's validation service when that setting
 is empty). For each file it prints VALID, INVALID or NOT VALIDATED, then every failed rule:
 its flag (fatal, error, warning), rule id, text and location.
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from praho.efactura.validation import INVALID, NOT_VALIDATED, VALID, ValidationResult, validate_xml
+from praho.efactura.ubl.validation import INVALID, NOT_VALIDATED, VALID, ValidationResult, validate_xml
 
 EXIT_STATUS = {VALID: 0, INVALID: 1, NOT_VALIDATED: 2}
 LABELS = {VALID: "VALID", INVALID: "INVALID", NOT_VALIDATED: "NOT VALIDATED"}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from praho.billing.models import DocumentType
 from praho.efactura.selectors import documents_numbered
-from praho.efactura.ubl import document_xml
+from praho.efactura.ubl.document import document_xml
 
 
 class Command(BaseCommand):

@@ -1,1 +1,2 @@
-"""Local stand-ins for the ANAF services the efactura app calls (see praho/customers/tests/fakes)."""
+"""Local stand-ins for the ANAF services the efactura app calls, on the shared base in
+praho.testing.fakes."""

@@ -21,12 +21,12 @@ API (under /test/FCTEL/rest and /prod/FCTEL/rest, Bearer token required, 401 oth
   &cif&pagina[&filtru]: a message per upload with a verdict (FACTURA TRIMISA / ERORI FACTURA).
 
 Failures, per endpoint (the last path segment) and for the next `times` requests, with
-`fail_next()`: HANG_UP (close before doing anything), HANG_UP_AFTER (do the work, e.g. register
-the upload, then close without answering), SLOW (do the work, answer after `delay` seconds),
-TOO_MANY_REQUESTS (429, with Retry-After when given), SERVER_ERROR (500), UNAVAILABLE (503),
-GARBAGE (a 200 maintenance page), DAILY_LIMIT (ANAF's 200 answer "S-au facut deja ..."),
-LATE_PROCESSING ("in prelucrare" for an upload whatever its verdict: an answer that arrives late,
-after another worker's poll has already got the verdict).
+`fail_next()` (praho.testing.fakes.service): HANG_UP (close before doing anything), HANG_UP_AFTER
+(do the work, e.g. register the upload, then close without answering), SLOW (do the work, answer
+after `delay` seconds), TOO_MANY_REQUESTS (429, with Retry-After when given), SERVER_ERROR (500),
+UNAVAILABLE (503), GARBAGE (a 200 maintenance page), and ANAF's own: DAILY_LIMIT (ANAF's 200
+answer "S-au facut deja ..."), LATE_PROCESSING ("in prelucrare" for an upload whatever its
+verdict: an answer that arrives late, after another worker's poll has already got the verdict).
 """
 
 from __future__ import annotations
@@ -34,15 +34,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import math
 import secrets
-import threading
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.sax.saxutils import quoteattr
@@ -51,7 +48,8 @@ from django.utils import timezone
 from lxml import etree
 
 from praho.core.validation import FISCAL_TIME_ZONE
-from praho.customers.tests.fakes import Received
+from praho.testing.fakes.service import FAILURES as HTTP_FAILURES
+from praho.testing.fakes.service import Failure, FakeService, Received, Reply
 
 OAUTH_PATH = "/anaf-oauth2/v1"
 API_PATHS = ("/test/FCTEL/rest", "/prod/FCTEL/rest")
@@ -60,50 +58,15 @@ CLIENT_SECRET = "fake-anaf-secret"
 REDIRECT_URI = "http://testserver/staff/efactura/anaf/callback/"
 ACCESS_LIFETIME = 7_776_000  # 90 days, as ANAF documents
 
-HANG_UP = "hang_up"
-HANG_UP_AFTER = "hang_up_after"
-SLOW = "slow"
-TOO_MANY_REQUESTS = "429"
-SERVER_ERROR = "500"
-UNAVAILABLE = "503"
-GARBAGE = "garbage"
 DAILY_LIMIT = "daily_limit"
 LATE_PROCESSING = "late_processing"
-FAILURES = (
-    HANG_UP,
-    HANG_UP_AFTER,
-    SLOW,
-    TOO_MANY_REQUESTS,
-    SERVER_ERROR,
-    UNAVAILABLE,
-    GARBAGE,
-    DAILY_LIMIT,
-    LATE_PROCESSING,
-)
+FAILURES = (*HTTP_FAILURES, DAILY_LIMIT, LATE_PROCESSING)
 
 OK, NOK, XML_ERRORS = "ok", "nok", "XML cu erori nepreluat de sistem"
 UPLOAD_NS = "mfp:anaf:dgti:spv:respUploadFisier:v1"
 STATUS_NS = "mfp:anaf:dgti:efactura:stareMesajFactura:v1"
 ERRORS_NS = "mfp:anaf:dgti:efactura:mesajEroriFactuta:v1"
 STANDARDS = ("UBL", "CN", "CII", "RASP")
-MAINTENANCE = b"<html><body><h1>Serviciul este temporar indisponibil</h1></body></html>"
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of_json(cls, payload: Any, status: int = HTTPStatus.OK) -> Reply:
-        return cls(status, json.dumps(payload, ensure_ascii=False).encode())
-
-    @classmethod
-    def of_xml(cls, text: str) -> Reply:
-        declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        return cls(HTTPStatus.OK, (declaration + text).encode(), "application/xml")
 
 
 @dataclass
@@ -126,15 +89,8 @@ class Upload:
         return self.done_at is not None
 
 
-@dataclass
-class _Failure:
-    endpoint: str
-    mode: str
-    retry_after: str | None
-
-
-class FakeAnafEfactura:
-    delay = 5.0
+class FakeAnafEfactura(FakeService):
+    failures = FAILURES
 
     def __init__(
         self,
@@ -143,8 +99,8 @@ class FakeAnafEfactura:
         client_secret: str = CLIENT_SECRET,
         redirect_uri: str = REDIRECT_URI,
     ) -> None:
+        super().__init__()
         self.client_id, self.client_secret, self.redirect_uri = client_id, client_secret, redirect_uri
-        self.received: list[Received] = []
         self.uploads: dict[str, Upload] = {}
         self.access_lifetime = ACCESS_LIFETIME
         self.page_size = 500
@@ -154,24 +110,12 @@ class FakeAnafEfactura:
         self._codes: dict[str, str] = {}
         self._access_tokens: set[str] = set()
         self._refresh_tokens: set[str] = set()
-        self._failures: list[_Failure] = []
         self._verdict: tuple[str, int, tuple[str, ...]] = (OK, 1, ())
         self._report: bytes | None = None
         self._next_index = 5_000_000_001
         self._next_download = 3_000_000_001
-        self._lock = threading.RLock()
-        self._released = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeAnaf", daemon=True
-        )
 
-    # --- lifecycle and addresses ---------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    # --- addresses -------------------------------------------------------------------------
 
     @property
     def api_url(self) -> str:
@@ -185,33 +129,7 @@ class FakeAnafEfactura:
     def token_url(self) -> str:
         return self.url + OAUTH_PATH + "/token"
 
-    def start(self) -> FakeAnafEfactura:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._released.set()  # wake any SLOW handler so nothing outlives the test
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeAnafEfactura:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     # --- scripting -------------------------------------------------------------------------
-
-    def requests_to(self, endpoint: str) -> list[Received]:
-        with self._lock:
-            return [r for r in self.received if _endpoint(r.path) == endpoint]
-
-    def fail_next(self, endpoint: str, mode: str, *, times: int = 1, retry_after: str | None = None) -> None:
-        if mode not in FAILURES:
-            raise ValueError(f"Unknown failure {mode!r}; choose one of {FAILURES}")
-        with self._lock:
-            self._failures.extend(_Failure(endpoint, mode, retry_after) for _ in range(times))
 
     def decide(
         self, outcome: str, *, polls: int = 1, errors: tuple[str, ...] = (), report: bytes | None = None
@@ -245,15 +163,6 @@ class FakeAnafEfactura:
 
     # --- the handler's side ----------------------------------------------------------------
 
-    def _record(self, received: Received) -> _Failure | None:
-        with self._lock:
-            self.received.append(received)
-            endpoint = _endpoint(received.path)
-            failure = next((f for f in self._failures if f.endpoint == endpoint), None)
-            if failure is not None:
-                self._failures.remove(failure)
-            return failure
-
     def answer(self, received: Received) -> Reply:
         split = urlsplit(received.path)
         query = {key: values[0] for key, values in parse_qs(split.query).items()}
@@ -266,36 +175,23 @@ class FakeAnafEfactura:
         if base not in API_PATHS or route is None:
             return Reply(HTTPStatus.NOT_FOUND, b"<html><body>404 Not Found</body></html>", "text/html")
         if not self._bearer_ok(received):
-            return Reply.of_json(
+            return _json(
                 {"status": 401, "error": "Unauthorized", "message": "Token invalid sau expirat"},
                 HTTPStatus.UNAUTHORIZED,
             )
         with self._lock:
             return route(self, query, received)
 
-    def failure_reply(self, failure: _Failure) -> Reply | None:
-        """The answer of a failure that does no work; None for those that do the work first."""
-        headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
-        if failure.mode == TOO_MANY_REQUESTS:
-            return Reply(HTTPStatus.TOO_MANY_REQUESTS, b"Too Many Requests", "text/plain", headers)
-        if failure.mode == SERVER_ERROR:
-            return Reply(HTTPStatus.INTERNAL_SERVER_ERROR, b"Internal Server Error", "text/plain")
-        if failure.mode == UNAVAILABLE:
-            return Reply(HTTPStatus.SERVICE_UNAVAILABLE, b"Service Unavailable", "text/plain", headers)
-        if failure.mode == GARBAGE:
-            return Reply(HTTPStatus.OK, MAINTENANCE, "text/html")
+    def failure_reply(self, failure: Failure) -> Reply | None:
+        """ANAF's own failures; the plain HTTP ones are the base's."""
         if failure.mode == DAILY_LIMIT:
             message = "S-au facut deja 20 descarcari de mesaj in cursul zilei"
             if failure.endpoint == "descarcare":
-                return Reply.of_json({"eroare": message, "titlu": "Descarcare mesaj"})
+                return _json({"eroare": message, "titlu": "Descarcare mesaj"})
             return Reply.of_xml(f'<header xmlns="{STATUS_NS}"><Errors errorMessage="{message}"/></header>')
         if failure.mode == LATE_PROCESSING:
             return Reply.of_xml(f'<header xmlns="{STATUS_NS}" stare="in prelucrare"/>')
-        return None
-
-    def wait_slowly(self) -> bool:
-        """Sleep `delay` seconds; False when the fake was stopped meanwhile."""
-        return not self._released.wait(self.delay)
+        return super().failure_reply(failure)
 
     # --- OAuth -----------------------------------------------------------------------------
 
@@ -334,7 +230,7 @@ class FakeAnafEfactura:
                 self._refresh_tokens.discard(form["refresh_token"])
             else:
                 return _oauth_error("unsupported_grant_type", f"Unsupported grant type {grant_type}")
-            return Reply.of_json(self._issue_tokens(jwt=form.get("token_content_type") == "jwt"))
+            return _json(self._issue_tokens(jwt=form.get("token_content_type") == "jwt"))
 
     def _issue_tokens(self, *, jwt: bool) -> dict[str, Any]:
         access = "eyJhbGciOiJSUzUxMiJ9." + secrets.token_urlsafe(24) if jwt else secrets.token_hex(16)
@@ -408,7 +304,7 @@ class FakeAnafEfactura:
             (u for u in self.uploads.values() if u.download_id and u.download_id == download_id), None
         )
         if upload is None:
-            return Reply.of_json(
+            return _json(
                 {
                     "eroare": f"Pentru id={download_id} nu exista inregistrata nici o factura",
                     "titlu": "Descarcare mesaj",
@@ -426,7 +322,7 @@ class FakeAnafEfactura:
         found = self._messages(cif, query.get("filtru"), lambda done_at: done_at >= since)
         if not found:
             return _list_error(f"Nu exista mesaje in ultimele {days} zile")
-        return Reply.of_json({"mesaje": found, "serial": "1234AA456", "cui": cif, "titlu": "Lista Mesaje"})
+        return _json({"mesaje": found, "serial": "1234AA456", "cui": cif, "titlu": "Lista Mesaje"})
 
     def _list_pages(self, query: dict[str, str], received: Received) -> Reply:
         cif, start, end, page = (query.get(k, "") for k in ("cif", "startTime", "endTime", "pagina"))
@@ -446,7 +342,7 @@ class FakeAnafEfactura:
                 f"Pagina solicitata {number} este mai mare decat numarul total de pagini {pages}"
             )
         chunk = found[(number - 1) * self.page_size : number * self.page_size]
-        return Reply.of_json(
+        return _json(
             {
                 "mesaje": chunk,
                 "numar_inregistrari_in_pagina": len(chunk),
@@ -542,11 +438,11 @@ def _status_errors(message: str) -> Reply:
 
 
 def _list_error(message: str) -> Reply:
-    return Reply.of_json({"eroare": message, "titlu": "Lista Mesaje"})
+    return _json({"eroare": message, "titlu": "Lista Mesaje"})
 
 
 def _oauth_error(error: str, description: str, status: int = HTTPStatus.BAD_REQUEST) -> Reply:
-    return Reply.of_json({"error": error, "error_description": description}, status)
+    return _json({"error": error, "error_description": description}, status)
 
 
 def _client_credentials(received: Received, form: dict[str, str]) -> tuple[str, str]:
@@ -557,53 +453,5 @@ def _client_credentials(received: Received, form: dict[str, str]) -> tuple[str, 
     return form.get("client_id", ""), form.get("client_secret", "")
 
 
-def _endpoint(path: str) -> str:
-    return urlsplit(path).path.rstrip("/").rpartition("/")[2]
-
-
-def _handler_for(fake: FakeAnafEfactura) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            received = Received(
-                method=self.command,
-                path=self.path,
-                headers={key.lower(): value for key, value in self.headers.items()},
-                body=self.rfile.read(length),
-            )
-            failure = fake._record(received)
-            if failure is not None and failure.mode == HANG_UP:
-                self.close_connection = True
-                return
-            reply = fake.failure_reply(failure) if failure is not None else None
-            if reply is None:
-                reply = fake.answer(received)
-            if failure is not None and failure.mode == HANG_UP_AFTER:
-                self.close_connection = True
-                return
-            if failure is not None and failure.mode == SLOW and not fake.wait_slowly():
-                self.close_connection = True
-                return
-            self._send(reply)
-
-        def _send(self, reply: Reply) -> None:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output clean
-
-    return Handler
+def _json(payload: Any, status: int = HTTPStatus.OK) -> Reply:
+    return Reply.of_json(status, payload)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from http import HTTPStatus
 
-from praho.customers.tests.fakes import FakeService, Received, Reply
+from praho.testing.fakes import FakeService, Received, Reply
 
 BASE_PATH = "/prod/FCTEL/rest/validare"
 STANDARDS = ("FACT1", "FCN")

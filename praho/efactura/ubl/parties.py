@@ -1,4 +1,4 @@
-"""The parties of the e-Factura XML (praho.efactura.ubl): seller, buyer and delivery address, from
+"""The parties of the e-Factura XML (praho.efactura.ubl.document): seller, buyer and delivery address, from
 the seller's profile version and the buyer's snapshot frozen at issue."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from praho.billing.models import Document, SellerProfile
 from praho.core.countries import VAT_PREFIX, is_eu
 from praho.customers.identifiers import BUCHAREST
 from praho.customers.models import CustomerKind
-from praho.efactura import codes
-from praho.efactura.ubl_xml import Element, cac, cbc, day, optional
+from praho.efactura.ubl import codes
+from praho.efactura.ubl.elements import Element, cac, cbc, day, optional
 
 
 def seller_of(document: Document) -> SellerProfile:

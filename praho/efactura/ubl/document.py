@@ -50,9 +50,8 @@ from lxml import etree
 from praho.billing import totals
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.core.money import CENT, Currency
-from praho.efactura import codes
-from praho.efactura.ubl_parties import customer, delivery, seller_of, supplier
-from praho.efactura.ubl_xml import (
+from praho.efactura.ubl import codes
+from praho.efactura.ubl.elements import (
     NS_CREDIT_NOTE,
     NS_INVOICE,
     NSMAP,
@@ -67,6 +66,7 @@ from praho.efactura.ubl_xml import (
     price_text,
     tag,
 )
+from praho.efactura.ubl.parties import customer, delivery, seller_of, supplier
 
 
 @dataclass(frozen=True)

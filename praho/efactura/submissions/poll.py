@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
-from praho.efactura import environments
-from praho.efactura import submission_steps as steps
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import ProcessingState, StatusResult
 from praho.efactura.gateways.anaf_errors import AnafError, AnafRejectedError
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.submission_queries import rejection_errors
-from praho.efactura.submission_steps import PENDING
+from praho.efactura.submissions import environment as environments
+from praho.efactura.submissions import steps
+from praho.efactura.submissions.rules import rejection_errors
+from praho.efactura.submissions.steps import PENDING
 
 State = SubmissionState
 # Status polls: a quarter of the time since the upload, between 1 minute and 1 hour, so a slow
@@ -29,7 +29,7 @@ POLL_MAX = timedelta(hours=1)
 POLL_REFUSALS_MAX = 5
 
 
-def poll(submission: Submission, *, actor: User | None = None) -> Submission:
+def poll(*, submission: Submission, actor: User | None = None) -> Submission:
     """Ask ANAF where an upload stands; archive its signed answer once it has decided.
 
     "in prelucrare" → processing; ok → the ZIP downloaded and archived, accepted; nok → the
@@ -39,7 +39,7 @@ def poll(submission: Submission, *, actor: User | None = None) -> Submission:
     A refusal of the status request itself (an index ANAF does not know) is retried with backoff
     POLL_REFUSALS_MAX times; then the polls stop and staff are told (see submissions.submit).
     """
-    submission = environments.settled(submission, actor)
+    submission = environments.settled(submission=submission, actor=actor)
     if submission.state not in PENDING or not submission.upload_index or polls_refused(submission):
         return submission
     index = submission.upload_index

@@ -1,5 +1,5 @@
 """How a submission's changes are written: the building blocks of praho.efactura.submissions and
-praho.efactura.environments, which alone call them.
+praho.efactura.submissions.environment, which alone call them.
 
 Every change after a slow step (validation, a call to ANAF) goes through `step`: under the row
 lock, and only if the submission is still where the step found it, so a stale copy or an answer
@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
-from praho.efactura import tokens
+from praho.efactura import locks, tokens
 from praho.efactura.gateways.anaf_errors import AnafAuthError
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
+from praho.efactura.submissions import transitions
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def step(
     recorded when the state changes (or, with `record_same`, also when it stays).
     """
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission_id)
+        locked = locks.submission(submission_id)
         stale = _why_stale(locked, expected, index, sent)
         if stale:
             logger.info("e-Factura submission %s: %s not applied: %s", locked.pk, action or "update", stale)
@@ -115,11 +116,11 @@ def change(
 ) -> Submission:
     """A state change and its audit event, in the caller's transaction (the row locked by the caller).
 
-    A move to accepted also marks the accepted Upload (praho.efactura.environments reads it: the
+    A move to accepted also marks the accepted Upload (praho.efactura.submissions.environment reads it: the
     document is never uploaded to that ANAF environment again).
     """
     previous = submission.state
-    apply(submission, state=state, **changes)
+    transitions.move(submission, state, **changes)
     if state == State.ACCEPTED:
         _mark_accepted(submission)
     record_event(
@@ -150,6 +151,9 @@ def _mark_accepted(submission: Submission) -> None:
 
 
 def apply(submission: Submission, **changes: Any) -> None:
+    """Save `changes` that leave the state as it is (a move goes through transitions.move)."""
+    if "state" in changes:
+        raise transitions.IllegalTransitionError("A state change goes through transitions.move, not apply.")
     for field, value in changes.items():
         setattr(submission, field, value)
     submission.save(update_fields=[*changes, "updated_at"])
@@ -207,8 +211,8 @@ def at_anaf(
     twice: an efactura.duplicate_upload event and last_error tell staff.
     """
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=sent.submission_id)
-        earlier = Upload.objects.select_for_update().get(pk=sent.pk)
+        locked = locks.submission(sent.submission_id)
+        earlier = locks.upload(sent.pk)
         if earlier.outcome == UploadOutcome.REGISTERED:  # another worker recorded it first
             logger.info("e-Factura upload %s: already registered, %s not applied", sent.pk, action)
             return locked

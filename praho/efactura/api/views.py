@@ -1,7 +1,7 @@
 """REST API v1 for e-Factura: the XML of an issued invoice or credit note.
 
 GET /api/v1/invoices/{id}/efactura.xml and /api/v1/credit-notes/{id}/efactura.xml answer the
-UBL 2.1 CIUS-RO XML (praho.efactura.ubl) as an attachment named after the document's number.
+UBL 2.1 CIUS-RO XML (praho.efactura.ubl.document) as an attachment named after the document's number.
 
 - Who: whoever may see the document, exactly as for its PDF (billing's `documents_visible_to`).
   A customer's user may download their own customer's documents (their accountant files
@@ -30,8 +30,8 @@ from rest_framework.views import APIView
 from praho.billing.api import error_responses, id_parameter, user_of
 from praho.billing.models import Document, DocumentType
 from praho.billing.selectors import documents_visible_to
-from praho.efactura import ubl
 from praho.efactura.selectors import with_xml_data
+from praho.efactura.ubl import document as ubl
 
 XML_CONTENT_TYPE = "application/xml"
 

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.billing.models import Document
-from praho.efactura import submission_steps as steps
 from praho.efactura.gateways.anaf import AnafEfacturaClient
 from praho.efactura.gateways.anaf_answers import MessageFilter, MessageItem
 from praho.efactura.gateways.anaf_errors import AnafError
 from praho.efactura.models import Submission, SubmissionState, Upload, UploadOutcome
-from praho.efactura.submission_queries import is_our_document, seller_cif
+from praho.efactura.submissions import steps
+from praho.efactura.submissions.rules import is_our_document, seller_cif
 
 State = SubmissionState
 # An unknown upload is looked for every 10 minutes in the grace period, then ever more rarely
@@ -37,7 +37,7 @@ LIST_WINDOW = timedelta(days=59)  # ANAF lists 60 days back; a day less keeps cl
 
 
 def resolve_unknown(
-    submission: Submission, *, actor: User | None = None, give_up: bool = False
+    *, submission: Submission, actor: User | None = None, give_up: bool = False
 ) -> Submission:
     """Look for the upload whose answer was lost in ANAF's message list; never send it again.
 

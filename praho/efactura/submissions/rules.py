@@ -26,7 +26,7 @@ from praho.core.countries import EU_MEMBER_STATES
 from praho.customers.models import CustomerKind
 from praho.efactura.gateways.anaf_answers import ProcessingState, Standard, StatusResult, read_answer
 from praho.efactura.models import Submission
-from praho.efactura.validation import FATAL, INVALID, Failure, ValidationResult
+from praho.efactura.ubl.validation import FATAL, INVALID, Failure, ValidationResult
 
 XML_ERRORS_TEXT = "XML cu erori nepreluat de sistem"
 UBL_ID = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID"

@@ -1,4 +1,4 @@
-"""Building UBL 2.1 elements for the e-Factura XML (praho.efactura.ubl): namespaces, elements that
+"""Building UBL 2.1 elements for the e-Factura XML (praho.efactura.ubl.document): namespaces, elements that
 skip what is absent, and the text forms CIUS-RO wants for amounts, quantities, prices and dates."""
 
 from __future__ import annotations

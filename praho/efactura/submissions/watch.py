@@ -28,7 +28,8 @@ from django.utils.translation import ngettext
 from praho.accounts.models import User
 from praho.audit.services import EventSpec, record_events
 from praho.core.validation import fiscal_today
-from praho.efactura.models import Submission, SubmissionState
+from praho.efactura import locks
+from praho.efactura.models import Submission
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +66,7 @@ def notify_overdue() -> int:
         logger.warning("e-Factura documents may be overdue but no active staff may submit them")
         return 0
     with transaction.atomic():
-        overdue = list(
-            Submission.objects.select_for_update(of=("self",))
-            .defer("answer")
-            .select_related("document__customer")
-            .filter(deadline__lt=today, overdue_notified_at__isnull=True)
-            .exclude(state=SubmissionState.ACCEPTED)
-            .order_by("deadline", "pk")
-        )
+        overdue = locks.overdue_submissions(today)
         if not overdue:
             return 0
         now = timezone.now()

@@ -19,8 +19,8 @@ from praho.billing.models.documents import FISCAL_TYPES
 from praho.core.workdays import add_working_days
 from praho.efactura.deadlines import deadline_for
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState
-from praho.efactura.submission_queries import documents_without_submission, from_start_date
-from praho.efactura.unknown_uploads import may_send_again
+from praho.efactura.submissions.rules import documents_without_submission, from_start_date
+from praho.efactura.submissions.unknown import may_send_again
 
 State = SubmissionState
 ROWS_SHOWN = 50

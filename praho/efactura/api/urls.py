@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praho.efactura import api
+from praho.efactura.api import views as api
 
 urlpatterns = [
     path("invoices/<int:invoice_id>/efactura.xml", api.InvoiceXmlView.as_view(), name="api-invoice-xml"),

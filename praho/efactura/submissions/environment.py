@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from praho.accounts.models import User
-from praho.efactura import submission_steps as steps
+from praho.efactura import locks
 from praho.efactura.models import AT_ANAF, Submission, SubmissionState, Upload, UploadOutcome
+from praho.efactura.submissions import steps
 
 State = SubmissionState
 # Where an upload was made (in Submission.environment): in another ANAF environment than the
@@ -56,10 +57,10 @@ def unsettled() -> QuerySet[Submission]:
 def settle_all() -> None:
     """Settle every submission that needs it, each under its row lock."""
     for pk in unsettled().order_by("pk").values_list("pk", flat=True):
-        settled(steps.load(pk), None)
+        settled(submission=steps.load(pk), actor=None)
 
 
-def settled(submission: Submission, actor: User | None) -> Submission:
+def settled(*, submission: Submission, actor: User | None) -> Submission:
     """`submission` as it stands in the current environment, settled first if it needs it."""
     if not _uploaded_elsewhere(submission) and submission.state not in NOT_SENT_HERE:
         return submission
@@ -69,12 +70,12 @@ def settled(submission: Submission, actor: User | None) -> Submission:
     ):
         return submission
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        settle(locked, actor)
+        locked = locks.submission(submission.pk)
+        settle(locked=locked, actor=actor)
     return steps.load(submission.pk)
 
 
-def settle(locked: Submission, actor: User | None) -> bool:
+def settle(*, locked: Submission, actor: User | None) -> bool:
     """In the caller's transaction, the row locked (and read whole: its answer may move): start
     again or take back this environment's acceptance, as the module docstring says. Returns
     whether the submission changed."""

@@ -1,7 +1,7 @@
 """Staff pages of e-Factura under /staff/efactura/.
 
 - The dashboard (efactura.view_submission): counts by state, documents near or past their
-  deadline, rejected and invalid ones, issued documents not tracked yet (presenters.dashboard).
+  deadline, rejected and invalid ones, issued documents not tracked yet (panels.dashboard).
 - A document's XML (whoever may see the document, as its PDF), ANAF's archived signed answer
   (efactura.view_submission) and "Submit to ANAF" (efactura.submit_efactura, which calls
   praho.efactura.submissions.submit). Documents are reached through billing's selectors, so an
@@ -32,10 +32,11 @@ from praho.billing.models import Document
 from praho.billing.selectors import document_for, documents_visible_to
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.validation import fiscal_today
-from praho.efactura import presenters, submissions, tokens
-from praho.efactura.api import xml_response
+from praho.efactura import submissions, tokens
+from praho.efactura.api.views import xml_response
 from praho.efactura.models import Submission
 from praho.efactura.selectors import with_xml_data
+from praho.efactura.web.staff import panels
 
 TEMPLATES = "efactura/staff/"
 PERMISSION = "efactura.manage_anaf"
@@ -45,7 +46,7 @@ VIEW_SUBMISSIONS = "efactura.view_submission"
 @require_GET
 @permission_required(VIEW_SUBMISSIONS, raise_exception=True)
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    context = presenters.dashboard(fiscal_today()) | {"environment": settings.EFACTURA_ENVIRONMENT}
+    context = panels.dashboard(fiscal_today()) | {"environment": settings.EFACTURA_ENVIRONMENT}
     return render(request, TEMPLATES + "dashboard.html", context)
 
 
@@ -89,7 +90,7 @@ def document_answer(request: AuthenticatedHttpRequest, document_id: int) -> Http
 def document_submit(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
     document = document_for(request.user, document_id)
     try:
-        submission = submissions.submit(document, request.user)
+        submission = submissions.submit(document=document, actor=request.user)
     except ValidationError as error:
         messages.error(request, _refusal(error))
     else:

@@ -1,0 +1,1 @@
+"""The e-Factura REST API (views) and its URLs (urls, included at /api/v1/)."""

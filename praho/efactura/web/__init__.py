@@ -1,0 +1,1 @@
+"""The e-Factura pages: staff/ (the only ones so far)."""

@@ -1,0 +1,1 @@
+"""Staff pages under /staff/efactura/: views, urls, and panels (what the pages show)."""
