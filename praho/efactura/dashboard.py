@@ -14,7 +14,7 @@ from praho.core.dashboards import WORK, Panel
 from praho.core.validation import fiscal_today
 from praho.core.workdays import add_working_days
 from praho.efactura.models import Submission, SubmissionState
-from praho.efactura.submission_queries import documents_without_submission, from_start_date
+from praho.efactura.submissions.rules import documents_without_submission, from_start_date
 
 State = SubmissionState
 
