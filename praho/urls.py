@@ -36,8 +36,8 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 # Unknown API routes and crashes answer in the API's error shape; pages keep Django's.
-handler404 = "praho.core.api.not_found"
-handler500 = "praho.core.api.server_error"
+handler404 = "praho.core.api.errors.not_found"
+handler500 = "praho.core.api.errors.server_error"
 
 urlpatterns = [
     path("", include("praho.core.urls")),

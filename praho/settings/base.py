@@ -199,8 +199,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "praho.core.api.Pagination",
-    "EXCEPTION_HANDLER": "praho.core.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "praho.core.api.errors.Pagination",
+    "EXCEPTION_HANDLER": "praho.core.api.errors.exception_handler",
     "PAGE_SIZE": 50,
 }
 SIMPLE_JWT = {
