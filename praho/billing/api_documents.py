@@ -1,6 +1,6 @@
 """The billing API's documents: invoices, proformas and credit notes (list, create, read,
 change a draft, issue, convert, cancel, credit, PDF). The rules these endpoints share with
-payments (isolation, who writes, the error shape) are in praho.billing.api.
+payments (isolation, who writes, the error shape) are in praho.billing.api_schema and praho.core.api.
 
 Each kind is served by the same generic views, given its document type and the name of its
 id in the URL (`_Invoice`, `_Proforma`, `_CreditNote`), so an id of another kind answers 404
@@ -29,16 +29,7 @@ from rest_framework.views import APIView
 
 from praho.accounts.models import User
 from praho.billing import corrections, documents, issuing, issuing_batch, ledger, pdf_downloads
-from praho.billing.api import (
-    PdfRenderer,
-    error_responses,
-    id_parameter,
-    refused,
-    renamed,
-    require_staff_permission,
-    user_of,
-    validated,
-)
+from praho.billing.api_schema import PdfRenderer, error_responses
 from praho.billing.api_serializers import (
     BatchIssueResultSerializer,
     BatchIssueSerializer,
@@ -53,7 +44,15 @@ from praho.billing.api_serializers import (
 )
 from praho.billing.models import Document, DocumentType
 from praho.billing.selectors import DocumentFilters, document_for, documents_visible_to, filter_documents
-from praho.core.api import ErrorResponseSerializer
+from praho.core.api import (
+    ErrorResponseSerializer,
+    id_parameter,
+    refused,
+    renamed,
+    require_staff_permission,
+    user_of,
+    validated,
+)
 from praho.core.validation import FieldErrors
 from praho.customers.models import Customer
 from praho.customers.selectors import customer_for

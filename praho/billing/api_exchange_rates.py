@@ -24,9 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from praho.billing import fx
-from praho.billing.api import error_responses, renamed, require_staff_permission, user_of, validated
+from praho.billing.api_schema import error_responses
 from praho.billing.models.fx import FOREIGN_CURRENCIES, ExchangeRate, RateSource, rate_text
-from praho.core.api import BoundedDateField, LineField
+from praho.core.api import BoundedDateField, LineField, renamed, require_staff_permission, user_of, validated
 
 # The service checks the rate itself (a number, positive, at most four decimals) with the
 # staff page's messages; this only bounds what is read.

@@ -1,6 +1,6 @@
 """The billing API's money: payments (list, record, read) and a customer's balance per currency.
 The rules these endpoints share with the documents' (isolation, who writes, the error shape)
-are in praho.billing.api.
+are in praho.billing.api_schema and praho.core.api.
 
 Payments are only recorded, never changed: a correction is a new movement in the ledger, so
 there is no PATCH or DELETE here. Balances are derived from the ledger, never stored.
@@ -25,15 +25,7 @@ from rest_framework.views import APIView
 
 from praho.accounts.models import User
 from praho.billing import ledger, payments
-from praho.billing.api import (
-    error_responses,
-    id_parameter,
-    refused,
-    renamed,
-    require_staff_permission,
-    user_of,
-    validated,
-)
+from praho.billing.api_schema import error_responses
 from praho.billing.api_serializers import (
     BalanceSerializer,
     PaymentFilterSerializer,
@@ -49,6 +41,7 @@ from praho.billing.selectors import (
     payment_for,
     payments_visible_to,
 )
+from praho.core.api import id_parameter, refused, renamed, require_staff_permission, user_of, validated
 from praho.customers.models import Customer
 from praho.customers.selectors import customer_for
 

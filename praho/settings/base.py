@@ -199,7 +199,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "praho.core.api.errors.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "praho.core.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "praho.core.api.errors.exception_handler",
     "PAGE_SIZE": 50,
 }

@@ -1,4 +1,4 @@
-"""REST API conventions shared by every app.
+"""The API's error shape, its exception handler and the 404/500 handlers under /api/.
 
 Every error leaves the API in one shape::
 
@@ -10,16 +10,11 @@ Every error leaves the API in one shape::
 nesting ({"address": {"county": ["..."]}}). Unknown routes under /api/ and
 unhandled errors there answer in the same shape (`not_found`, `server_error`), as do bodies
 over Django's size limits (413 `request_too_large`, 400 `too_many_fields`).
-
-Input is read strictly: numbers only in ASCII digits (StrictDecimalField, StrictIntegerField),
-and a body's keys the endpoint does not take are refused (`unknown_field`, unknown_fields()),
-never silently ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from decimal import Decimal
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -32,160 +27,20 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import defaults
-from rest_framework import exceptions, pagination, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from praho.core import request_id
-from praho.core.numbers import is_plain_decimal, is_plain_integer
-from praho.core.paginator import DeferredJoinPaginator
-from praho.core.validation import validate_date_range, validate_multiline, validate_single_line
 
 API_PREFIX = "/api/"
 
-
-class Pagination(pagination.PageNumberPagination):
-    """Page numbers and sizes are read strictly: `?page=0` or `?page_size=abc` is a 400
-    (`invalid_page`), not DRF's 404 or its silent fallback to the default size."""
-
-    # Deep pages read their rows' ids first: the lists' joins and ledger subqueries are computed
-    # for the page's rows only, not for every row an OFFSET skips (praho.core.paginator).
-    django_paginator_class = DeferredJoinPaginator
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    # Lazy, so the schema speaks the reader's language; the stubs expect a plain str.
-    page_query_description = gettext_lazy(  # type: ignore[assignment]
-        "A page number (1, 2, 3...) or last. Anything else is a 400 (invalid_page); "
-        "a page past the last is a 404 (not_found)."
-    )
-    page_size_query_description = gettext_lazy(  # type: ignore[assignment]
-        "Results per page, 1 to 200 (default 50). Anything else is a 400 (invalid_page)."
-    )
-
-    def get_page_number(self, request: Any, paginator: Any) -> Any:
-        value = request.query_params.get(self.page_query_param, "")
-        if value and value not in self.last_page_strings and not _positive(value):
-            raise _invalid_page(self.page_query_param, _("Enter a page number: 1, 2, 3..."))
-        return super().get_page_number(request, paginator)
-
-    def get_page_size(self, request: Any) -> int | None:
-        value = request.query_params.get(self.page_size_query_param, "")
-        if not value:
-            return self.page_size
-        if not _positive(value) or int(value) > self.max_page_size:
-            message = _("Enter a page size between 1 and %(max)s.") % {"max": self.max_page_size}
-            raise _invalid_page(self.page_size_query_param, message)
-        return int(value)
-
-
-def _positive(value: str) -> bool:
-    return value.isascii() and value.isdigit() and int(value) > 0
-
-
-def _invalid_page(parameter: str, message: str) -> exceptions.ValidationError:
-    return exceptions.ValidationError({parameter: [ErrorDetail(message, code=INVALID_PAGE)]})
-
-
-# --- Strict input -----------------------------------------------------------------------------
-
+# Codes of refusals the API itself makes before any serializer or service reads the input.
 UNKNOWN_FIELD = "unknown_field"
 INVALID_PAGE = "invalid_page"
-
-
-class StrictDecimalField(serializers.DecimalField):
-    """A decimal in ASCII digits with one optional sign and one decimal point ("121.50", 121.5);
-    DRF's DecimalField also reads "1_000", fullwidth or Arabic-Indic digits and "1e3" (praho.core.numbers)."""
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
-            self.fail("invalid")
-        if not is_plain_decimal(str(data)):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer in ASCII digits with one optional sign ("12", 12); DRF's IntegerField also
-    reads "1_000", fullwidth or Arabic-Indic digits and "12.0"."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, str | int):
-            self.fail("invalid")
-        if not is_plain_integer(str(data)):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def unknown_fields(serializer: serializers.Field[Any, Any, Any, Any] | None, data: Any) -> Any:
-    """An `unknown_field` error for each key of `data` the serializer takes no value for (not
-    a field of it, or a read-only one), in nested serializers and lists too, nested as DRF nests
-    its errors; None when there is none."""
-    if isinstance(serializer, serializers.ListSerializer):
-        if not isinstance(data, list):
-            return None
-        items = [unknown_fields(serializer.child, item) for item in data]
-        return [item or {} for item in items] if any(items) else None
-    if not isinstance(serializer, serializers.Serializer) or not isinstance(data, Mapping):
-        return None
-    writable = {name: field for name, field in serializer.fields.items() if not field.read_only}
-    # Keys the serializer refuses in its own words (in validate()), with a more useful message.
-    explained: frozenset[str] = getattr(serializer, "explained_keys", frozenset())
-    errors: dict[str, Any] = {}
-    for key in data:
-        field = writable.get(key)
-        if key in explained:
-            continue
-        if field is None:
-            message = _("This field is not accepted here; remove it.")
-            errors[key] = [ErrorDetail(message, code=UNKNOWN_FIELD)]
-        elif nested := unknown_fields(field, data[key]):
-            errors[key] = nested
-    return errors or None
-
-
-def refuse_unknown_fields(serializer: serializers.BaseSerializer[Any], data: Any) -> None:
-    """A 400 (`unknown_field`) naming every key of `data` the serializer does not take."""
-    errors = unknown_fields(serializer, data)
-    if errors:
-        raise exceptions.ValidationError(errors)
-
-
-class KnownFieldsOnly(serializers.Serializer[Any]):
-    """A serializer that refuses keys it does not take before validating anything, for views
-    that call is_valid() themselves (simplejwt's, DRF's generic views)."""
-
-    def is_valid(self, *, raise_exception: bool = False) -> bool:
-        # Raised whatever raise_exception says: the views using this all raise.
-        refuse_unknown_fields(self, getattr(self, "initial_data", None))
-        return super().is_valid(raise_exception=raise_exception)
-
-
-class LineField(serializers.CharField):
-    """One line of text: no control characters, no line breaks (names, codes, descriptions)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators.append(validate_single_line)
-
-
-class TextField(serializers.CharField):
-    """Text of several lines (notes): no control characters but tabs and line breaks."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators.append(validate_multiline)
-
-
-class BoundedDateField(serializers.DateField):
-    """A date between core.validation.EARLIEST_DATE and LATEST_DATE."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators.append(validate_date_range)
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
