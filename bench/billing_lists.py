@@ -72,7 +72,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
 from bench._timing import p50_p95  # noqa: E402
-from praho.billing import fx, ledger, totals, vat  # noqa: E402
 from praho.billing.models import (  # noqa: E402
     Document,
     DocumentLine,
@@ -89,6 +88,8 @@ from praho.billing.models import (  # noqa: E402
     TransactionKind,
     VatRate,
 )
+from praho.billing.rules import totals, vat  # noqa: E402
+from praho.billing.services import fx, ledger  # noqa: E402
 from praho.core.money import round_money  # noqa: E402
 from praho.core.validation import fiscal_today  # noqa: E402
 from praho.customers.demo import RO_ACTIVITIES, RO_PLACES, RO_ROOTS, RO_STREETS, RO_SURNAMES  # noqa: E402
@@ -130,8 +131,8 @@ def _slug(text: str) -> str:
 
 def reference_data(rng: random.Random, today: date) -> tuple[SellerProfile, DocumentSeries]:
     """VAT rates, series, the seller and BNR's EUR rates for every weekday of the period."""
-    from praho.billing.numbering import default_series, seed_default_series
-    from praho.billing.vat_rates import seed_vat_rates
+    from praho.billing.rules.vat_rates import seed_vat_rates
+    from praho.billing.services.numbering import default_series, seed_default_series
 
     seed_vat_rates()
     seed_default_series()
@@ -236,7 +237,7 @@ def _address(rng: random.Random, customer: Customer) -> Address:
 
 def load_customers(rng: random.Random, count: int) -> list[Buyer]:
     """Customers with a v1 tax profile and a billing address, as customers.services would store them."""
-    from praho.billing.issuing import buyer_snapshot as _buyer_snapshot
+    from praho.billing.services.issuing import buyer_snapshot as _buyer_snapshot
 
     cuis = iter(rng.sample(range(1_000_000, 49_999_999), count))
     de = iter(rng.sample(range(10_000_000, 99_999_999), count))
@@ -542,9 +543,9 @@ def paid_amount(spec: Spec, document: Document) -> Decimal:
 
 
 def through_services(staff: Any, specs: list[Spec]) -> list[Document]:
-    from praho.billing.documents import create_document
-    from praho.billing.issuing import issue_document
-    from praho.billing.payments import record_payment
+    from praho.billing.services.drafts import create_document
+    from praho.billing.services.issuing import issue_document
+    from praho.billing.services.payments import record_payment
 
     made = []
     for spec in specs:

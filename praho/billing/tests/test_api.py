@@ -18,11 +18,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from praho.accounts.models import User
 from praho.audit.models import AuditEvent
-from praho.billing import fx
-from praho.billing.corrections import cancel_proforma
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentLine, LedgerTransaction, Payment
+from praho.billing.services import fx
+from praho.billing.services.corrections import cancel_proforma
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 from praho.customers.models import Customer
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ import time_machine
 
 from praho.accounts.models import User
 from praho.billing.models import Document
-from praho.billing.payments import record_payment
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.test_api import (
     DOMAINS,
     HOSTING,

@@ -22,11 +22,11 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from praho.audit.models import AuditEvent
-from praho.billing import delivery
-from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import DeliveryStatus, Document, DocumentDelivery
+from praho.billing.services import delivery
+from praho.billing.services.corrections import cancel_proforma, convert_proforma, credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 from praho.billing.tasks import email_document
 from praho.customers.services import change_tax_profile, update_customer
 

@@ -12,11 +12,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from praho.audit.models import AuditEvent
-from praho.billing import ledger, seller
 from praho.billing.demo import DEMO_SELLER, NOTE
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.ledger import PaymentStatus
 from praho.billing.models import (
     Document,
     DocumentLine,
@@ -27,6 +23,10 @@ from praho.billing.models import (
     Payment,
     SellerProfile,
 )
+from praho.billing.services import ledger, seller
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.ledger import PaymentStatus
 from praho.customers.models import Customer
 
 D = Decimal

@@ -12,8 +12,6 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from praho.billing import ledger
-from praho.billing.ledger import Balance, DocumentAmounts, PaymentStatus, Posting
 from praho.billing.models import (
     AccountKind,
     Document,
@@ -24,9 +22,11 @@ from praho.billing.models import (
     TransactionKind,
 )
 from praho.billing.models.ledger import AppendOnlyError, install_append_only_triggers
-from praho.billing.payments import apply_customer_credit, record_payment
+from praho.billing.rules.totals import LineInput, compute_totals
+from praho.billing.services import ledger
+from praho.billing.services.ledger import Balance, DocumentAmounts, PaymentStatus, Posting
+from praho.billing.services.payments import apply_customer_credit, record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
-from praho.billing.totals import LineInput, compute_totals
 from praho.core.money import round_money
 from praho.customers.services import create_customer
 

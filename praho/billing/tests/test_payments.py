@@ -7,11 +7,6 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
-from praho.billing import ledger
-from praho.billing.corrections import cancel_proforma, convert_proforma
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.ledger import Balance, PaymentStatus
 from praho.billing.models import (
     Document,
     DocumentSeries,
@@ -22,7 +17,12 @@ from praho.billing.models import (
     SeriesCounter,
 )
 from praho.billing.models.ledger import AppendOnlyError
-from praho.billing.payments import apply_customer_credit, record_payment
+from praho.billing.services import ledger
+from praho.billing.services.corrections import cancel_proforma, convert_proforma
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.ledger import Balance, PaymentStatus
+from praho.billing.services.payments import apply_customer_credit, record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 
 D = Decimal

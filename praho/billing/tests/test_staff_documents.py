@@ -18,12 +18,12 @@ import time_machine
 from praho.accounts.tests import html_audit
 from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
-from praho.billing import fx
-from praho.billing.corrections import convert_proforma, credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentDelivery, DocumentLine
-from praho.billing.payments import record_payment
+from praho.billing.services import fx
+from praho.billing.services.corrections import convert_proforma, credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 from praho.customers.services import change_tax_profile, create_customer
 
 D = Decimal
@@ -374,7 +374,7 @@ def test_the_proforma_list_has_proforma_statuses_and_no_payment_columns(
     draft = proforma_for(bill_billing, carol_customer)
     issued = proforma_for(bill_billing, carol_customer, issue=True)
     cancelled = proforma_for(bill_billing, carol_customer)
-    from praho.billing.corrections import cancel_proforma
+    from praho.billing.services.corrections import cancel_proforma
 
     cancel_proforma(actor=bill_billing, proforma=cancelled)
 
@@ -415,7 +415,7 @@ def test_the_credit_note_list_names_the_credited_invoice(billing, bill_billing, 
 def test_the_proforma_sums_count_cancelled_proformas_only_when_filtered_for(
     billing, bill_billing, carol_customer
 ):
-    from praho.billing.corrections import cancel_proforma
+    from praho.billing.services.corrections import cancel_proforma
 
     proforma_for(bill_billing, carol_customer, issue=True)  # 54.45
     proforma_for(bill_billing, carol_customer, [HOSTING])  # a draft: 725.85

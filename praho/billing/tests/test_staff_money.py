@@ -18,13 +18,13 @@ from django.urls import reverse
 from praho.accounts.tests import html_audit
 from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
-from praho.billing import ledger
-from praho.billing.corrections import cancel_proforma
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.ledger import Balance
 from praho.billing.models import Document, ExchangeRate, LedgerTransaction, Payment, SellerProfile
-from praho.billing.payments import record_payment
+from praho.billing.services import ledger
+from praho.billing.services.corrections import cancel_proforma
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.ledger import Balance
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 from praho.customers.models import Customer
 
@@ -661,7 +661,7 @@ def seller_post(**changes: str) -> dict[str, str]:
 
 
 def test_the_seller_page_shows_every_field_and_the_history(admin, billing_ready, alice_admin):
-    from praho.billing.seller import update_seller_profile
+    from praho.billing.services.seller import update_seller_profile
 
     update_seller_profile(actor=alice_admin, bank_name="Alta Banca", oss_registered=True)
 
@@ -784,8 +784,8 @@ def test_support_may_not_see_the_seller(support, billing_ready):
 
 
 def test_the_rates_page_lists_recent_rates_with_their_source(billing, db, bill_billing):
-    from praho.billing.fx import set_manual_rate, store_bnr_rates
     from praho.billing.gateways.bnr import BnrRate
+    from praho.billing.services.fx import set_manual_rate, store_bnr_rates
 
     store_bnr_rates(
         [BnrRate("EUR", date(2026, 2, 27), D("5.0915"), 1), BnrRate("USD", date(2026, 2, 27), D("4.3120"), 1)]
@@ -841,8 +841,8 @@ def test_billing_enter_a_rate_by_hand(billing, db, bill_billing):
     ],
 )
 def test_a_bad_manual_rate_is_refused_next_to_its_field(billing, db, data, field, message):
-    from praho.billing.fx import store_bnr_rates
     from praho.billing.gateways.bnr import BnrRate
+    from praho.billing.services.fx import store_bnr_rates
 
     store_bnr_rates([BnrRate("EUR", date(2026, 2, 27), D("5.0915"), 1)])
     before = (list(ExchangeRate.objects.values()), AuditEvent.objects.count())
@@ -974,6 +974,6 @@ def test_the_pages_are_accessible_without_inline_scripts(admin, carol_with_credi
     ],
 )
 def test_amounts_are_read_in_the_romanian_and_the_english_way(typed, read):
-    from praho.billing.staff_money_forms import NumberField
+    from praho.billing.web.staff.money_forms import NumberField
 
     assert NumberField(example="21,00").to_python(typed) == D(read)

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from praho.billing.payments import record_payment
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
 from praho.billing.tests.test_staff_money import NOW, errors_of, money_state, pay_url, payment_post
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from praho.billing.models import VatCategory, VatRate, VatRateKind
-from praho.billing.vat import (
+from praho.billing.rules.vat import (
     BuyerFacts,
     SellerFacts,
     VatTreatment,
@@ -27,7 +27,7 @@ from praho.billing.vat import (
     tax_point,
     vat_override,
 )
-from praho.billing.vat_rates import DATA, TABLE_START, SeedRate, SeedResult, overlaps, seed_vat_rates
+from praho.billing.rules.vat_rates import DATA, TABLE_START, SeedRate, SeedResult, overlaps, seed_vat_rates
 from praho.core.countries import EU_MEMBER_STATES
 from praho.customers.models import Customer
 

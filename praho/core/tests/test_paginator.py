@@ -13,8 +13,8 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from praho.billing import ledger
 from praho.billing.models import Document
+from praho.billing.services import ledger
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 from praho.core.paginator import DeferredJoinPaginator
 from praho.customers.models import Customer

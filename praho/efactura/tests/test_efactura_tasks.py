@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from praho.audit.models import AuditEvent
-from praho.billing.documents import create_document
+from praho.billing.services.drafts import create_document
 from praho.billing.tests.test_api import bearer
 from praho.celery import app
 from praho.core.request_id import RequestIDLogFilter
