@@ -30,7 +30,7 @@ The data is written with bulk_create, as issue_document/post_issued_invoice and 
 post_payment would write it: each invoice is inserted as a draft with its lines, then set to
 issued (the PostgreSQL triggers refuse new lines on an issued invoice, and changes to it, but not
 the change from draft); numbers are gap-free per year in date order; amounts come from
-totals.compute_totals and the VAT engine; ledger rows from ledger.invoice_postings/
+totals.compute_totals and the VAT engine; ledger rows from invoice_postings/
 payment_postings. A handful of invoices and payments are then made through the real services
 and compared field by field with bulk-written twins: the bench aborts if they differ.
 Audit events are not bulk-written (no list reads them).
@@ -72,6 +72,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
 from bench._timing import p50_p95  # noqa: E402
+from praho.billing import ledger_queries  # noqa: E402
 from praho.billing.models import (  # noqa: E402
     Document,
     DocumentLine,
@@ -89,6 +90,7 @@ from praho.billing.models import (  # noqa: E402
     VatRate,
 )
 from praho.billing.rules import totals, vat  # noqa: E402
+from praho.billing.rules.postings import PostingLine, check_balanced, invoice_postings, payment_postings  # noqa: E402
 from praho.billing.services import fx, ledger  # noqa: E402
 from praho.core.money import round_money  # noqa: E402
 from praho.core.validation import fiscal_today  # noqa: E402
@@ -415,11 +417,11 @@ class Writer:
             values["net_amount"] = net
         return document, inputs
 
-    def _transaction(self, postings: list[ledger.Posting], **fields: Any) -> LedgerTransaction:
-        ledger.check_balanced(postings)
+    def _transaction(self, postings: list[PostingLine], **fields: Any) -> LedgerTransaction:
+        check_balanced(postings)
         return LedgerTransaction(created_by_id=self.actor.pk, **fields)
 
-    def _entries(self, txn: LedgerTransaction, postings: list[ledger.Posting]) -> list[LedgerEntry]:
+    def _entries(self, txn: LedgerTransaction, postings: list[PostingLine]) -> list[LedgerEntry]:
         return [
             LedgerEntry(
                 transaction_id=txn.pk,
@@ -461,7 +463,7 @@ class Writer:
     def _post_invoices(self, documents: list[Document]) -> None:
         postings, txns = [], []
         for document in documents:
-            lines = ledger.invoice_postings(
+            lines = invoice_postings(
                 customer_id=document.customer_id,
                 invoice_id=document.pk,
                 total=document.total,
@@ -503,7 +505,7 @@ class Writer:
         totals_by_id = {document.pk: document.total for _spec, document in paid}
         postings, txns = [], []
         for payment in payments:
-            lines = ledger.payment_postings(
+            lines = payment_postings(
                 method=payment.method,
                 customer_id=payment.customer_id,
                 invoice_id=payment.document_id,
@@ -714,9 +716,9 @@ def build(args: argparse.Namespace, today: date) -> float:
 
 def describe(today: date) -> str:
     """How many invoices there are, in which currency and payment state."""
-    invoices = ledger.with_ledger_amounts(Document.objects.filter(document_type=DocumentType.INVOICE))
+    invoices = ledger_queries.with_ledger_amounts(Document.objects.filter(document_type=DocumentType.INVOICE))
     shown = invoices.only("id", "document_type", "status", "due_date")
-    states = Counter(ledger.payment_status(document, today).value for document in shown)
+    states = Counter(ledger_queries.payment_status(document, today).value for document in shown)
     currencies = Counter(invoices.values_list("currency", flat=True))
     by_currency = ", ".join(f"{k} {v:,}" for k, v in sorted(currencies.items()))
     by_state = ", ".join(f"{k} {v:,}" for k, v in sorted(states.items()))

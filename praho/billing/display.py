@@ -17,9 +17,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from praho.billing import ledger_queries
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.billing.rules import totals
-from praho.billing.services import ledger
 from praho.core.formatting import babel_locale
 from praho.core.money import CENT
 
@@ -84,7 +84,7 @@ def payment_state(document: Document) -> PaymentState | None:
     """None unless issued; the ledger's status otherwise (from with_ledger_amounts() when annotated)."""
     if document.status != DocumentStatus.ISSUED:
         return None
-    status = ledger.payment_status(document)
-    if status == ledger.PaymentStatus.ISSUED:
+    status = ledger_queries.payment_status(document)
+    if status == ledger_queries.PaymentStatus.ISSUED:
         return PaymentState("unpaid", PAYMENT_STATE_LABELS["unpaid"])
     return PaymentState(status.value, status.label)

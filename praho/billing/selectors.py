@@ -19,8 +19,8 @@ from django.db.models import Aggregate, Q, QuerySet
 from django.http import Http404
 
 from praho.accounts.models import User
+from praho.billing.ledger_queries import with_ledger_amounts
 from praho.billing.models import Document, DocumentStatus, DocumentType, Payment
-from praho.billing.services.ledger import with_ledger_amounts
 from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
 from praho.customers.roles import ROLE_CAPABILITIES, Capability

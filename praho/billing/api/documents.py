@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from praho.accounts.models import User
+from praho.billing import ledger_queries
 from praho.billing.api.schema import PdfRenderer, error_responses
 from praho.billing.api.serializers import (
     BatchIssueResultSerializer,
@@ -44,7 +45,7 @@ from praho.billing.api.serializers import (
 from praho.billing.models import Document, DocumentType
 from praho.billing.pdf import downloads as pdf_downloads
 from praho.billing.selectors import DocumentFilters, document_for, documents_visible_to, filter_documents
-from praho.billing.services import corrections, issuing, issuing_batch, ledger
+from praho.billing.services import corrections, issuing, issuing_batch
 from praho.billing.services import drafts as documents
 from praho.core.api import (
     ErrorResponseSerializer,
@@ -68,7 +69,7 @@ def _shown_documents(user: User, document_type: str) -> QuerySet[Document]:
     """Documents of one type as the API shows them: lines prefetched, invoices with ledger amounts."""
     shown = documents_visible_to(user).filter(document_type=document_type)
     if document_type == DocumentType.INVOICE:
-        shown = ledger.with_ledger_amounts(shown)
+        shown = ledger_queries.with_ledger_amounts(shown)
     return shown.select_related("converted_to").prefetch_related("lines", "vat_subtotals")
 
 

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from praho.accounts.models import User
+from praho.billing import ledger_queries
 from praho.billing.api.schema import error_responses
 from praho.billing.api.serializers import (
     BalanceSerializer,
@@ -40,7 +41,7 @@ from praho.billing.selectors import (
     payment_for,
     payments_visible_to,
 )
-from praho.billing.services import ledger, payments
+from praho.billing.services import payments
 from praho.core.api import id_parameter, refused, renamed, require_staff_permission, user_of, validated
 from praho.customers.models import Customer
 from praho.customers.selectors import customer_for
@@ -147,6 +148,6 @@ class CustomerBalanceView(APIView):
 
     def get(self, request: Request, customer_id: int) -> Response:
         customer = _billing_customer(user_of(request), customer_id)
-        balances = ledger.customer_balance(customer)
+        balances = ledger_queries.customer_balance(customer)
         rows = [{"currency": currency, **asdict(balances[currency])} for currency in sorted(balances)]
         return Response(BalanceSerializer(rows, many=True).data)

@@ -24,10 +24,10 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from praho.billing import display as presenters
+from praho.billing import ledger_queries
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.rules.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.selectors import PAYMENT_STATES
-from praho.billing.services import ledger
 from praho.core.api import BoundedDateField, LineField, StrictDecimalField, StrictIntegerField, TextField
 from praho.core.money import Currency
 
@@ -151,9 +151,13 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
         invoice = getattr(document, "converted_to", None)  # select_related by the views
         return invoice.pk if invoice is not None else None
 
-    @extend_schema_field(serializers.ChoiceField(choices=ledger.PaymentStatus.choices, allow_null=True))
+    @extend_schema_field(
+        serializers.ChoiceField(choices=ledger_queries.PaymentStatus.choices, allow_null=True)
+    )
     def get_payment_status(self, document: Document) -> str | None:
-        return str(ledger.payment_status(document)) if presenters.is_issued_invoice(document) else None
+        return (
+            str(ledger_queries.payment_status(document)) if presenters.is_issued_invoice(document) else None
+        )
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
     def get_outstanding(self, document: Document) -> str | None:
@@ -161,7 +165,7 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
             return None
         amount: Decimal = getattr(document, "ledger_outstanding", None)  # type: ignore[assignment]
         if amount is None:
-            amount = ledger.document_outstanding(document)
+            amount = ledger_queries.document_outstanding(document)
         return f"{amount:.2f}"
 
 

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
+from praho.billing import ledger_queries
 from praho.billing.locks import lock_customer, locked_document
 from praho.billing.models import (
     AccountKind,
@@ -311,7 +312,7 @@ def record_payment(
             raise
         return existing
     txn = ledger.post_payment(payment, actor=actor)
-    overpaid = -ledger.transaction_amount(txn, AccountKind.CUSTOMER_CREDIT)
+    overpaid = -ledger_queries.transaction_amount(txn, AccountKind.CUSTOMER_CREDIT)
     data = {
         "invoice": target.number,
         "invoice_id": target.pk,
@@ -334,7 +335,7 @@ def record_payment(
 def _apply_overpayment(*, actor: Any, payment: Payment, amount: Decimal) -> None:
     """Spend a payment's overpayment on the customer's open invoices, oldest due first."""
     customer = payment.customer
-    for invoice in ledger.open_invoices(customer, payment.currency):
+    for invoice in ledger_queries.open_invoices(customer, payment.currency):
         if amount <= 0:
             break
         portion = min(amount, invoice.ledger_outstanding)  # type: ignore[attr-defined]
@@ -377,8 +378,8 @@ def apply_customer_credit(
     lock_customer(customer.pk)
     if amount is None:
         ledger.check_credit_target(customer, invoice)
-        available = ledger.customer_credit_available(customer, invoice.currency)
-        amount = min(available, ledger.document_outstanding(invoice))
+        available = ledger_queries.customer_credit_available(customer, invoice.currency)
+        amount = min(available, ledger_queries.document_outstanding(invoice))
         if amount <= 0:
             message = (
                 _("The customer has no credit in %(currency)s.") % {"currency": invoice.currency}

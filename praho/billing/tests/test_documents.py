@@ -340,7 +340,7 @@ def test_postgresql_refuses_raw_changes_to_an_issued_invoice_and_its_lines(
 def test_issued_invoices_and_credit_notes_are_in_the_ledger_and_payments_settle_them(
     billing_ready, frozen_day, bill_billing, carol_customer
 ):
-    from praho.billing.services.ledger import customer_balance, payment_status
+    from praho.billing.ledger_queries import customer_balance, payment_status
     from praho.billing.services.payments import record_payment
 
     invoice = issue_document(

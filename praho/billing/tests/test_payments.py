@@ -7,6 +7,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
+from praho.billing import ledger_queries
+from praho.billing.ledger_queries import Balance, PaymentStatus
 from praho.billing.models import (
     Document,
     DocumentSeries,
@@ -17,11 +19,9 @@ from praho.billing.models import (
     SeriesCounter,
 )
 from praho.billing.models.ledger import AppendOnlyError
-from praho.billing.services import ledger
 from praho.billing.services.corrections import cancel_proforma, convert_proforma
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
-from praho.billing.services.ledger import Balance, PaymentStatus
 from praho.billing.services.payments import apply_customer_credit, record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 
@@ -76,8 +76,8 @@ def test_a_partial_payment_leaves_the_rest_to_pay_and_is_audited(carol_customer,
         date(2026, 2, 10),
         bill_billing,
     )
-    assert ledger.document_outstanding(invoice) == D("100.00")
-    assert ledger.payment_status(invoice, date(2026, 2, 10)) == PaymentStatus.PARTIALLY_PAID
+    assert ledger_queries.document_outstanding(invoice) == D("100.00")
+    assert ledger_queries.payment_status(invoice, date(2026, 2, 10)) == PaymentStatus.PARTIALLY_PAID
     event = AuditEvent.objects.get(action="billing.payment_recorded")
     assert (event.actor, event.object_type, event.object_id) == (
         bill_billing,
@@ -103,9 +103,9 @@ def test_paying_the_rest_makes_the_invoice_paid(carol_customer, bill_billing):
 
     pay(bill_billing, invoice, D("100.00"), method="card")
 
-    assert ledger.payment_status(invoice, date(2026, 6, 1)) == PaymentStatus.PAID
-    assert ledger.document_paid_amount(invoice) == D("121.00")
-    assert ledger.customer_balance(carol_customer, date(2026, 6, 1)) == {
+    assert ledger_queries.payment_status(invoice, date(2026, 6, 1)) == PaymentStatus.PAID
+    assert ledger_queries.document_paid_amount(invoice) == D("121.00")
+    assert ledger_queries.customer_balance(carol_customer, date(2026, 6, 1)) == {
         "RON": Balance(receivable=D("0.00"), credit=D("0.00"), overdue=D("0.00"))
     }
 
@@ -115,8 +115,8 @@ def test_an_overpayment_becomes_customer_credit(carol_customer, bill_billing):
 
     pay(bill_billing, invoice, D("150.00"))
 
-    assert ledger.payment_status(invoice, date(2026, 2, 10)) == PaymentStatus.PAID
-    assert ledger.customer_balance(carol_customer, date(2026, 2, 10)) == {
+    assert ledger_queries.payment_status(invoice, date(2026, 2, 10)) == PaymentStatus.PAID
+    assert ledger_queries.customer_balance(carol_customer, date(2026, 2, 10)) == {
         "RON": Balance(receivable=D("0.00"), credit=D("29.00"), overdue=D("0.00"))
     }
     assert AuditEvent.objects.get(action="billing.payment_recorded").data["to_customer_credit"] == "29.00"
@@ -259,8 +259,8 @@ def test_staff_apply_as_much_credit_as_possible_by_default(carol_customer, bill_
     txn = apply_customer_credit(actor=bill_billing, customer=carol_customer, invoice=invoice)
 
     assert (txn.kind, txn.document, txn.created_by) == ("credit_applied", invoice, bill_billing)
-    assert ledger.document_outstanding(invoice) == D("92.00")
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("0.00")
+    assert ledger_queries.document_outstanding(invoice) == D("92.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("0.00")
     event = AuditEvent.objects.get(action="billing.credit_applied")
     assert (event.actor, event.object_type, event.object_id) == (
         bill_billing,
@@ -282,8 +282,8 @@ def test_credit_beyond_what_the_invoice_owes_stays_credit(carol_customer, bill_b
 
     apply_customer_credit(actor=bill_billing, customer=carol_customer, invoice=invoice)
 
-    assert ledger.payment_status(invoice, date(2026, 6, 1)) == PaymentStatus.PAID
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("58.00")
+    assert ledger_queries.payment_status(invoice, date(2026, 6, 1)) == PaymentStatus.PAID
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("58.00")
 
 
 def test_staff_may_apply_a_chosen_amount(carol_customer, bill_billing):
@@ -292,8 +292,8 @@ def test_staff_may_apply_a_chosen_amount(carol_customer, bill_billing):
 
     apply_customer_credit(actor=bill_billing, customer=carol_customer, invoice=invoice, amount=D("10.00"))
 
-    assert ledger.document_amounts(invoice).paid == D("10.00")
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("19.00")
+    assert ledger_queries.document_amounts(invoice).paid == D("10.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("19.00")
 
 
 def test_applying_credit_when_there_is_none_is_refused(carol_customer, bill_billing):
@@ -325,7 +325,7 @@ def test_applying_credit_to_another_customers_invoice_is_refused(carol_customer,
         apply_customer_credit(actor=bill_billing, customer=carol_customer, invoice=daves)
 
     assert refusal.value.error_dict["invoice"][0].code == "other_customer"
-    assert ledger.document_outstanding(daves) == D("121.00")
+    assert ledger_queries.document_outstanding(daves) == D("121.00")
 
 
 # Applying overpayments automatically (BILLING_AUTO_APPLY_CREDIT)
@@ -336,8 +336,8 @@ def test_by_default_an_overpayment_waits_for_staff(carol_customer, bill_billing)
 
     pay(bill_billing, issued_invoice(carol_customer), D("150.00"))
 
-    assert ledger.document_outstanding(other) == D("121.00")
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("29.00")
+    assert ledger_queries.document_outstanding(other) == D("121.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("29.00")
 
 
 def test_when_enabled_an_overpayment_pays_the_oldest_due_invoices_first(
@@ -353,7 +353,7 @@ def test_when_enabled_an_overpayment_pays_the_oldest_due_invoices_first(
 
     payment = pay(bill_billing, paid, D("321.00"))  # 200.00 over: 121.00 + 79.00
 
-    assert [ledger.document_outstanding(i) for i in (paid, oldest, middle, later, euro, daves)] == [
+    assert [ledger_queries.document_outstanding(i) for i in (paid, oldest, middle, later, euro, daves)] == [
         D("0.00"),
         D("0.00"),
         D("42.00"),
@@ -361,7 +361,7 @@ def test_when_enabled_an_overpayment_pays_the_oldest_due_invoices_first(
         D("121.00"),
         D("121.00"),
     ]
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("0.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("0.00")
     applied = AuditEvent.objects.filter(action="billing.credit_applied").order_by("id")
     assert [(e.object_id, e.data["amount"], e.data["automatic"], e.data["payment_id"]) for e in applied] == [
         (str(oldest.pk), "121.00", True, payment.pk),
@@ -379,7 +379,7 @@ def test_when_enabled_an_overpayment_with_nothing_else_open_stays_credit(
 
     pay(bill_billing, issued_invoice(carol_customer), D("150.00"))
 
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("29.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("29.00")
     assert AuditEvent.objects.filter(action="billing.credit_applied").count() == 0
 
 
@@ -457,8 +457,8 @@ def test_a_payment_on_a_proforma_converts_it_into_an_invoice_issued_today_and_pa
         date(2026, 2, 27),
         bill_billing,
     )
-    assert ledger.payment_status(invoice) == PaymentStatus.PAID
-    assert ledger.customer_balance(carol_customer) == {
+    assert ledger_queries.payment_status(invoice) == PaymentStatus.PAID
+    assert ledger_queries.customer_balance(carol_customer) == {
         "RON": Balance(receivable=D("0.00"), credit=D("0.00"), overdue=D("0.00"))
     }
     events = AuditEvent.objects.filter(action__startswith="billing.").exclude(
@@ -482,14 +482,14 @@ def test_a_partial_payment_converts_the_whole_proforma_and_the_next_instalment_p
     proforma, bill_billing
 ):
     first = pay(bill_billing, proforma, D("50.00"))
-    assert ledger.payment_status(first.document) == PaymentStatus.PARTIALLY_PAID
+    assert ledger_queries.payment_status(first.document) == PaymentStatus.PARTIALLY_PAID
 
     # The caller still holds the proforma as it was before it was converted.
     second = pay(bill_billing, proforma, D("71.00"), reference="OP 124")
 
     assert second.document == first.document
     assert invoices().count() == 1
-    assert ledger.payment_status(first.document) == PaymentStatus.PAID
+    assert ledger_queries.payment_status(first.document) == PaymentStatus.PAID
     assert AuditEvent.objects.filter(action="billing.proforma_converted").count() == 1
     assert "proforma" in AuditEvent.objects.filter(action="billing.payment_recorded").last().data
 
@@ -501,13 +501,13 @@ def test_a_proforma_converted_by_staff_is_paid_through_its_invoice(proforma, bil
 
     assert payment.document == invoice
     assert invoices().count() == 1
-    assert ledger.payment_status(invoice) == PaymentStatus.PAID
+    assert ledger_queries.payment_status(invoice) == PaymentStatus.PAID
 
 
 def test_an_overpaid_proforma_leaves_customer_credit(proforma, bill_billing, carol_customer):
     pay(bill_billing, proforma, D("150.00"))
 
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("29.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("29.00")
 
 
 def test_with_conversion_off_a_payment_on_a_proforma_is_refused_and_nothing_is_saved(

@@ -18,12 +18,12 @@ from django.urls import reverse
 from praho.accounts.tests import html_audit
 from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
+from praho.billing import ledger_queries
+from praho.billing.ledger_queries import Balance
 from praho.billing.models import Document, ExchangeRate, LedgerTransaction, Payment, SellerProfile
-from praho.billing.services import ledger
 from praho.billing.services.corrections import cancel_proforma
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
-from praho.billing.services.ledger import Balance
 from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 from praho.customers.models import Customer
@@ -306,7 +306,7 @@ def test_billing_staff_record_a_payment_and_land_on_the_invoice(
         payment.reference,
         payment.recorded_by,
     ) == (invoice, D("21.00"), "RON", "bank_transfer", date(2026, 2, 27), "OP 77 Carol Hosting", bill_billing)
-    assert ledger.document_outstanding(invoice) == D("100.00")
+    assert ledger_queries.document_outstanding(invoice) == D("100.00")
     assert AuditEvent.objects.filter(action="billing.payment_recorded").count() == 1
     page = billing.get(PAYMENTS_URL)
     assert shown_messages(page) == [f"Payment of 21.00{NBSP}RON recorded for invoice {invoice.number}."]
@@ -320,7 +320,7 @@ def test_an_overpayment_is_recorded_and_staff_are_told_it_went_to_credit(
     response = billing.post(pay_url(invoice), payment_post(amount="150.00"), follow=False)
 
     assert response.status_code == 302
-    assert ledger.customer_balance(carol_customer) == {
+    assert ledger_queries.customer_balance(carol_customer) == {
         "RON": Balance(receivable=D("0.00"), credit=D("29.00"), overdue=D("0.00"))
     }
     assert shown_messages(billing.get(PAYMENTS_URL)) == [
@@ -396,7 +396,7 @@ def test_paying_a_proforma_converts_it_and_lands_on_the_new_invoice(
         "issued",
         invoice,
     )
-    assert ledger.document_outstanding(invoice) == D("0.00")
+    assert ledger_queries.document_outstanding(invoice) == D("0.00")
     assert shown_messages(billing.get(PAYMENTS_URL)) == [
         f"Payment of 121.00{NBSP}RON recorded for invoice {invoice.number}.",
         f"Proforma {proforma.number} was converted into invoice {invoice.number}.",
@@ -424,7 +424,7 @@ def test_a_converted_proforma_is_paid_through_its_invoice_and_offers_what_that_o
         (invoice.pk, D("50.00")),
         (invoice.pk, D("71.00")),
     ]
-    assert ledger.document_outstanding(invoice) == D("0.00")
+    assert ledger_queries.document_outstanding(invoice) == D("0.00")
 
 
 def test_with_credit_applied_automatically_staff_are_told_where_the_overpayment_went(
@@ -435,7 +435,7 @@ def test_with_credit_applied_automatically_staff_are_told_where_the_overpayment_
 
     billing.post(pay_url(paid), payment_post(amount="150.00"))
 
-    assert ledger.document_outstanding(other) == D("92.00")
+    assert ledger_queries.document_outstanding(other) == D("92.00")
     assert shown_messages(billing.get(PAYMENTS_URL))[1] == (
         f"29.00{NBSP}RON more than the invoice owed went to the customer's credit, "
         "which was applied to their other open invoices."
@@ -545,8 +545,8 @@ def test_staff_apply_credit_to_an_open_invoice(billing, carol_with_credit, carol
 
     assert response.status_code == 302
     assert response["Location"] == account_url(carol_customer)
-    assert ledger.document_outstanding(overdue) == D("92.00")
-    assert ledger.customer_credit_available(carol_customer, "RON") == D("0.00")
+    assert ledger_queries.document_outstanding(overdue) == D("92.00")
+    assert ledger_queries.customer_credit_available(carol_customer, "RON") == D("0.00")
     event = AuditEvent.objects.get(action="billing.credit_applied")
     assert (event.actor, event.object_id, event.data["amount"]) == (bill_billing, str(overdue.pk), "29.00")
     assert shown_messages(billing.get(account_url(carol_customer))) == [

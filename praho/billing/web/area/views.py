@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from praho.accounts.models import User
+from praho.billing import ledger_queries
 from praho.billing.display import (
     PAYMENT_STATE_LABELS,
     decimal_text,
@@ -36,6 +37,7 @@ from praho.billing.display import (
     querystring_without_page,
     vat_breakdown,
 )
+from praho.billing.ledger_queries import PaymentStatus
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.billing.pdf import downloads as pdf_downloads
 from praho.billing.pdf.rendering import payment_reference
@@ -49,9 +51,7 @@ from praho.billing.selectors import (
     payments_visible_to,
     shown_to_customers,
 )
-from praho.billing.services import ledger
 from praho.billing.services.delivery import attachment_filename, grouped_iban
-from praho.billing.services.ledger import PaymentStatus
 from praho.core.formatting import babel_locale
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
@@ -104,7 +104,7 @@ def _document(
     detail page shows beside it: the seller snapshot, related documents and ledger amounts."""
     documents = customer_documents(request.user, membership.customer)
     if full:
-        documents = ledger.with_ledger_amounts(documents).select_related(
+        documents = ledger_queries.with_ledger_amounts(documents).select_related(
             "seller", "credited_document", "converted_from", "converted_to"
         )
     try:
@@ -127,7 +127,7 @@ class DocumentRow:
 def _row(document: Document, today: Any) -> DocumentRow:
     if document.document_type != DocumentType.INVOICE:
         return DocumentRow(document, None, None)
-    return DocumentRow(document, ledger.payment_status(document, today), document.ledger_outstanding)  # type: ignore[attr-defined]
+    return DocumentRow(document, ledger_queries.payment_status(document, today), document.ledger_outstanding)  # type: ignore[attr-defined]
 
 
 def _listed(request: AuthenticatedHttpRequest, customer: Customer) -> tuple[QuerySet[Document], str, str]:
@@ -143,7 +143,7 @@ def _listed(request: AuthenticatedHttpRequest, customer: Customer) -> tuple[Quer
         # Payment states belong to invoices: filter_documents keeps issued invoices only.
         documents = filter_documents(documents, DocumentFilters(status=state))
     else:
-        documents = ledger.with_ledger_amounts(documents)
+        documents = ledger_queries.with_ledger_amounts(documents)
     documents = documents.select_related("credited_document").order_by("-issue_date", "-id")
     return documents, kind, state
 
@@ -156,7 +156,7 @@ def documents(request: AuthenticatedHttpRequest, membership: Membership) -> Http
     today = fiscal_today()
     context = {
         "customer": customer,
-        "balances": sorted(ledger.customer_balance(customer, today).items()),
+        "balances": sorted(ledger_queries.customer_balance(customer, today).items()),
         "page_obj": page,
         "rows": [_row(document, today) for document in page.object_list],
         "tabs": TYPE_TABS,
@@ -219,7 +219,7 @@ def _invoice_context(request: AuthenticatedHttpRequest, document: Document) -> d
     if document.document_type != DocumentType.INVOICE:
         return {}
     return {
-        "payment_status": ledger.payment_status(document),
+        "payment_status": ledger_queries.payment_status(document),
         "paid": document.ledger_paid,  # type: ignore[attr-defined]
         "credited": document.ledger_credited,  # type: ignore[attr-defined]
         "outstanding": document.ledger_outstanding,  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from praho.audit.models import AuditEvent
-from praho.billing import selectors
+from praho.billing import ledger_queries, selectors
 from praho.billing.display import decimal_text, is_issued_invoice, payment_state, vat_breakdown
 from praho.billing.models import (
     DeliveryStatus,
@@ -37,7 +37,7 @@ from praho.billing.models import (
 )
 from praho.billing.pdf import downloads as pdf_downloads
 from praho.billing.rules.units import UNIT_CODES
-from praho.billing.services import corrections, issuing, ledger
+from praho.billing.services import corrections, issuing
 from praho.billing.services import drafts as documents
 from praho.billing.web.staff.views import KINDS, TEMPLATES, error_text, to_detail
 from praho.core.http import AuthenticatedHttpRequest
@@ -205,7 +205,7 @@ def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> Http
         "buyer": _buyer(document),
         "links": _links(request, document),
         "payments": payments,
-        "amounts": ledger.document_amounts(document) if issued_invoice else None,
+        "amounts": ledger_queries.document_amounts(document) if issued_invoice else None,
         "payment_state": payment_state(document) if issued_invoice else None,
         "deliveries": deliveries,
         "history": _history(document, (payment.pk for payment in payments)),

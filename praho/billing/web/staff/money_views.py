@@ -23,9 +23,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from praho.billing import selectors, tasks
+from praho.billing import ledger_queries, selectors, tasks
 from praho.billing.display import is_htmx, is_issued_invoice, querystring_without_page
 from praho.billing.gateways import bnr
+from praho.billing.ledger_queries import Balance
 from praho.billing.models import (
     AccountKind,
     Document,
@@ -38,9 +39,8 @@ from praho.billing.models import (
 )
 from praho.billing.models.fx import FOREIGN_CURRENCIES, rate_text
 from praho.billing.rules import oss
-from praho.billing.services import fx, ledger, payments
+from praho.billing.services import fx, payments
 from praho.billing.services import seller as seller_service
-from praho.billing.services.ledger import Balance
 from praho.billing.web.staff.money_forms import (
     ApplyCreditForm,
     ManualRateForm,
@@ -126,14 +126,14 @@ def _left_to_pay(document: Document) -> Decimal:
         invoice = Document.objects.filter(converted_from=document).first()
         document = invoice if invoice is not None else document
     if is_issued_invoice(document):
-        return ledger.document_outstanding(document)
+        return ledger_queries.document_outstanding(document)
     return document.total
 
 
 def _to_customer_credit(payment: Payment) -> Decimal:
     """The part of a payment beyond what its invoice owed, as its ledger posting split it."""
     posting = payment.ledger_transactions.get(kind=TransactionKind.PAYMENT_RECEIVED)
-    return -ledger.transaction_amount(posting, AccountKind.CUSTOMER_CREDIT)
+    return -ledger_queries.transaction_amount(posting, AccountKind.CUSTOMER_CREDIT)
 
 
 def _report_payment(request: AuthenticatedHttpRequest, payment: Payment, paid: Document) -> None:
@@ -191,7 +191,7 @@ def payment_create(request: AuthenticatedHttpRequest, document_id: int) -> HttpR
 
 @dataclass
 class OpenInvoice:
-    invoice: Document  # annotated by ledger.with_ledger_amounts()
+    invoice: Document  # annotated by ledger_queries.with_ledger_amounts()
     credit_form: ApplyCreditForm | None  # when the customer has credit to pay it with
 
 
@@ -209,8 +209,8 @@ def _currency_accounts(
     for the balances and one per currency in which something is owed)."""
     may_apply = user.has_perm("billing.add_payment")
     accounts = []
-    for currency, balance in sorted(ledger.customer_balance(customer).items()):
-        invoices = ledger.open_invoices(customer, currency) if balance.receivable > 0 else []
+    for currency, balance in sorted(ledger_queries.customer_balance(customer).items()):
+        invoices = ledger_queries.open_invoices(customer, currency) if balance.receivable > 0 else []
         rows = []
         for invoice in invoices:
             form = None
@@ -272,7 +272,7 @@ def apply_credit(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRes
         except ValidationError as error:
             _show_errors(error, form)
         else:
-            applied = ledger.transaction_amount(posting, AccountKind.CUSTOMER_CREDIT)
+            applied = ledger_queries.transaction_amount(posting, AccountKind.CUSTOMER_CREDIT)
             messages.success(
                 request,
                 _("%(amount)s of the customer's credit paid invoice %(invoice)s.")

@@ -22,10 +22,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from praho.billing import selectors
+from praho.billing import ledger_queries, selectors
 from praho.billing.display import is_htmx, payment_state, querystring_without_page
 from praho.billing.models import Document, DocumentStatus, DocumentType
-from praho.billing.services import ledger
 from praho.billing.web.staff.forms import DocumentFilterForm
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
@@ -147,7 +146,7 @@ def _find(request: AuthenticatedHttpRequest, document_type: str) -> _Found:
     )
     # filter_documents() already annotates the ledger amounts when it filters on a payment state.
     if document_type == DocumentType.INVOICE and "ledger_outstanding" not in found.query.annotations:
-        found = ledger.with_ledger_amounts(found)
+        found = ledger_queries.with_ledger_amounts(found)
     if document_type == DocumentType.CREDIT_NOTE:
         found = found.select_related("credited_document")
     return _Found(form, data, found)
