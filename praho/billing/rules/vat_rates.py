@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import transaction
 
+from praho.billing.locks import locked_vat_rates
+
 if TYPE_CHECKING:
     from django.apps.registry import Apps
 
@@ -187,7 +189,7 @@ def seed_vat_rates(apps_or_none: Apps | None = None) -> SeedResult:
     with transaction.atomic():
         stored = {
             (row.country, row.kind, row.name, row.valid_from): row
-            for row in manager.select_for_update().filter(country__in={row.country for row in DATA})
+            for row in locked_vat_rates(manager, {row.country for row in DATA})
         }
         missing = []
         for seed in DATA:

@@ -42,7 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
-from praho.billing.locks import locked_document
+from praho.billing.locks import lock_if_queued, locked_delivery, locked_document
 from praho.billing.models import DeliveryStatus, Document, DocumentDelivery, DocumentStatus, DocumentType
 from praho.billing.pdf import archive as pdf_archive
 from praho.billing.pdf import rendering as pdf
@@ -276,11 +276,7 @@ def deliver(delivery_id: int, *, last_attempt: bool = True) -> DocumentDelivery:
     failure unless `last_attempt`, for the task to retry."""
     _store_pdf_first(delivery_id)
     with transaction.atomic():
-        delivery = (
-            DocumentDelivery.objects.select_for_update(of=("self",))
-            .select_related("document__customer", "document__seller", "document__credited_document")
-            .get(pk=delivery_id)
-        )
+        delivery = locked_delivery(delivery_id)
         if delivery.status != DeliveryStatus.QUEUED:
             return delivery
         # The row stays locked while sending (seconds at most, bounded by EMAIL_TIMEOUT), so a
@@ -351,7 +347,7 @@ def requeue_stuck(now: datetime | None = None) -> int:
     for delivery in queued.filter(created_at__lt=now - GIVE_UP_AFTER).select_related("document"):
         with transaction.atomic():
             # Locked and read again: a retry may be sending it right now.
-            if not queued.select_for_update().filter(pk=delivery.pk).exists():
+            if not lock_if_queued(delivery.pk):
                 continue
             delivery.status = DeliveryStatus.FAILED
             delivery.detail = (delivery.detail + "\n" if delivery.detail else "") + _(

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
 from praho.billing.gateways import bnr
+from praho.billing.locks import locked_exchange_rate, locked_exchange_rates
 from praho.billing.models.fx import FOREIGN_CURRENCIES, ExchangeRate, RateSource, rate_text
 from praho.core.formatting import format_date
 from praho.core.money import Currency, round_money
@@ -142,9 +143,7 @@ def store_bnr_rates(published: Iterable[bnr.BnrRate]) -> int:
     with transaction.atomic():
         existing = {
             (row.currency, row.date): row
-            for row in ExchangeRate.objects.select_for_update()
-            .filter(currency__in={c for c, _day in wanted}, date__in={d for _c, d in wanted})
-            .order_by("pk")
+            for row in locked_exchange_rates({c for c, _day in wanted}, {d for _c, d in wanted})
         }
         for key, rate in sorted(wanted.items()):
             row = existing.get(key)
@@ -190,7 +189,7 @@ def set_manual_rate(*, actor: Any, currency: str, on: date, rate: Decimal | str)
     """
     clean_rate = _clean_manual(currency=currency, on=on, rate=rate)
     with transaction.atomic():
-        row = ExchangeRate.objects.select_for_update().filter(currency=currency, date=on).first()
+        row = locked_exchange_rate(currency, on)
         if row is not None and row.source == RateSource.BNR:
             raise ValidationError(
                 {

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import EventSpec, record_events
+from praho.billing.locks import locked_documents
 from praho.billing.models import (
     Document,
     DocumentLine,
@@ -73,12 +74,7 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
     if None in ids or len(set(ids)) != len(ids):
         raise _batch_refusal(_("Each document must be saved and in the batch once."), "duplicate")
     # Locked in numbering order; the customers are read along, not locked.
-    batch = list(
-        Document.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("customer")
-        .filter(pk__in=ids)
-        .order_by("issue_date", "pk")
-    )
+    batch = locked_documents(ids)
     _refuse_unissuable(batch, ids)
     seller = current_seller()
     changes, breakdowns = _snapshot_parties(batch, seller, actor)

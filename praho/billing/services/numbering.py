@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext_lazy as _
 
+from praho.billing.locks import counters_for_update
 from praho.billing.models.documents import DocumentType
 from praho.billing.models.numbering import DEFAULT_NUMBER_FORMAT, DocumentSeries, SeriesCounter
 
@@ -89,17 +90,12 @@ def next_default_number(*, document_type: str, on: datetime.date) -> tuple[Docum
     alias = _transaction_alias()
     # One default series per type (a constraint), and it is active (another); its counter
     # for the year is the one of `on`'s year, or year 0 if it never restarts: one row at most.
-    found = (
-        SeriesCounter.objects.using(alias)
-        .select_for_update(no_key=True, of=("self",))
-        .select_related("series")
-        .filter(
-            Q(series__yearly_restart=True, year=on.year) | Q(series__yearly_restart=False, year=0),
-            series__document_type=document_type,
-            series__is_default=True,
-            series__active=True,
-        )[:1]
-    )
+    found = counters_for_update(alias).filter(
+        Q(series__yearly_restart=True, year=on.year) | Q(series__yearly_restart=False, year=0),
+        series__document_type=document_type,
+        series__is_default=True,
+        series__active=True,
+    )[:1]
     counter = next(iter(found), None)
     if counter is None:
         # No default series (default_series says so) or the year's first number.
@@ -205,11 +201,7 @@ def _refuse_earlier_than_last(counter: SeriesCounter, on: datetime.date) -> None
 
 def _locked_counter(*, series_id: int, year: int, alias: str) -> SeriesCounter:
     """The counter row of (series, year), locked until the caller's transaction ends."""
-    locked = (
-        SeriesCounter.objects.using(alias)
-        .select_for_update(no_key=True, of=("self",))
-        .select_related("series")
-    )
+    locked = counters_for_update(alias)
     for _attempt in range(_COUNTER_ATTEMPTS):
         try:
             return locked.get(series_id=series_id, year=year)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
+from praho.billing.locks import lock_newest_seller_version
 from praho.billing.models import SellerProfile
 from praho.core.validation import FieldErrors
 from praho.customers import identifiers
@@ -138,7 +139,7 @@ def update_seller_profile(*, actor: User, **fields: Any) -> SellerProfile:
     with transaction.atomic():
         # Lock the newest version so two admins saving at once get consecutive versions;
         # read it again afterwards, as the lock may have waited for another save to commit.
-        SellerProfile.objects.select_for_update(no_key=True).order_by("-version").values_list("pk").first()
+        lock_newest_seller_version()
         current = SellerProfile.objects.order_by("-version").first()
         before = {field: getattr(current, field) for field in SELLER_FIELDS} if current else {}
         clean = _clean(before | fields)
