@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -30,18 +29,6 @@ PAYMENT_STATE_LABELS: dict[str, StrOrPromise] = {
     "paid": _("Paid"),
     "overdue": _("Overdue"),
 }
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request: the list pages answer only the part that changes (their results)."""
-    return bool(getattr(request, "htmx", False))
-
-
-def querystring_without_page(request: HttpRequest) -> str:
-    """The list's query string without its page, ready for "?{{ it }}page=N" in the pager."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return f"{query.urlencode()}&" if query else ""
 
 
 def is_issued_invoice(document: Document) -> bool:

@@ -23,8 +23,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from praho.billing import display as presenters
-from praho.billing import ledger_queries
+from praho.billing import display, ledger_queries
 from praho.billing.models import Document, DocumentLine, DocumentStatus, Payment, PaymentMethod
 from praho.billing.rules.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.selectors import PAYMENT_STATES
@@ -143,7 +142,7 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
 
     @extend_schema_field(VatGroupSerializer(many=True))
     def get_vat_breakdown(self, document: Document) -> list[dict[str, Any]]:
-        groups = presenters.vat_breakdown(document, document.lines.all())
+        groups = display.vat_breakdown(document, document.lines.all())
         return [dict(_VAT_GROUP.to_representation(group)) for group in groups]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -155,13 +154,11 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
         serializers.ChoiceField(choices=ledger_queries.PaymentStatus.choices, allow_null=True)
     )
     def get_payment_status(self, document: Document) -> str | None:
-        return (
-            str(ledger_queries.payment_status(document)) if presenters.is_issued_invoice(document) else None
-        )
+        return str(ledger_queries.payment_status(document)) if display.is_issued_invoice(document) else None
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
     def get_outstanding(self, document: Document) -> str | None:
-        if not presenters.is_issued_invoice(document):
+        if not display.is_issued_invoice(document):
             return None
         amount: Decimal = getattr(document, "ledger_outstanding", None)  # type: ignore[assignment]
         if amount is None:

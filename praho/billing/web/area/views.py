@@ -33,8 +33,6 @@ from praho.billing import ledger_queries
 from praho.billing.display import (
     PAYMENT_STATE_LABELS,
     decimal_text,
-    is_htmx,
-    querystring_without_page,
     vat_breakdown,
 )
 from praho.billing.ledger_queries import PaymentStatus
@@ -52,6 +50,7 @@ from praho.billing.selectors import (
     shown_to_customers,
 )
 from praho.billing.services.delivery import attachment_filename, grouped_iban
+from praho.billing.web.http import is_htmx, querystring_without_page
 from praho.core.formatting import babel_locale
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praho.billing import ledger_queries, selectors, tasks
-from praho.billing.display import is_htmx, is_issued_invoice, querystring_without_page
+from praho.billing.display import is_issued_invoice
 from praho.billing.gateways import bnr
 from praho.billing.ledger_queries import Balance
 from praho.billing.models import (
@@ -41,6 +41,7 @@ from praho.billing.models.fx import FOREIGN_CURRENCIES, rate_text
 from praho.billing.rules import oss
 from praho.billing.services import fx, payments
 from praho.billing.services import seller as seller_service
+from praho.billing.web.http import is_htmx, querystring_without_page
 from praho.billing.web.staff.money_forms import (
     ApplyCreditForm,
     ManualRateForm,

@@ -23,8 +23,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from praho.billing import ledger_queries, selectors
-from praho.billing.display import is_htmx, payment_state, querystring_without_page
+from praho.billing.display import payment_state
 from praho.billing.models import Document, DocumentStatus, DocumentType
+from praho.billing.web.http import is_htmx, querystring_without_page
 from praho.billing.web.staff.forms import DocumentFilterForm
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
