@@ -22,13 +22,13 @@ art. 74 for the trade register number) and where each item is printed:
 - the reference to the corrected invoice, its number and date, on a credit note
   (l): under the title;
 - the seller's bank account, the payment reference, the amount due and, for EUR, a
-  SEPA (EPC) payment QR code: the payment block, when something is due (pdf_context.py).
+  SEPA (EPC) payment QR code: the payment block, when something is due (context.py).
 
 A proforma says it is not a fiscal document under its title. A draft carries a
 "DRAFT" watermark and no number. Rendering never touches the network: the only
 URLs WeasyPrint may open are files next to the template.
 
-This module renders; pdf_context.py decides what is printed; pdf_archive.py keeps the
+This module renders; context.py decides what is printed; archive.py keeps the
 PDF of each issued document and is what downloads and emails serve.
 """
 

@@ -1,7 +1,7 @@
 """The staff page that issues a credit note for an issued invoice under /staff/billing/: the
 invoice's lines with what is left to credit on each, crediting chosen quantities or everything
 left. praho.billing.services.corrections.credit_note checks the limits; its errors are shown next to the
-line they name. The lists and what the document pages share are in staff_views.py.
+line they name. The lists and what the document pages share are in views.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A document's staff page under /staff/billing/documents/<id>/ and what its buttons do: the page
 (lines, VAT breakdown, buyer and seller, related documents, payments, emails, history), the PDF,
 and issuing, cancelling or converting a proforma, and emailing. The lists and what the document
-pages share are in staff_views.py.
+pages share are in views.py.
 
 Each view parses the request, calls one service or selector and renders; the rules and their
 error messages come from the services (praho.billing.services.drafts, corrections, delivery), and a

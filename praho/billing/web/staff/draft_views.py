@@ -1,7 +1,7 @@
 """Staff pages that create and change drafts (proformas and invoices) under /staff/billing/: the
 header form and the lines formset on one page, with the services' errors placed next to the field
 they name ("lines.2.quantity" on the third line sent). The lists and what the document pages
-share are in staff_views.py.
+share are in views.py.
 
 The page works without JavaScript: "add a line" and "find the customer" post the form back and
 redraw it with what was typed, and only a save calls the service (praho.billing.services.drafts).

@@ -1,7 +1,7 @@
 """Staff pages for proformas, invoices and credit notes under /staff/billing/: the lists with
 filters, their sums per currency, and the customer picker they share with new drafts. The other document pages
-are in staff_document_views.py (a document's page, PDF and the buttons on it), staff_draft_views.py
-(create and edit drafts) and staff_credit_views.py (credit notes); this module also holds what
+are in document_views.py (a document's page, PDF and the buttons on it), draft_views.py
+(create and edit drafts) and credit_views.py (credit notes); this module also holds what
 they share (KINDS, the picker, the redirect to a document's page).
 
 Each view parses the request, calls one service or selector and renders; the rules and their
