@@ -26,7 +26,7 @@ machine's load average is printed with each table: figures compare only at a sim
 The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/praho_listbench); the bench
 works in Django's test database beside it (test_praho_listbench), migrated from scratch.
 
-The data is written with bulk_create, as issue_document/post_issued_invoice and record_payment/
+The data is written with bulk_create, as issue_document/post_issued_invoices and record_payment/
 post_payment would write it: each invoice is inserted as a draft with its lines, then set to
 issued (the PostgreSQL triggers refuse new lines on an issued invoice, and changes to it, but not
 the change from draft); numbers are gap-free per year in date order; amounts come from

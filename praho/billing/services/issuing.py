@@ -93,6 +93,11 @@ def issue_document(*, actor: User, document: Document) -> Document:
             _("%(document)s was already issued.") % {"document": document}, code="already_issued"
         )
     refuse_future_issue_date(document)
+    if document.document_type == DocumentType.INVOICE:
+        # One path for one invoice or many (issue 12): the batch's, on this locked invoice.
+        from praho.billing.services import issuing_batch  # it imports this module
+
+        return issuing_batch.issue_locked([document], actor=actor, alone=True)[0]
     seller = current_seller()
     lines = list(document.lines.order_by("position"))  # by position: the ordering would join the document
     document.buyer = buyer_snapshot(document.customer)
@@ -124,9 +129,7 @@ def issue_document(*, actor: User, document: Document) -> Document:
         if oss.is_distance_sale(document, breakdown)
         else []
     )
-    if document.document_type == DocumentType.INVOICE:
-        ledger.post_issued_invoice(document, actor=actor)
-    elif document.document_type == DocumentType.CREDIT_NOTE:
+    if document.document_type == DocumentType.CREDIT_NOTE:
         ledger.post_credit_note(document, actor=actor)
     record_event(
         f"billing.{document.document_type}_issued",

@@ -1,4 +1,7 @@
-"""Issuing many draft invoices in one transaction: a billing run, or the batch API.
+"""Issuing draft invoices in one transaction: a billing run, the batch API, or one invoice.
+
+issuing.issue_document issues an invoice through issue_locked() here too, so one invoice or many
+take one path (issue 12).
 
 The result is what issuing.issue_document gives each invoice, issued one by one in (issue date,
 id) order: the same numbers, snapshots, VAT determined again, mentions, RON VAT, breakdowns,
@@ -76,8 +79,15 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
     # Locked in numbering order; the customers are read along, not locked.
     batch = locked_documents(ids)
     _refuse_unissuable(batch, ids)
+    return issue_locked(batch, actor=actor)
+
+
+def issue_locked(batch: list[Document], *, actor: User, alone: bool = False) -> list[Document]:
+    """Issue draft invoices this transaction has locked and checked (status, dates), in the order
+    given: the one path of issue_documents and of issuing.issue_document for an invoice (`alone`:
+    the buyer's problems are raised as issue_document words them, under "customer")."""
     seller = current_seller()
-    changes, breakdowns = _snapshot_parties(batch, seller, actor)
+    changes, breakdowns = _snapshot_parties(batch, seller, actor, alone=alone)
     _number_batch(batch)
     _store_issues(batch)
     VatSubtotal.objects.bulk_create(row for document in batch for row in breakdowns[document.pk])
@@ -149,12 +159,12 @@ def _refuse_unissuable(batch: list[Document], ids: list[int]) -> None:
 
 
 def _snapshot_parties(
-    batch: list[Document], seller: SellerProfile, actor: User
+    batch: list[Document], seller: SellerProfile, actor: User, *, alone: bool = False
 ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[VatSubtotal]]]:
     """Buyer, seller and customer profile snapshots, VAT determined again, mentions, RON VAT and
     VAT breakdown of every document; returns each document's VAT changes and breakdown."""
     customer_ids = {document.customer_id for document in batch}
-    buyers = _buyer_snapshots(batch, customer_ids)
+    buyers = _buyer_snapshots(batch, customer_ids, alone=alone)
     profiles = _current_profiles(customer_ids)
     lines = _lines_by_document(batch)
     problems = {
@@ -182,7 +192,9 @@ def _snapshot_parties(
     return changes, breakdowns
 
 
-def _buyer_snapshots(batch: list[Document], customer_ids: set[int]) -> dict[int, dict[str, Any]]:
+def _buyer_snapshots(
+    batch: list[Document], customer_ids: set[int], *, alone: bool = False
+) -> dict[int, dict[str, Any]]:
     """Each customer's buyer snapshot from one query of all first billing addresses."""
     addresses: dict[int, Address] = {}
     # Lowest id first, as issuing.buyer_snapshot picks it.
@@ -196,6 +208,8 @@ def _buyer_snapshots(batch: list[Document], customer_ids: set[int]) -> dict[int,
         try:
             buyers[document.customer_id] = buyer_from(document.customer, addresses.get(document.customer_id))
         except ValidationError as error:
+            if alone:
+                raise
             for one in error.error_dict["customer"]:
                 errors.add(
                     "documents",

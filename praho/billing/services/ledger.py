@@ -187,30 +187,15 @@ def post_invoice(document: Document, *, actor: Any = None) -> LedgerTransaction:
         return _post(_invoice_posting(document), actor=actor)
 
 
-def post_issued_invoice(document: Document, *, actor: Any = None) -> LedgerTransaction:
-    """`post_invoice` for `issue_document`, which has just issued the invoice in this transaction.
-
-    The caller holds the invoice's row lock and moved it from draft to issued itself, so no
-    posting of it can exist yet (post_invoice refuses drafts): the idempotency lookup and the
-    savepoints are left out, two INSERTs remain. Should a posting exist after all, its unique
-    idempotency key fails the INSERT and with it the whole issue, which rolls back.
-    """
-    _require_issued(document, DocumentType.INVOICE)
-    posting = _invoice_posting(document)
-    txn = _transaction(posting, actor=actor)
-    txn.save(force_insert=True)
-    LedgerEntry.objects.bulk_create(_entry(txn, line) for line in posting.lines if line.amount)
-    _owing_in_full([document.pk])
-    return txn
-
-
 def post_issued_invoices(documents: Sequence[Document], *, actor: Any = None) -> list[LedgerTransaction]:
-    """`post_issued_invoice` for many invoices issued together in the caller's transaction.
+    """`post_invoice` for the invoices issuing has just issued in the caller's transaction
+    (one or many: issue_document and issue_documents share this path).
 
-    The same transactions and entries, idempotency keys included, in two INSERTs for the
-    whole batch: all transactions, then all their entries. As for post_issued_invoice,
-    the caller issued every invoice itself under its row lock, so none was posted before;
-    should one be, its unique key fails the INSERT and the whole batch rolls back.
+    The caller holds the invoices' row locks and moved them from draft to issued itself, so no
+    posting of them can exist yet (post_invoice refuses drafts): the idempotency lookups and the
+    savepoints are left out. Two INSERTs for the whole batch: all transactions, then all their
+    entries. Should a posting exist after all, its unique idempotency key fails the INSERT and
+    the whole issue rolls back.
     """
     batch = []
     for document in documents:
