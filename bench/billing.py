@@ -68,8 +68,8 @@ WARM_UP = 20  # invoices issued before timing: the year's counter row, caches, p
 def setup() -> tuple[Any, Any]:
     from praho.accounts.tests.factories import UserFactory
     from praho.billing.models import SellerProfile
-    from praho.billing.numbering import seed_default_series
-    from praho.billing.vat_rates import seed_vat_rates
+    from praho.billing.rules.vat_rates import seed_vat_rates
+    from praho.billing.services.numbering import seed_default_series
     from praho.customers.services import create_customer
 
     seed_vat_rates()
@@ -125,8 +125,8 @@ def count_queries(action: Callable[[], Any]) -> int:
 
 
 def issue_invoices(staff: Any, customer: Any, count: int) -> dict[str, Any]:
-    from praho.billing.documents import create_document
-    from praho.billing.issuing import issue_document
+    from praho.billing.services.drafts import create_document
+    from praho.billing.services.issuing import issue_document
 
     def create() -> Any:
         return create_document(actor=staff, document_type="invoice", customer=customer, lines=LINES)
@@ -156,8 +156,8 @@ def issue_invoices(staff: Any, customer: Any, count: int) -> dict[str, Any]:
 
 def issue_in_batches(staff: Any, customer: Any, count: int, size: int) -> dict[str, Any]:
     """Drafts first (one create_document each, timed apart), then issue_documents in batches of `size`."""
-    from praho.billing.documents import create_document
-    from praho.billing.issuing_batch import issue_documents
+    from praho.billing.services.drafts import create_document
+    from praho.billing.services.issuing_batch import issue_documents
 
     def create() -> Any:
         return create_document(actor=staff, document_type="invoice", customer=customer, lines=LINES)
@@ -206,7 +206,7 @@ def render_pdfs(count: int, *, freeze: bool = True) -> dict[str, list[float]]:
     import gc
 
     from praho.billing.models import Document
-    from praho.billing.pdf import render_document_pdf
+    from praho.billing.pdf.rendering import render_document_pdf
 
     # Without HarfBuzz-Subset WeasyPrint warns on every PDF; the summary line says it once.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -45,8 +45,8 @@ def issue_long_invoice(lines: int) -> tuple[Any, Any]:
     """The invoice and the customer's owner, who downloads it."""
     from bench.billing import setup
     from praho.accounts.tests.factories import UserFactory
-    from praho.billing.documents import create_document
-    from praho.billing.issuing import issue_document
+    from praho.billing.services.drafts import create_document
+    from praho.billing.services.issuing import issue_document
     from praho.customers.memberships import add_member
 
     staff, customer = setup()
@@ -79,7 +79,8 @@ def main() -> None:
         from rest_framework.test import APIClient
         from rest_framework_simplejwt.tokens import RefreshToken
 
-        from praho.billing import pdf, pdf_archive
+        from praho.billing.pdf import archive as pdf_archive
+        from praho.billing.pdf import rendering as pdf
 
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         print(f"database: {connection.vendor}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")

@@ -97,8 +97,8 @@ def setup(customers: int) -> tuple[int, list[int]]:
 
     from praho.accounts.tests.factories import UserFactory, add_totp
     from praho.billing.models import SellerProfile
-    from praho.billing.numbering import seed_default_series
-    from praho.billing.vat_rates import seed_vat_rates
+    from praho.billing.rules.vat_rates import seed_vat_rates
+    from praho.billing.services.numbering import seed_default_series
     from praho.customers.services import create_customer
 
     seed_vat_rates()

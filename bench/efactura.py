@@ -67,8 +67,8 @@ def profiles() -> list[tuple[str, str, tuple[dict[str, str], ...]]]:
 
 def issue_invoices(count: int) -> list[int]:
     """Issued invoices' ids, made through billing's services."""
-    from praho.billing.documents import create_document
-    from praho.billing.issuing_batch import issue_documents
+    from praho.billing.services.drafts import create_document
+    from praho.billing.services.issuing_batch import issue_documents
     from praho.efactura.tests.ubl_builders import DAY, start_billing
 
     billing = start_billing()

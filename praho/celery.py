@@ -38,7 +38,7 @@ def freeze_start_up_objects(**_kwargs: Any) -> None:
     WeasyPrint and its stylesheets). Full collections then no longer rescan those long-lived
     objects: unfrozen, such a collection cost ~100 ms on every eighth PDF or so
     (bench/billing.py, issue 4)."""
-    from praho.billing import pdf
+    from praho.billing.pdf import rendering as pdf
 
     try:
         pdf.warm_up()

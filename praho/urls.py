@@ -15,7 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api-me"),
     path("users/<int:user_id>/revoke-tokens/", RevokeTokensView.as_view(), name="api-revoke-tokens"),
     path("", include("praho.customers.api_urls")),
-    path("", include("praho.billing.api_urls")),
+    path("", include("praho.billing.api.urls")),
     path("", include("praho.efactura.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
@@ -36,8 +36,8 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 # Unknown API routes and crashes answer in the API's error shape; pages keep Django's.
-handler404 = "praho.core.api.not_found"
-handler500 = "praho.core.api.server_error"
+handler404 = "praho.core.api.errors.not_found"
+handler500 = "praho.core.api.errors.server_error"
 
 urlpatterns = [
     path("", include("praho.core.urls")),

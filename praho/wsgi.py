@@ -7,7 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "praho.settings.prod")
 application = get_wsgi_application()
 
-from praho.billing import pdf  # noqa: E402  (needs the apps loaded by get_wsgi_application)
+from praho.billing.pdf import rendering as pdf  # noqa: E402  (needs the apps loaded by get_wsgi_application)
 
 # The PDF stylesheet and fonts are loaded now so that they are frozen with the rest and the
 # first PDF download costs what the others do. A failure must not keep the site down: the PDF

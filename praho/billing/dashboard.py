@@ -24,10 +24,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
 
-from praho.billing import ledger
-from praho.billing.delivery import grouped_iban
+from praho.billing import ledger_queries
 from praho.billing.models import Document, DocumentStatus, DocumentType, Payment
 from praho.billing.selectors import documents_visible_to, payments_visible_to
+from praho.billing.services.delivery import grouped_iban
 from praho.core.dashboards import MONEY, WORK, Panel
 from praho.core.formatting import babel_locale, format_money
 from praho.core.money import round_money
@@ -260,7 +260,7 @@ def customer_money(user: Any, customer: Any, today: date) -> dict[str, Any]:
     """What the customer dashboard shows first: two queries."""
     positions = [
         CurrencyPosition(currency, balance.receivable, balance.overdue, balance.credit)
-        for currency, balance in sorted(ledger.customer_balance(customer, today).items())
+        for currency, balance in sorted(ledger_queries.customer_balance(customer, today).items())
     ]
     invoices = open_invoices_of(user, customer, today)
     return {

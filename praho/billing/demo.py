@@ -15,7 +15,7 @@ services), so every document is numbered, posted to the ledger and audited as in
   one; a cancelled proforma;
 - EU business with a VAT number (reverse charge, AE), in EUR: an overpaid invoice and an
   open proforma. Offline no VIES check has run: the engine treats a number with a valid
-  checksum that VIES has not reported invalid as valid (praho.billing.vat), as the
+  checksum that VIES has not reported invalid as valid (praho.billing.rules.vat), as the
   demo customers are (their VIES status is "unchecked");
 - EU consumers in EUR: Romanian VAT while the seller is not registered for OSS, then
   the consumer's own state's VAT once it is (the demo seller registers for OSS in the
@@ -46,13 +46,14 @@ from django.utils import timezone
 from praho.accounts.demo import STAFF
 from praho.accounts.models import User
 from praho.accounts.roles import Role
-from praho.billing import fx, numbering, seller, vat
-from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentStatus, DocumentType, ExchangeRate
 from praho.billing.models.vat import VatRateKind
-from praho.billing.payments import apply_customer_credit, record_payment
+from praho.billing.rules import vat
+from praho.billing.services import fx, numbering, seller
+from praho.billing.services.corrections import cancel_proforma, convert_proforma, credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import apply_customer_credit, record_payment
 from praho.core.money import Currency
 from praho.core.validation import fiscal_today
 from praho.customers.demo import ACME, ANDREI, EU_INDIVIDUALS, EXAMPLE_SHOP, SOFIA_WEB

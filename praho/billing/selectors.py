@@ -19,7 +19,7 @@ from django.db.models import Aggregate, Q, QuerySet
 from django.http import Http404
 
 from praho.accounts.models import User
-from praho.billing.ledger import with_ledger_amounts
+from praho.billing.ledger_queries import with_ledger_amounts
 from praho.billing.models import Document, DocumentStatus, DocumentType, Payment
 from praho.core.validation import fiscal_today
 from praho.customers.models import Customer

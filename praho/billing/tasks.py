@@ -6,7 +6,8 @@ from typing import Any
 
 from celery import shared_task
 
-from praho.billing import delivery, fx, pdf_archive
+from praho.billing.pdf import archive as pdf_archive
+from praho.billing.services import delivery, fx
 
 
 # The feed answers within the gateway timeouts (seconds); the limits only stop a stuck worker.

@@ -5,7 +5,7 @@ from django.urls import include, path
 app_name = "billing"
 
 urlpatterns = [
-    path("staff/billing/", include("praho.billing.staff_urls")),
-    path("staff/billing/", include("praho.billing.staff_money_urls")),
-    path("app/billing/", include("praho.billing.area_urls")),
+    path("staff/billing/", include("praho.billing.web.staff.urls")),
+    path("staff/billing/", include("praho.billing.web.staff.money_urls")),
+    path("app/billing/", include("praho.billing.web.area.urls")),
 ]

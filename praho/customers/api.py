@@ -18,7 +18,7 @@ only check types and lengths, the services check the rules.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -26,13 +26,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from praho.accounts.models import User
-from praho.core.api import ErrorResponseSerializer, LineField, refuse_unknown_fields
+from praho.core.api import ErrorResponses, LineField, require_staff_permission, user_of, validated
 from praho.customers import memberships, services
 from praho.customers.identifiers import display_tax_id
 from praho.customers.models import (
@@ -241,16 +241,6 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
 # --- Access ---------------------------------------------------------------------
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
-def _require_staff_permission(user: User, permission: str) -> None:
-    """Creating and deleting customers is for staff with the permission only."""
-    if not (user.is_staff and user.has_perm(permission)):
-        raise PermissionDenied
-
-
 def _require_change(user: User, customer: Customer) -> None:
     if user.is_staff:
         allowed = user.has_perm("customers.change_customer")
@@ -265,29 +255,14 @@ def _shown(user: User, customer_id: int) -> dict[str, Any]:
     return CustomerSerializer(get_object_or_404(customer_list(user), pk=customer_id)).data
 
 
-def _validated(
-    serializer_class: type[serializers.Serializer[Any]], data: Any, *, query: bool = False, **kwargs: Any
-) -> dict[str, Any]:
-    """The serializer's values. A body's keys it does not take are refused first (unknown_field);
-    query parameters (`query`) may carry others, such as page and page_size."""
-    serializer = serializer_class(data=data, **kwargs)
-    if not query:
-        refuse_unknown_fields(serializer, data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 # --- Views ----------------------------------------------------------------------
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    described = {
-        400: _("Validation error: messages per field (address errors nested under address)."),
-        401: _("Not authenticated."),
-        403: _("Not allowed: missing staff permission or customer role."),
-        404: _("No such customer for this user (also when it exists but belongs to someone else)."),
-    }
-    return {code: OpenApiResponse(ErrorResponseSerializer, description=described[code]) for code in codes}
+error_responses = ErrorResponses(
+    invalid=_("Validation error: messages per field (address errors nested under address)."),
+    forbidden=_("Not allowed: missing staff permission or customer role."),
+    not_found=_("No such customer for this user (also when it exists but belongs to someone else)."),
+)
 
 
 CUSTOMER_ID = OpenApiParameter("customer_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -298,10 +273,10 @@ MEMBERSHIP_ID = OpenApiParameter("membership_id", OpenApiTypes.INT, OpenApiParam
 @extend_schema_view(
     get=extend_schema(
         parameters=[CustomerFilterSerializer],
-        responses={200: CustomerSerializer(many=True), **_errors(400, 401)},
+        responses={200: CustomerSerializer(many=True), **error_responses(400, 401)},
     ),
     post=extend_schema(
-        request=CustomerWriteSerializer, responses={201: CustomerSerializer, **_errors(400, 401, 403)}
+        request=CustomerWriteSerializer, responses={201: CustomerSerializer, **error_responses(400, 401, 403)}
     ),
 )
 class CustomerListView(generics.ListCreateAPIView[Customer]):
@@ -312,9 +287,9 @@ class CustomerListView(generics.ListCreateAPIView[Customer]):
     def get_queryset(self) -> QuerySet[Customer]:
         if getattr(self, "swagger_fake_view", False):
             return Customer.objects.none()
-        filters = _validated(CustomerFilterSerializer, self.request.query_params, query=True)
+        filters = validated(CustomerFilterSerializer, self.request.query_params, query=True)
         return customer_list(
-            _user(self.request),
+            user_of(self.request),
             query=filters.get("search", ""),
             kind=filters.get("kind", ""),
             country=filters.get("country", ""),
@@ -323,19 +298,19 @@ class CustomerListView(generics.ListCreateAPIView[Customer]):
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = _user(request)
-        _require_staff_permission(actor, "customers.add_customer")
-        data = _validated(CustomerWriteSerializer, request.data)
+        actor = user_of(request)
+        require_staff_permission(actor, "customers.add_customer")
+        data = validated(CustomerWriteSerializer, request.data)
         customer = services.create_customer(actor=actor, **data)
         return Response(_shown(actor, customer.pk), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["customers"], parameters=[CUSTOMER_ID])
 @extend_schema_view(
-    get=extend_schema(responses={200: CustomerSerializer, **_errors(401, 404)}),
+    get=extend_schema(responses={200: CustomerSerializer, **error_responses(401, 404)}),
     patch=extend_schema(
         request=CustomerWriteSerializer,
-        responses={200: CustomerSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: CustomerSerializer, **error_responses(400, 401, 403, 404)},
         description=_(
             "Change identity, profile (a new version) and billing address. A customer's user may "
             "not change the kind, country, tax_id, vat_payer, vat_on_cash_basis, currency, "
@@ -344,7 +319,7 @@ class CustomerListView(generics.ListCreateAPIView[Customer]):
             "request."
         ),
     ),
-    delete=extend_schema(responses={204: None, **_errors(401, 403, 404)}),
+    delete=extend_schema(responses={204: None, **error_responses(401, 403, 404)}),
 )
 class CustomerDetailView(generics.RetrieveUpdateDestroyAPIView[Customer]):
     """One customer. PATCH changes identity, profile (a new version) and billing address; DELETE hides it."""
@@ -353,30 +328,30 @@ class CustomerDetailView(generics.RetrieveUpdateDestroyAPIView[Customer]):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self) -> Customer:
-        return get_object_or_404(customer_list(_user(self.request)), pk=self.kwargs["customer_id"])
+        return get_object_or_404(customer_list(user_of(self.request)), pk=self.kwargs["customer_id"])
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         customer = self.get_object()
         _require_change(actor, customer)
-        data = _validated(CustomerWriteSerializer, request.data, partial=True)
+        data = validated(CustomerWriteSerializer, request.data, partial=True)
         services.change_customer(actor=actor, customer=customer, **data)
         return Response(_shown(actor, customer.pk))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         customer = customer_for(actor, self.kwargs["customer_id"])
-        _require_staff_permission(actor, "customers.delete_customer")
+        require_staff_permission(actor, "customers.delete_customer")
         services.delete_customer(actor=actor, customer=customer)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["customers"], parameters=[CUSTOMER_ID])
 @extend_schema_view(
-    get=extend_schema(responses={200: MembershipSerializer(many=True), **_errors(401, 404)}),
+    get=extend_schema(responses={200: MembershipSerializer(many=True), **error_responses(401, 404)}),
     post=extend_schema(
         request=InviteSerializer,
-        responses={201: InvitationSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: InvitationSerializer, **error_responses(400, 401, 403, 404)},
     ),
 )
 class CustomerUsersView(generics.ListCreateAPIView[Membership]):
@@ -387,12 +362,12 @@ class CustomerUsersView(generics.ListCreateAPIView[Membership]):
     def get_queryset(self) -> QuerySet[Membership]:
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
-        return memberships_of(customer_for(_user(self.request), self.kwargs["customer_id"]))
+        return memberships_of(customer_for(user_of(self.request), self.kwargs["customer_id"]))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         customer = customer_for(actor, self.kwargs["customer_id"])
-        data = _validated(InviteSerializer, request.data)
+        data = validated(InviteSerializer, request.data)
         invitation = memberships.invite_user(
             actor=actor, customer=customer, email=data["email"], role=data["role"]
         )
@@ -403,11 +378,11 @@ class CustomerUsersView(generics.ListCreateAPIView[Membership]):
 @extend_schema_view(
     patch=extend_schema(
         request=RoleSerializer,
-        responses={200: MembershipSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: MembershipSerializer, **error_responses(400, 401, 403, 404)},
         description=_("Change the user's role. A customer keeps at least one owner (code last_owner)."),
     ),
     delete=extend_schema(
-        responses={204: None, **_errors(400, 401, 403, 404)},
+        responses={204: None, **error_responses(400, 401, 403, 404)},
         description=_("Remove the user from the customer; the last owner cannot be removed."),
     ),
 )
@@ -418,15 +393,15 @@ class CustomerUserView(generics.UpdateAPIView[Membership], generics.DestroyAPIVi
     http_method_names = ["patch", "delete", "options"]
 
     def get_object(self) -> Membership:
-        customer = customer_for(_user(self.request), self.kwargs["customer_id"])
+        customer = customer_for(user_of(self.request), self.kwargs["customer_id"])
         return get_object_or_404(memberships_of(customer), pk=self.kwargs["membership_id"])
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         membership = self.get_object()
-        data = _validated(RoleSerializer, request.data)
-        changed = memberships.change_role(actor=_user(request), membership=membership, role=data["role"])
+        data = validated(RoleSerializer, request.data)
+        changed = memberships.change_role(actor=user_of(request), membership=membership, role=data["role"])
         return Response(MembershipSerializer(changed).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        memberships.remove_member(actor=_user(request), membership=self.get_object())
+        memberships.remove_member(actor=user_of(request), membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

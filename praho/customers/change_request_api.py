@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from praho.accounts.models import User
-from praho.core.api import LineField, TextField
+from praho.core.api import LineField, TextField, user_of, validated
 from praho.customers import change_requests
-from praho.customers.api import CUSTOMER_ID, AddressSerializer, _errors, _user, _validated
+from praho.customers.api import CUSTOMER_ID, AddressSerializer, error_responses
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
     PAYMENT_TERMS_MESSAGE,
@@ -127,10 +127,10 @@ def _request(user: User, customer_id: int, request_id: int) -> ChangeRequest:
 
 @extend_schema(tags=["customers"], parameters=[CUSTOMER_ID])
 @extend_schema_view(
-    get=extend_schema(responses={200: ChangeRequestSerializer(many=True), **_errors(401, 403, 404)}),
+    get=extend_schema(responses={200: ChangeRequestSerializer(many=True), **error_responses(401, 403, 404)}),
     post=extend_schema(
         request=ChangeRequestWriteSerializer,
-        responses={201: ChangeRequestSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: ChangeRequestSerializer, **error_responses(400, 401, 403, 404)},
         description=_(
             "Ask staff to change the kind, country, tax identifier, VAT status, currency, payment "
             "terms or billing address. Values are checked as a staff edit checks them; only those "
@@ -147,12 +147,12 @@ class ChangeRequestListView(generics.ListCreateAPIView[ChangeRequest]):
     def get_queryset(self) -> QuerySet[ChangeRequest]:
         if getattr(self, "swagger_fake_view", False):
             return ChangeRequest.objects.none()
-        return change_requests_of(_readable_customer(_user(self.request), self.kwargs["customer_id"]))
+        return change_requests_of(_readable_customer(user_of(self.request), self.kwargs["customer_id"]))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         customer = _readable_customer(actor, self.kwargs["customer_id"])
-        data = _validated(ChangeRequestWriteSerializer, request.data)
+        data = validated(ChangeRequestWriteSerializer, request.data)
         created = change_requests.request_change(actor=actor, customer=customer, **data)
         return Response(ChangeRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -160,7 +160,7 @@ class ChangeRequestListView(generics.ListCreateAPIView[ChangeRequest]):
 @extend_schema(
     tags=["customers"],
     parameters=[CUSTOMER_ID, REQUEST_ID],
-    responses={200: ChangeRequestSerializer, **_errors(401, 403, 404)},
+    responses={200: ChangeRequestSerializer, **error_responses(401, 403, 404)},
 )
 class ChangeRequestDetailView(generics.RetrieveAPIView[ChangeRequest]):
     """One change request of the customer."""
@@ -168,19 +168,19 @@ class ChangeRequestDetailView(generics.RetrieveAPIView[ChangeRequest]):
     serializer_class = ChangeRequestSerializer
 
     def get_object(self) -> ChangeRequest:
-        return _request(_user(self.request), self.kwargs["customer_id"], self.kwargs["request_id"])
+        return _request(user_of(self.request), self.kwargs["customer_id"], self.kwargs["request_id"])
 
 
 @extend_schema(
     tags=["customers"],
     parameters=[CUSTOMER_ID, REQUEST_ID],
     request=None,
-    responses={200: ChangeRequestSerializer, **_errors(400, 401, 403, 404)},
+    responses={200: ChangeRequestSerializer, **error_responses(400, 401, 403, 404)},
     description=_("Withdraw a pending request (its users who may ask); a decided one: code decided."),
 )
 class ChangeRequestCancelView(APIView):
     def post(self, request: Request, customer_id: int, request_id: int) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         found = _request(actor, customer_id, request_id)
         cancelled = change_requests.cancel_change_request(actor=actor, request=found)
         return Response(ChangeRequestSerializer(cancelled).data)
@@ -190,7 +190,7 @@ class ChangeRequestCancelView(APIView):
     tags=["customers"],
     parameters=[CUSTOMER_ID, REQUEST_ID],
     request=DecisionSerializer,
-    responses={200: ApprovalSerializer, **_errors(400, 401, 403, 404)},
+    responses={200: ApprovalSerializer, **error_responses(400, 401, 403, 404)},
     description=_(
         "Staff apply the requested values as a staff edit (a new tax profile version; VIES checks "
         "a new EU VAT number) and the requester is emailed."
@@ -198,9 +198,9 @@ class ChangeRequestCancelView(APIView):
 )
 class ChangeRequestApproveView(APIView):
     def post(self, request: Request, customer_id: int, request_id: int) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         found = _request(actor, customer_id, request_id)
-        data = _validated(DecisionSerializer, request.data)
+        data = validated(DecisionSerializer, request.data)
         approval = change_requests.approve_change_request(actor=actor, request=found, **data)
         approval.request.vies_problem = approval.vies_problem  # type: ignore[attr-defined]
         return Response(ApprovalSerializer(approval.request).data)
@@ -210,14 +210,14 @@ class ChangeRequestApproveView(APIView):
     tags=["customers"],
     parameters=[CUSTOMER_ID, REQUEST_ID],
     request=DecisionSerializer,
-    responses={200: ChangeRequestSerializer, **_errors(400, 401, 403, 404)},
+    responses={200: ChangeRequestSerializer, **error_responses(400, 401, 403, 404)},
     description=_("Staff refuse the request with a reason (note), which the requester is emailed."),
 )
 class ChangeRequestRejectView(APIView):
     def post(self, request: Request, customer_id: int, request_id: int) -> Response:
-        actor = _user(request)
+        actor = user_of(request)
         found = _request(actor, customer_id, request_id)
-        data = _validated(DecisionSerializer, request.data)
+        data = validated(DecisionSerializer, request.data)
         rejected = change_requests.reject_change_request(
             actor=actor, request=found, note=data.get("note", "")
         )

@@ -202,8 +202,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "praho.core.api.Pagination",
-    "EXCEPTION_HANDLER": "praho.core.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "praho.core.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "praho.core.api.errors.exception_handler",
     "PAGE_SIZE": 50,
 }
 SIMPLE_JWT = {
@@ -316,7 +316,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.submissions.watch",)
 
-# EU distance sales are warned of from this share of the €10,000 OSS threshold (praho.billing.oss).
+# EU distance sales are warned of from this share of the €10,000 OSS threshold (praho.billing.rules.oss).
 BILLING_OSS_WARNING_SHARE = float(env_str("BILLING_OSS_WARNING_SHARE", "0.8"))
 
 # The audit chain's head is appended here every 5 minutes (praho.audit.checkpoints): in
@@ -392,7 +392,7 @@ BILLING_AUTO_APPLY_CREDIT = env_bool("BILLING_AUTO_APPLY_CREDIT", False)
 # is recorded) and pays that. Off: payments on proformas are refused; staff convert first.
 BILLING_CONVERT_PAID_PROFORMAS = env_bool("BILLING_CONVERT_PAID_PROFORMAS", True)
 
-# --- Billing: PDFs (praho/billing/pdf_archive.py) ---
+# --- Billing: PDFs (praho/billing/pdf/archive.py) ---
 # Render and store an invoice's or credit note's PDF in a task once it is issued. Off: each one
 # is rendered and stored on its first download or email instead.
 BILLING_STORE_PDF_ON_ISSUE = env_bool("BILLING_STORE_PDF_ON_ISSUE", True)

@@ -2,8 +2,8 @@ from django.db import migrations
 
 from praho.billing import immutability
 from praho.billing.models.ledger import install_append_only_triggers, remove_append_only_triggers
-from praho.billing.numbering import seed_default_series
-from praho.billing.vat_rates import seed_vat_rates
+from praho.billing.services.numbering import seed_default_series
+from praho.billing.rules.vat_rates import seed_vat_rates
 
 
 def seed_rates(apps, schema_editor):

@@ -2,7 +2,7 @@
 
 Most rows come from the National Bank of Romania's daily reference rates
 (source "bnr"); staff may enter a rate by hand for a day BNR has not published
-(source "manual"). The rules about which one wins live in praho/billing/fx.py.
+(source "manual"). The rules about which one wins live in praho/billing/services/fx.py.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ movement is one `LedgerTransaction` whose entries' debits equal their credits; a
 balance is always a sum over entries, never a stored number. Transactions and
 entries are never changed or deleted (corrections are new transactions): the ORM
 refuses it here, and on PostgreSQL the triggers of `install_append_only_triggers`
-refuse it at the database. Postings are written only by `praho.billing.ledger`.
+refuse it at the database. Postings are written only by `praho.billing.services.ledger`.
 """
 
 from __future__ import annotations

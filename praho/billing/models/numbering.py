@@ -2,7 +2,7 @@
 
 A series (e.g. "PRH" for invoices) says how a number looks and whether it restarts
 every year; a counter holds the last number taken in one series and year. Numbers are
-taken only through `praho.billing.numbering.next_number`, which locks the counter row
+taken only through `praho.billing.services.numbering.next_number`, which locks the counter row
 inside the caller's transaction.
 """
 

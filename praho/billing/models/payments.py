@@ -1,7 +1,7 @@
 """Payments received from customers.
 
 A payment is a fact (money arrived on a date, by a method, with a reference); what it
-paid is decided by the ledger posting written with it (see praho.billing.ledger).
+paid is decided by the ledger posting written with it (see praho.billing.services.ledger).
 Like the ledger it is append-only: a wrong payment is corrected by a new movement,
 never by editing or deleting the row.
 """

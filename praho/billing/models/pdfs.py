@@ -1,4 +1,4 @@
-"""The PDFs PRAHO keeps of its documents (see praho/billing/pdf_archive.py for when they are made).
+"""The PDFs PRAHO keeps of its documents (see praho/billing/pdf/archive.py for when they are made).
 
 An issued invoice or credit note has one *archive* copy: its PDF as first rendered after issue,
 kept for the ten years the law keeps invoices, and served for every later download and email.

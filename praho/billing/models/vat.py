@@ -4,7 +4,7 @@ A rate row says: in this country, this kind of rate (standard or one of the
 reduced rates) was this percentage from `valid_from` to `valid_to` (inclusive;
 empty while it is in force). Periods of the same country, kind and name never
 overlap: `clean()` refuses it and the seed checks its own data. The rules that
-choose a rate live in praho.billing.vat.
+choose a rate live in praho.billing.rules.vat.
 """
 
 from __future__ import annotations

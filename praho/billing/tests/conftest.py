@@ -27,8 +27,8 @@ def billing_ready(db):
     from django.utils import timezone
 
     from praho.billing.models import SellerProfile
-    from praho.billing.numbering import seed_default_series
-    from praho.billing.vat_rates import seed_vat_rates
+    from praho.billing.rules.vat_rates import seed_vat_rates
+    from praho.billing.services.numbering import seed_default_series
 
     seed_vat_rates()
     seed_default_series()

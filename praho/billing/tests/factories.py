@@ -1,6 +1,6 @@
 """Issued invoices and credit notes straight through the ORM, for ledger and payment tests.
 
-They stand in for the issue service: amounts come from praho.billing.totals, lines are
+They stand in for the issue service: amounts come from praho.billing.rules.totals, lines are
 written while the document is a draft, and the status is set last (the ORM guard
 freezes an issued invoice). `post=True` also posts the document to the ledger, as
 issuing does.
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from praho.billing import ledger
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
-from praho.billing.totals import LineInput, compute_totals
+from praho.billing.rules.totals import LineInput, compute_totals
+from praho.billing.services import ledger
 
 D = Decimal
 _numbers = itertools.count(1)

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from praho.billing import ledger
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType, SellerProfile
-from praho.billing.totals import LineInput, compute_totals
+from praho.billing.rules.totals import LineInput, compute_totals
+from praho.billing.services import ledger
 from praho.customers.models import Customer
 from praho.customers.services import create_customer, current_profile
 

@@ -15,10 +15,10 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from praho.accounts.tests.factories import UserFactory, add_totp
-from praho.billing import fx
-from praho.billing.corrections import convert_proforma, credit_note
 from praho.billing.models import Document
-from praho.billing.payments import record_payment
+from praho.billing.services import fx
+from praho.billing.services.corrections import convert_proforma, credit_note
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, TODAY, draft, issued, stored_rows
 from praho.customers.memberships import add_member
 from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of

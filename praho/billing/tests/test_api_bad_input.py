@@ -13,7 +13,7 @@ import time_machine
 
 from praho.accounts.models import User
 from praho.billing.models import Document
-from praho.billing.payments import record_payment
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, draft, issued, stored_rows
 from praho.billing.tests.test_api_payments import payment_payload
 from praho.customers.models import Address, Customer

@@ -13,10 +13,10 @@ import time_machine
 from rest_framework.test import APIClient
 
 from praho.audit.models import AuditEvent
-from praho.billing import fx
 from praho.billing.gateways.bnr import BnrRate
 from praho.billing.models import ExchangeRate
 from praho.billing.models.fx import rate_text
+from praho.billing.services import fx
 from praho.testing.api import DENIED, bearer, error_of, invalid, refused
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from praho.billing import fx
-from praho.billing.corrections import cancel_proforma
 from praho.billing.models import Document
-from praho.billing.payments import record_payment
+from praho.billing.services import fx
+from praho.billing.services.corrections import cancel_proforma
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.test_api import NOW, TODAY, draft, issued
 from praho.testing.api import bearer, error_of, invalid
 

@@ -10,10 +10,10 @@ import pytest
 import time_machine
 
 from praho.audit.models import AuditEvent
-from praho.billing import fx
-from praho.billing.corrections import cancel_proforma
 from praho.billing.models import Document, Payment
-from praho.billing.payments import record_payment
+from praho.billing.services import fx
+from praho.billing.services.corrections import cancel_proforma
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.test_api import DOMAINS, NOW, TODAY, draft, issued, stored_rows
 from praho.testing.api import bearer, error_of, invalid, refused
 

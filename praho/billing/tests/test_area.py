@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from praho.accounts.tests import html_audit
 from praho.accounts.tests.factories import UserFactory
-from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.ledger import Balance
+from praho.billing.ledger_queries import Balance
 from praho.billing.models import Document, SellerProfile
-from praho.billing.payments import record_payment
+from praho.billing.services.corrections import cancel_proforma, convert_proforma, credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
 from praho.customers import memberships
 from praho.customers.current import SESSION_KEY

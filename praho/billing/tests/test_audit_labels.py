@@ -8,7 +8,7 @@ from django.utils import translation
 
 from praho.audit.integrity import verify_chain
 from praho.audit.models import AuditEvent
-from praho.billing.documents import create_document
+from praho.billing.services.drafts import create_document
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.db.models import Sum
 
 from praho.audit.integrity import verify_chain
 from praho.audit.models import AuditEvent
-from praho.billing import fx
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.issuing_batch import issue_documents
 from praho.billing.models import Document, LedgerEntry, LedgerTransaction
+from praho.billing.services import fx
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.issuing_batch import issue_documents
 from praho.customers.services import create_customer
 
 D = Decimal

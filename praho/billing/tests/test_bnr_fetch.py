@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from praho.audit.models import AuditEvent
-from praho.billing import fx
 from praho.billing.models import ExchangeRate, RateSource
+from praho.billing.services import fx
 from praho.testing.fakes import ERROR
 
 pytestmark = pytest.mark.django_db

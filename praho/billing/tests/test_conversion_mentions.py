@@ -8,9 +8,9 @@ import datetime
 import pytest
 import time_machine
 
-from praho.billing.corrections import convert_proforma, credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
+from praho.billing.services.corrections import convert_proforma, credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 
 REASON = "Scutit de TVA conform art. 292 alin. (1) lit. f) din Codul fiscal"
 HOSTING = {"description": "Web hosting Business", "quantity": "12", "unit_code": "MON", "unit_price": "49.99"}

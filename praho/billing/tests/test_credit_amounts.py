@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from praho.billing import fx
-from praho.billing.corrections import credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, VatSubtotal
+from praho.billing.services import fx
+from praho.billing.services.corrections import credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 
 D = Decimal
 TODAY = dt.date(2026, 3, 10)

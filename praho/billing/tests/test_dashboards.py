@@ -16,9 +16,9 @@ import time_machine
 
 from praho.accounts.tests.factories import UserFactory
 from praho.billing.dashboard import CurrencyPosition, InvoicedChart, Receivable
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.payments import record_payment
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
 from praho.customers import memberships
 from praho.customers.current import SESSION_KEY

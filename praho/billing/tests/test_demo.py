@@ -12,11 +12,9 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from praho.audit.models import AuditEvent
-from praho.billing import ledger, seller
+from praho.billing import ledger_queries
 from praho.billing.demo import DEMO_SELLER, NOTE
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.ledger import PaymentStatus
+from praho.billing.ledger_queries import PaymentStatus
 from praho.billing.models import (
     Document,
     DocumentLine,
@@ -27,6 +25,9 @@ from praho.billing.models import (
     Payment,
     SellerProfile,
 )
+from praho.billing.services import seller
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 from praho.customers.models import Customer
 
 D = Decimal
@@ -107,10 +108,10 @@ def test_the_demo_covers_every_vat_case_currency_and_payment_state(today):
     # Payment states as of today.
     states = defaultdict(list)
     for invoice in invoices:
-        states[ledger.payment_status(invoice)].append(invoice.customer.name)
+        states[ledger_queries.payment_status(invoice)].append(invoice.customer.name)
     assert {PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID, PaymentStatus.OVERDUE} <= set(states)
     assert sorted(states[PaymentStatus.OVERDUE]) == ["Acme Hosting SRL", "Example Shop Ltd"]
-    assert ledger.document_amounts(invoices.get(customer__name="Example Shop Ltd")).paid == D("40.00")
+    assert ledger_queries.document_amounts(invoices.get(customer__name="Example Shop Ltd")).paid == D("40.00")
 
 
 def test_the_demo_credits_converts_cancels_and_leaves_customer_credit(today):
@@ -118,7 +119,7 @@ def test_the_demo_credits_converts_cancels_and_leaves_customer_credit(today):
 
     note = issued(DocumentType.CREDIT_NOTE).get()
     credited = note.credited_document
-    assert (note.issue_date, credited.customer.name, ledger.payment_status(credited)) == (
+    assert (note.issue_date, credited.customer.name, ledger_queries.payment_status(credited)) == (
         TODAY,
         "Acme Hosting SRL",
         PaymentStatus.PAID,
@@ -128,11 +129,11 @@ def test_the_demo_credits_converts_cancels_and_leaves_customer_credit(today):
         Customer.objects.get(name=name) for name in ("Acme Hosting SRL", "Andrei Georgescu", "Sofia Web EOOD")
     )
     # The credited part was paid already: it became credit. Andrei's overpayment paid his next invoice.
-    assert ledger.customer_credit_available(acme, "RON") == note.total
-    assert ledger.customer_credit_available(andrei, "RON") == D("50.35")  # 250.00 - 145.20 - 54.45
-    assert ledger.customer_credit_available(sofia, "EUR") == D("16.00")
+    assert ledger_queries.customer_credit_available(acme, "RON") == note.total
+    assert ledger_queries.customer_credit_available(andrei, "RON") == D("50.35")  # 250.00 - 145.20 - 54.45
+    assert ledger_queries.customer_credit_available(sofia, "EUR") == D("16.00")
     applied = LedgerTransaction.objects.get(kind="credit_applied")
-    assert (applied.customer, ledger.payment_status(applied.document)) == (andrei, PaymentStatus.PAID)
+    assert (applied.customer, ledger_queries.payment_status(applied.document)) == (andrei, PaymentStatus.PAID)
 
     proformas = issued(DocumentType.PROFORMA)
     assert sorted(proformas.values_list("customer__name", "status")) == [
@@ -147,7 +148,7 @@ def test_the_demo_credits_converts_cancels_and_leaves_customer_credit(today):
         TODAY - timedelta(days=2),
         converted.total,
     )
-    assert ledger.payment_status(converted) == PaymentStatus.PAID
+    assert ledger_queries.payment_status(converted) == PaymentStatus.PAID
 
 
 def test_the_ledger_balances_and_documents_are_numbered_in_date_order(today):

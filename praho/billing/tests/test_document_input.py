@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from praho.billing.documents import create_document, update_draft
 from praho.billing.models import Document, DocumentLine
+from praho.billing.services.drafts import create_document, update_draft
 
 D = Decimal
 HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "100.00"}

@@ -6,10 +6,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
-from praho.billing.corrections import cancel_proforma, convert_proforma, credit_note
-from praho.billing.documents import create_document, update_draft
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentLine
+from praho.billing.services.corrections import cancel_proforma, convert_proforma, credit_note
+from praho.billing.services.drafts import create_document, update_draft
+from praho.billing.services.issuing import issue_document
 from praho.customers.services import create_customer
 
 D = Decimal
@@ -340,8 +340,8 @@ def test_postgresql_refuses_raw_changes_to_an_issued_invoice_and_its_lines(
 def test_issued_invoices_and_credit_notes_are_in_the_ledger_and_payments_settle_them(
     billing_ready, frozen_day, bill_billing, carol_customer
 ):
-    from praho.billing.ledger import customer_balance, payment_status
-    from praho.billing.payments import record_payment
+    from praho.billing.ledger_queries import customer_balance, payment_status
+    from praho.billing.services.payments import record_payment
 
     invoice = issue_document(
         actor=bill_billing,

@@ -22,9 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from praho.audit.models import AuditEvent
-from praho.billing import fx
 from praho.billing.gateways import bnr
 from praho.billing.models import ExchangeRate, RateSource
+from praho.billing.services import fx
 from praho.billing.tasks import fetch_bnr_rates as fetch_bnr_rates_task
 from praho.billing.tests.fakes.bnr import DAILY_PATH, DATA, TEN_DAYS_PATH
 from praho.celery import app

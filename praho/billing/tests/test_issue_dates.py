@@ -10,11 +10,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
-from praho.billing.documents import create_document
-from praho.billing.issue_checks import issue_warnings, legal_issue_deadline
-from praho.billing.issuing import issue_document
-from praho.billing.issuing_batch import issue_documents
 from praho.billing.models import Document, SeriesCounter
+from praho.billing.rules.issue_checks import issue_warnings, legal_issue_deadline
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.issuing_batch import issue_documents
 
 HOSTING = {"description": "Web hosting", "quantity": "1", "unit_code": "MON", "unit_price": "100.00"}
 TODAY = dt.date(2026, 3, 10)

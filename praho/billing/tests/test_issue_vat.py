@@ -12,11 +12,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
-from praho.billing import seller
-from praho.billing.corrections import convert_proforma
-from praho.billing.documents import create_document, update_draft
-from praho.billing.issuing import issue_document
-from praho.billing.payments import record_payment
+from praho.billing.services import seller
+from praho.billing.services.corrections import convert_proforma
+from praho.billing.services.drafts import create_document, update_draft
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 from praho.customers.lookups import check_vies
 from praho.customers.models import Customer
 from praho.customers.services import create_customer

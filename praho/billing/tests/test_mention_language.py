@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.issuing_batch import issue_documents
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.issuing_batch import issue_documents
 from praho.customers.services import create_customer
 
 HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "100"}

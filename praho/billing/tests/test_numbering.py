@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from praho.billing.models import Document, DocumentSeries, DocumentType, SeriesCounter
 from praho.billing.models.numbering import NUMBER_MAX_LENGTH
-from praho.billing.numbering import IssuedNumber, default_series, next_number, seed_default_series
+from praho.billing.services.numbering import IssuedNumber, default_series, next_number, seed_default_series
 from praho.core.tests.processes import run_together
 
 NEW_YEARS_EVE = date(2025, 12, 31)
@@ -443,7 +443,7 @@ django.setup()
 from django.db import connection, transaction
 
 from praho.billing.models import DocumentSeries
-from praho.billing.numbering import next_number
+from praho.billing.services.numbering import next_number
 
 
 class Rollback(Exception):

@@ -9,11 +9,12 @@ import pytest
 import time_machine
 
 from praho.audit.models import AuditEvent
-from praho.billing import fx, oss, seller
-from praho.billing.corrections import credit_note
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.issuing_batch import issue_documents
+from praho.billing.rules import oss
+from praho.billing.services import fx, seller
+from praho.billing.services.corrections import credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.issuing_batch import issue_documents
 from praho.customers.services import create_customer
 
 D = Decimal

@@ -23,8 +23,8 @@ from fontTools.ttLib import TTFont
 from segno import helpers as segno_helpers
 from weasyprint.urls import FatalURLFetchingError
 
-from praho.billing import pdf
 from praho.billing.models import DocumentType
+from praho.billing.pdf import rendering as pdf
 from praho.billing.tests.pdf_fixtures import (
     line,
     make_bulgarian_customer,

@@ -19,13 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from segno import helpers as segno_helpers
 
-from praho.billing import pdf
-from praho.billing.corrections import cancel_proforma, convert_proforma
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentType, ExchangeRate, RateSource
-from praho.billing.payments import apply_customer_credit, record_payment
-from praho.billing.pdf_context import vat_in_ron_per_rate
+from praho.billing.pdf import rendering as pdf
+from praho.billing.pdf.context import vat_in_ron_per_rate
+from praho.billing.services.corrections import cancel_proforma, convert_proforma
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import apply_customer_credit, record_payment
 from praho.billing.tests.pdf_fixtures import line, make_document, make_romanian_customer, make_seller
 from praho.billing.tests.pdf_reading import nb, read
 from praho.core.money import CENT, round_money

@@ -21,12 +21,13 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 
 from praho.audit.models import AuditEvent
-from praho.billing import pdf, pdf_archive
-from praho.billing.corrections import credit_note
-from praho.billing.documents import create_document, update_draft
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentPdf, StoredPdfImmutableError
-from praho.billing.payments import record_payment
+from praho.billing.pdf import archive as pdf_archive
+from praho.billing.pdf import rendering as pdf
+from praho.billing.services.corrections import credit_note
+from praho.billing.services.drafts import create_document, update_draft
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 from praho.billing.tasks import store_document_pdf
 from praho.core.tests.processes import run_together
 from praho.customers.services import change_tax_profile
@@ -273,7 +274,8 @@ django.setup()
 
 from django.db import connection
 
-from praho.billing import pdf, pdf_archive
+from praho.billing.pdf import rendering as pdf
+from praho.billing.pdf import archive as pdf_archive
 from praho.billing.models import Document
 
 connection.ensure_connection()

@@ -13,11 +13,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from praho.billing import pdf, pdf_archive
-from praho.billing.delivery import send_document
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import DocumentPdf
+from praho.billing.pdf import archive as pdf_archive
+from praho.billing.pdf import rendering as pdf
+from praho.billing.services.delivery import send_document
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 from praho.customers.services import change_tax_profile
 from praho.testing.api import bearer, error_of
 

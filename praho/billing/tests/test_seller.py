@@ -1,4 +1,4 @@
-"""The seller's data (praho.billing.seller): every change is a new version, checked
+"""The seller's data (praho.billing.services.seller): every change is a new version, checked
 like a Romanian company customer's identifiers, audited, and documents issued before
 keep the version they were issued with."""
 
@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from praho.audit.models import AuditEvent
-from praho.billing.documents import create_document, current_seller
-from praho.billing.issuing import issue_document
 from praho.billing.models import SellerProfile
-from praho.billing.seller import newest_version, update_seller_profile, version_history
+from praho.billing.services.drafts import create_document, current_seller
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.seller import newest_version, update_seller_profile, version_history
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from praho.billing.models import Document
-from praho.billing.tests.test_staff_documents import HOSTING, NEW_INVOICE, draft_post, invoice_for, url
+from praho.billing.tests.test_staff_documents import HOSTING, NEW_INVOICE, invoice_for, url
+from praho.billing.tests.test_staff_drafts import draft_post
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from praho.billing.payments import record_payment
+from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
 from praho.billing.tests.test_staff_money import NOW, errors_of, money_state, pay_url, payment_post
 
@@ -138,7 +138,8 @@ def test_a_reference_with_a_control_character_is_refused(billing, billing_ready,
 
 
 def test_the_seller_name_with_a_control_character_is_refused(staff_client, alice_admin, billing_ready):
-    from praho.billing.tests.test_staff_money import SELLER_EDIT_URL, seller_post
+    from praho.billing.tests.test_staff_accounts import seller_post
+    from praho.billing.tests.test_staff_money import SELLER_EDIT_URL
 
     response = staff_client(alice_admin).post(SELLER_EDIT_URL, seller_post(name="PRAHO\x07 SRL"))
 

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 
 from praho.accounts.tests.factories import UserFactory, add_totp
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
-from praho.billing.payments import record_payment
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 
 SEARCH = "/staff/search/"
 HTMX = {"HTTP_HX_REQUEST": "true"}

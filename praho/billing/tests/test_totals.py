@@ -3,7 +3,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from praho.billing.totals import LineInput, VatGroup, business_rule_violations, compute_totals
+from praho.billing.rules.totals import LineInput, VatGroup, business_rule_violations, compute_totals
 
 D = Decimal
 

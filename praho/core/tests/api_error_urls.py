@@ -12,8 +12,8 @@ from rest_framework.response import Response
 
 from praho.accounts.models import User
 
-handler404 = "praho.core.api.not_found"
-handler500 = "praho.core.api.server_error"
+handler404 = "praho.core.api.errors.not_found"
+handler500 = "praho.core.api.errors.server_error"
 
 
 class AddressSerializer(serializers.Serializer):

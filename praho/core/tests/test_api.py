@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
-from praho.core.api import _django_validation_to_drf
+from praho.core.api.errors import _django_validation_to_drf
 
 pytestmark = pytest.mark.django_db
 

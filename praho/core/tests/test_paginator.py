@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from praho.billing import ledger
+from praho.billing import ledger_queries
 from praho.billing.models import Document
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 from praho.core.paginator import DeferredJoinPaginator
@@ -63,7 +63,7 @@ def the_pages(paginator_class, object_list) -> list[tuple]:
 def invoice_rows():
     """The staff invoice list's rows: newest first, each with its customer and ledger amounts."""
     return (
-        ledger.with_ledger_amounts(Document.objects.filter(document_type="invoice"))
+        ledger_queries.with_ledger_amounts(Document.objects.filter(document_type="invoice"))
         .select_related("customer")
         .order_by("-issue_date", "-id")
     )

@@ -27,13 +27,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from praho.billing.api import error_responses, id_parameter, user_of
 from praho.billing.models import Document, DocumentType
 from praho.billing.selectors import documents_visible_to
+from praho.core.api import ErrorResponses, id_parameter, user_of
 from praho.efactura.selectors import with_xml_data
 from praho.efactura.ubl import document as ubl
 
 XML_CONTENT_TYPE = "application/xml"
+
+# The XML of billing's documents: refused, missing or hidden as billing's API answers them.
+error_responses = ErrorResponses(
+    invalid=gettext_lazy("Validation error or refusal by a business rule: messages per field."),
+    forbidden=gettext_lazy("Not allowed: missing staff permission (customers' users only read)."),
+    not_found=gettext_lazy("No such document for this user (also when it belongs to someone else)."),
+)
 
 
 class XmlRenderer(BaseRenderer):

@@ -7,7 +7,7 @@
   cleared from its submission (the event kept its index, download id and signed answer).
 
 So a document accepted in an environment before this migration is not uploaded there again
-either (praho.efactura.environments).
+either (praho.efactura.submissions.environment).
 """
 
 import base64

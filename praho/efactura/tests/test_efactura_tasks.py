@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from praho.audit.models import AuditEvent
-from praho.billing.documents import create_document
+from praho.billing.services.drafts import create_document
 from praho.celery import app
 from praho.core.request_id import RequestIDLogFilter
 from praho.core.validation import FISCAL_TIME_ZONE

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from praho.billing import seller
+from praho.billing.services import seller
 from praho.customers.services import create_customer
 from praho.efactura import submissions
 from praho.efactura.models import Submission

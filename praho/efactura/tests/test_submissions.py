@@ -78,7 +78,7 @@ def test_a_submission_is_created_once_with_its_deadline(invoice):
 
 
 def test_only_issued_invoices_and_credit_notes_get_a_submission(billing):
-    from praho.billing.documents import create_document
+    from praho.billing.services.drafts import create_document
 
     draft = create_document(
         actor=billing.clerk, document_type="invoice", customer=billing.customers["ro_company"], lines=[DOMAIN]

@@ -16,11 +16,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from praho.billing import seller
-from praho.billing.corrections import convert_proforma
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document
+from praho.billing.services import seller
+from praho.billing.services.corrections import convert_proforma
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 from praho.customers.models import Customer
 from praho.customers.services import change_customer, create_customer
 from praho.efactura.selectors import documents_numbered

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from praho.billing import seller
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, DocumentLine
+from praho.billing.services import seller
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
 from praho.efactura.tests.test_ubl import valid_xml
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,

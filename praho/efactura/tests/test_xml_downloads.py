@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 import time_machine
 
-from praho.billing.corrections import credit_note
+from praho.billing.services.corrections import credit_note
 from praho.billing.tests.conftest import billing_ready  # noqa: F401 (a fixture)
 from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, draft, issued
 from praho.efactura.tests.ubl_builders import ready

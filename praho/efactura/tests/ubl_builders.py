@@ -1,7 +1,7 @@
 """Issued invoices and credit notes for the e-Factura XML tests, made by billing's own services.
 
 Customers come from praho.customers.services.create_customer, the seller from
-praho.billing.seller.update_seller_profile, documents from create_document + issue_document and
+praho.billing.services.seller.update_seller_profile, documents from create_document + issue_document and
 credit notes from corrections.credit_note, so what the XML is built from is exactly what
 billing stores in real use. Shared by test_ubl.py and test_ubl_matrix.py.
 """
@@ -23,14 +23,14 @@ from lxml import etree
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.accounts.tests.factories import UserFactory
-from praho.billing import fx, seller
-from praho.billing.corrections import credit_note
 from praho.billing.demo import DEMO_SELLER
-from praho.billing.documents import create_document
-from praho.billing.issuing import issue_document
 from praho.billing.models import Document, SellerProfile
-from praho.billing.numbering import seed_default_series
-from praho.billing.vat_rates import seed_vat_rates
+from praho.billing.rules.vat_rates import seed_vat_rates
+from praho.billing.services import fx, seller
+from praho.billing.services.corrections import credit_note
+from praho.billing.services.drafts import create_document
+from praho.billing.services.issuing import issue_document
+from praho.billing.services.numbering import seed_default_series
 from praho.customers.lookups import check_vies
 from praho.customers.models import Customer
 from praho.customers.services import create_customer

@@ -30,7 +30,7 @@ CREDIT_NOTE_TYPE_CODE = "381"
 PAYMENT_MEANS_CREDIT_TRANSFER = "30"
 
 # BT-8, UNTDID 2005 as CIUS-RO restricts it (BR-RO-040): VAT due when paid, for VAT on a cash
-# basis, whose documents carry this mention (praho.billing.vat.document_mentions).
+# basis, whose documents carry this mention (praho.billing.rules.vat.document_mentions).
 TAX_POINT_PAID = "432"
 CASH_BASIS_MENTION = "TVA la încasare"
 

@@ -47,8 +47,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from praho.billing import totals
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
+from praho.billing.rules import totals
 from praho.core.money import CENT, Currency
 from praho.efactura.ubl import codes
 from praho.efactura.ubl.elements import (

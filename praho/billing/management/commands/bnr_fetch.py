@@ -3,7 +3,7 @@
 Without options: the last banking day BNR published. `--days N` (1 to 10): the last N banking
 days. `--date`: the rates that apply on that day as billing uses them (that day's, or the last
 published before it), from BNR's yearly archive when the day is older than ten banking days.
-Only the currencies PRAHO invoices in are stored, through praho.billing.fx (a BNR rate replaces a
+Only the currencies PRAHO invoices in are stored, through praho.billing.services.fx (a BNR rate replaces a
 manual one of the same day, audited); running it again changes nothing. When BNR cannot be read,
 or the option is out of range, it says why on standard error with exit status 1.
 """
@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from praho.billing import fx
 from praho.billing.gateways import bnr
 from praho.billing.models.fx import FOREIGN_CURRENCIES
+from praho.billing.services import fx
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from praho.billing import pdf_archive
+from praho.billing.pdf import archive as pdf_archive
 from praho.billing.tasks import store_document_pdf
 
 

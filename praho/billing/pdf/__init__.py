@@ -1,0 +1,3 @@
+"""Documents as PDF: rendering (WeasyPrint), context (what prints), archive (stored copies),
+downloads (serving them over HTTP).
+"""

@@ -1,0 +1,1 @@
+"""The customer area's billing pages under /app/billing/."""
