@@ -44,9 +44,9 @@ def test_the_vat_breakdown_and_sums_sit_in_wide_cards_with_the_table_in_its_own_
     assert re.search(wide_cards, html)
     vat = _section(html, "vat-title")
     assert '<div class="table-wrap"><table class="vat-breakdown">' in vat
-    totals = _section(html, "totals-title")
+    assert '<dl class="facts totals">' in _section(html, "totals-title")
     # Amounts are numbers: they never wrap inside.
-    assert re.findall(r"<dd( class=\"num\")?>", totals) == [' class="num"'] * 3
+    assert rules("billing/documents.css")["dl.totals dd"]["white-space"] == "nowrap"
 
 
 def test_the_page_uses_the_width_of_the_screen_and_cards_are_wide_enough_for_their_values():
