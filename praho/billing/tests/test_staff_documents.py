@@ -624,7 +624,7 @@ def test_a_draft_shows_the_parties_as_they_are_now_and_the_buttons_to_edit_and_i
     assert "(as it will be issued)" in html
     assert "(as it is now; fixed when issued)" in html
     assert f'<a class="button" href="{url(draft, "edit/")}">Edit draft</a>' in html
-    assert f'action="{url(draft, "issue/")}"' in html
+    assert f'href="{url(draft, "issue/confirm/")}"' in html  # issuing starts with a confirmation step
     assert f'href="{url(draft, "pdf/")}"' in html
     assert "/email/" not in html
     assert "/credit/" not in html
