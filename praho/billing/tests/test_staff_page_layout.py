@@ -65,6 +65,7 @@ def test_values_wrap_between_words_and_codes_numbers_and_badges_never_wrap():
     assert css["dl.facts dd.mono"]["white-space"] == "nowrap"
     assert css["dl.facts dd.num"]["white-space"] == "nowrap"
     assert css[".badge"]["white-space"] == "nowrap"
+    assert css["td .mono"]["white-space"] == "nowrap"  # document numbers in list tables
     cutting = [
         (selector, name, value)
         for selector, declarations in css.items()
