@@ -43,7 +43,13 @@ from praho.billing.models import (
     DocumentType,
     SellerProfile,
 )
-from praho.billing.presenters import decimal_text, is_issued_invoice, payment_state, vat_breakdown
+from praho.billing.presenters import (
+    decimal_text,
+    is_issued_invoice,
+    payment_state,
+    price_text,
+    vat_breakdown,
+)
 from praho.billing.staff_views import KINDS, TEMPLATES, error_text, to_detail
 from praho.billing.units import UNIT_CODES
 from praho.core.http import AuthenticatedHttpRequest
@@ -180,7 +186,7 @@ def _line_rows(lines: list[DocumentLine]) -> list[dict[str, Any]]:
             "line": line,
             "unit": UNIT_CODES.get(line.unit_code, line.unit_code),
             "quantity": decimal_text(line.quantity),
-            "unit_price": decimal_text(line.unit_price),
+            "unit_price": price_text(line.unit_price),
             "vat_rate": f"{decimal_text(line.vat_rate)}%",
         }
         for line in lines

@@ -570,7 +570,7 @@ def test_the_page_of_an_eur_invoice_shows_parties_lines_vat_totals_payments_and_
     assert "<address>Str. Lungă 10<br>Cluj-Napoca<br>Cluj, RO</address>" in html
     assert '<td class="num">12</td>' in html
     assert '<td class="num">49.99</td>' in html
-    assert '<td><abbr title="month">MON</abbr></td>' in html
+    assert "<td>month</td>" in html  # the unit's name, as the PDF prints it, not its code MON
     assert f'<td class="num">{money("599.88", "EUR")}</td>' in html
     assert [
         (row["group"].category, row["rate"], row["group"].taxable_amount, row["group"].vat_amount)

@@ -75,3 +75,17 @@ def test_values_wrap_between_words_and_codes_numbers_and_badges_never_wrap():
     assert cutting == []
     # A narrow card puts each label above its value instead of squeezing both.
     assert css["@container (max-width: 22rem) dl.facts"]["grid-template-columns"] == "minmax(0, 1fr)"
+
+
+def test_lines_show_the_units_name_and_unit_prices_with_at_least_two_decimals(
+    staff_client, bill_billing, invoice
+):
+    bill_billing.language = "ro"
+    bill_billing.save(update_fields=["language"])
+
+    html = staff_client(bill_billing).get(f"/staff/billing/documents/{invoice.pk}/").content.decode()
+
+    row = re.search(r'<table class="document-lines">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    # Issue 12, item 9: "49,9" and "MON" before; the PDF's "lună" and two decimals now.
+    assert cells[2:5] == ["lună", "12", "49,90"]
