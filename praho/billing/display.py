@@ -59,6 +59,12 @@ def decimal_text(value: Decimal, locale: str | None = None) -> str:
     return format_decimal(value, format="#,##0.####", locale=locale or babel_locale())
 
 
+def price_text(value: Decimal, locale: str | None = None) -> str:
+    """A unit price in the viewer's language with 2 to 4 decimals, as the PDF and the customer
+    area print it: "49,90", "0,0125"."""
+    return format_decimal(value, format="#,##0.00##", locale=locale or babel_locale())
+
+
 @dataclass(frozen=True)
 class PaymentState:
     """An issued invoice's payment status as the staff pages name it ("issued" reads "Unpaid")."""

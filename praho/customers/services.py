@@ -389,6 +389,32 @@ def save_address(
     return address
 
 
+def update_customer_and_billing_address(
+    *,
+    actor: User,
+    customer: Customer,
+    details: dict[str, Any],
+    address_values: dict[str, str],
+    address: Address | None,
+) -> Customer:
+    """The staff edit page's one save: the details and the billing address together or not at all.
+
+    Two saves on one page dropped one of them silently; now the errors of both are reported at
+    once (the address's keyed "address.<field>") and an error in either saves neither."""
+    errors = FieldErrors()
+    with transaction.atomic():
+        updated = errors.check(lambda: update_customer(actor=actor, customer=customer, **details))
+        errors.check(
+            lambda: save_address(actor=actor, customer=customer, values=address_values, address=address),
+            prefix="address.",
+        )
+        if errors.by_field:
+            transaction.set_rollback(True)
+    errors.raise_if_any()
+    assert updated is not None
+    return updated
+
+
 def _refuse_other_country(customer: Customer, values: dict[str, str], address: Address | None) -> None:
     country = (values.get("country") or "").strip().upper()
     if address is not None:

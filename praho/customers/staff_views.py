@@ -276,7 +276,7 @@ def customer_detail(request: AuthenticatedHttpRequest, customer_id: int) -> Http
 
 @permission_required("customers.change_customer", raise_exception=True)
 def customer_edit(request: AuthenticatedHttpRequest, customer_id: int) -> HttpResponse:
-    """Identity fields and the billing address: two forms, each saved by its own service."""
+    """Identity fields and the billing address: one form, one save of both (or of neither)."""
     customer = selectors.customer_for(request.user, customer_id)
     form_class = IDENTITY_FORMS[customer.kind]
     address = customer.addresses.filter(is_billing=True).first()
@@ -284,22 +284,24 @@ def customer_edit(request: AuthenticatedHttpRequest, customer_id: int) -> HttpRe
     address_initial = (
         {name: getattr(address, name) for name in BillingAddressForm.base_fields} if address else {}
     )
-    part = request.POST.get("part") if request.method == "POST" else None
-    form = form_class(request.POST if part == "identity" else None, initial=identity_initial)
-    address_form = BillingAddressForm(request.POST if part == "address" else None, initial=address_initial)
-    try:
-        if part == "identity" and form.is_valid():
-            services.update_customer(actor=request.user, customer=customer, **form.cleaned_data)
-            messages.success(request, _("The customer's details were saved."))
-            return redirect("customers:detail", customer.pk)
-        if part == "address" and address_form.is_valid():
-            services.save_address(
-                actor=request.user, customer=customer, values=address_form.cleaned_data, address=address
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, initial=identity_initial)
+    address_form = BillingAddressForm(data, initial=address_initial)
+    # Both forms are validated (not "and"-ed), so the errors of both show at once.
+    if data is not None and all([form.is_valid(), address_form.is_valid()]):
+        try:
+            services.update_customer_and_billing_address(
+                actor=request.user,
+                customer=customer,
+                details=form.cleaned_data,
+                address_values=address_form.cleaned_data,
+                address=address,
             )
-            messages.success(request, _("The billing address was saved."))
+        except ValidationError as error:
+            show_service_errors(request, error, form, address_form)
+        else:
+            messages.success(request, _("The customer's details and billing address were saved."))
             return redirect("customers:detail", customer.pk)
-    except ValidationError as error:
-        show_service_errors(request, error, form if part == "identity" else address_form)
     context = {"customer": customer, "form": form, "address_form": address_form}
     return render(request, TEMPLATES + "edit.html", context)
 

@@ -42,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
+from praho.billing import ledger_queries
 from praho.billing.locks import lock_if_queued, locked_delivery, locked_document
 from praho.billing.models import DeliveryStatus, Document, DocumentDelivery, DocumentStatus, DocumentType
 from praho.billing.pdf import archive as pdf_archive
@@ -166,11 +167,25 @@ def grouped_iban(iban: str) -> str:
     return " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))
 
 
+def _settled(document: Document, language: str) -> dict[str, str]:
+    """What a partly paid or credited invoice has settled, so the email asks for what is still due
+    and not its total: the paid and credited amounts ("" when none)."""
+    if document.document_type != DocumentType.INVOICE:
+        return {"paid": "", "credited": ""}
+    amounts = ledger_queries.document_amounts(document)
+    return {
+        name: format_money(amount, document.currency, language) if amount else ""
+        for name, amount in (("paid", amounts.paid), ("credited", amounts.credited))
+    }
+
+
 def _context(document: Document, language: str) -> dict[str, Any]:
     seller = document.seller or current_seller()
     currency = document.currency
     credited = document.credited_document
-    return {
+    return _settled(document, language) | {
+        "amount_due": format_money(pdf.amount_due(document), currency, language),
+        "nothing_due": not pdf.amount_due(document),
         "document": document,
         "title": document.get_document_type_display(),
         "number": document.number,

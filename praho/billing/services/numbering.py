@@ -145,6 +145,15 @@ def take_default_numbers(
     ]
 
 
+def expected_number(*, series: DocumentSeries, on: datetime.date) -> str:
+    """The number a document of `series` dated `on` would take now, for the issue confirmation.
+
+    A preview only: nothing is locked, so a document issued meanwhile takes it first."""
+    year = on.year if series.yearly_restart else 0
+    counter = SeriesCounter.objects.filter(series=series, year=year).values_list("last_number", flat=True)
+    return series.format_number(year=on.year, sequence=(counter.first() or 0) + 1)
+
+
 def _check_date(on: datetime.date) -> None:
     if isinstance(on, datetime.datetime) or not isinstance(on, datetime.date):
         raise TypeError("A document number follows the fiscal date (a date in Europe/Bucharest), not a time.")

@@ -232,13 +232,14 @@ def test_the_balance_is_exact_per_currency(as_user, carol, carols):
     ]
     text = _text(response)
     assert (
-        '<th scope="row">RON</th>\n        <td>765.36\xa0RON</td>\n'
-        '        <td><span class="badge badge-warn">100.00\xa0RON</span></td>\n'
-        "        <td>0.00\xa0RON</td>"
+        '<th scope="row">RON</th>\n        <td data-label="To pay">765.36\xa0RON</td>\n'
+        '        <td data-label="Of which overdue"><span class="badge badge-warn">100.00\xa0RON</span></td>\n'
+        '        <td data-label="Your credit">0.00\xa0RON</td>'
     ) in text
     assert (
-        '<th scope="row">EUR</th>\n        <td>0.00\xa0EUR</td>\n        <td>0.00\xa0EUR</td>\n'
-        "        <td>8.00\xa0EUR</td>"
+        '<th scope="row">EUR</th>\n        <td data-label="To pay">0.00\xa0EUR</td>\n'
+        '        <td data-label="Of which overdue">0.00\xa0EUR</td>\n'
+        '        <td data-label="Your credit">8.00\xa0EUR</td>'
     ) in text
 
 
@@ -327,14 +328,20 @@ def test_an_invoice_shows_lines_totals_vat_payments_and_how_to_pay(as_user, caro
     assert response.status_code == 200
     text = _text(response)
     assert "<h1>Invoice PRH-2026-000001</h1>" in text
-    assert "<td>Setup</td>" in text
-    assert "<td>1</td>\n        <td>piece</td>\n        <td>100.00</td>" in text
+    assert '<td data-label="Description">Setup</td>' in text
+    assert (
+        '<td data-label="Quantity">1</td>\n        <td data-label="Unit">piece</td>\n'
+        '        <td data-label="Unit price">100.00</td>'
+    ) in text
     assert "<tr><td>21%</td><td>100.00\xa0RON</td><td>21.00\xa0RON</td></tr>" in text
     assert "<dt>Total</dt><dd><strong>121.00\xa0RON</strong></dd>" in text
     assert "<dt>Credited</dt><dd>0.00\xa0RON</dd>" in text
     assert "<dt>Paid</dt><dd>21.00\xa0RON</dd>" in text
     assert "<dt>Still to pay</dt><dd><strong>100.00\xa0RON</strong></dd>" in text
-    assert "<td>1 Mar 2026</td><td>Bank transfer</td><td>OP 77</td><td>21.00\xa0RON</td>" in text
+    assert (
+        '<td data-label="Received on">1 Mar 2026</td><td data-label="Method">Bank transfer</td>'
+        '<td data-label="Reference">OP 77</td><td data-label="Amount">21.00\xa0RON</td>'
+    ) in text
     assert '<dt>Payment reference</dt><dd class="mono">PRH-2026-000001</dd>' in text
     assert '<dd class="mono">RO49 AAAA 1B31 0075 9384 0000</dd>' in text
     assert "<dd>Banca Exemplu</dd>" in text

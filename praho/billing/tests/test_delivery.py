@@ -18,6 +18,7 @@ from praho.billing.services import delivery
 from praho.billing.services.corrections import cancel_proforma, convert_proforma, credit_note
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
+from praho.billing.services.payments import record_payment
 from praho.billing.tasks import email_document
 from praho.customers.services import change_tax_profile, update_customer
 
@@ -122,6 +123,81 @@ def test_an_issued_invoice_is_emailed_with_its_pdf_in_the_customers_language(
         "",
         bill_billing,
     )
+
+
+def _amount_lines(body: str) -> list[str]:
+    labels = ("Total:", "Already paid:", "Credited:", "Amount due:", "Due date:", "Nothing is due")
+    return [line for line in body.splitlines() if line.startswith(labels)]
+
+
+def test_a_partly_paid_invoice_is_emailed_with_the_amount_still_due(
+    billing_ready,
+    frozen_now,
+    bill_billing,
+    carol_customer,
+    alice_admin,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    change_tax_profile(
+        actor=alice_admin, customer=carol_customer, document_language="en", invoice_email=INVOICE_EMAIL
+    )
+    invoice = _issued(bill_billing, carol_customer)
+    record_payment(
+        actor=bill_billing,
+        invoice=invoice,
+        amount=D("300.00"),
+        currency="RON",
+        method="bank_transfer",
+        reference="OP 7",
+        received_on=dt.date(2026, 3, 9),
+    )
+
+    _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    body = mailoutbox[0].body
+    assert _amount_lines(body) == [
+        "Total: 725.85\xa0RON",
+        "Already paid: 300.00\xa0RON",
+        "Amount due: 425.85\xa0RON",
+        "Due date: 24 Mar 2026",
+    ]
+    assert "quote the payment reference" in body
+
+
+def test_a_paid_invoice_is_emailed_saying_nothing_is_due_and_without_payment_details(
+    billing_ready,
+    frozen_now,
+    bill_billing,
+    carol_customer,
+    alice_admin,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    change_tax_profile(
+        actor=alice_admin, customer=carol_customer, document_language="en", invoice_email=INVOICE_EMAIL
+    )
+    invoice = _issued(bill_billing, carol_customer)
+    record_payment(
+        actor=bill_billing,
+        invoice=invoice,
+        amount=D("725.85"),
+        currency="RON",
+        method="bank_transfer",
+        reference="OP 8",
+        received_on=dt.date(2026, 3, 9),
+    )
+
+    _send(django_capture_on_commit_callbacks, actor=bill_billing, document=invoice)
+
+    body = mailoutbox[0].body
+    assert _amount_lines(body) == [
+        "Total: 725.85\xa0RON",
+        "Already paid: 725.85\xa0RON",
+        "Nothing is due: the invoice is settled.",
+    ]
+    assert "payment reference" not in body
+    assert "RO49 AAAA" not in body
 
 
 def test_the_request_and_the_outcome_are_audited(invoice, bill_billing, django_capture_on_commit_callbacks):

@@ -26,6 +26,7 @@ from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 from praho.customers.models import Customer
+from praho.customers.services import create_customer
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -219,11 +220,29 @@ def test_a_filter_change_through_htmx_returns_only_the_results(billing, ledger_o
 def test_the_filter_controls_refresh_the_results_as_they_change(billing, ledger_of_two):
     html = billing.get(PAYMENTS_URL).content.decode()
 
-    assert 'hx-target="#payment-results" hx-push-url="true"' in html
-    for name in ("customer", "currency", "method", "received_from", "received_to"):
-        control = re.search(rf'<(?:select|input)[^>]*name="{name}"[^>]*>', html).group(0)
-        assert 'hx-get="/staff/billing/payments/"' in control
-        assert 'hx-include="closest form"' in control
+    # One trigger on the form: any control's change (the customer picker's radios too) refreshes.
+    form = re.search(r'<form method="get" action="/staff/billing/payments/"[^>]*>', html).group(0)
+    assert 'hx-get="/staff/billing/payments/" hx-target="#payment-results" hx-push-url="true"' in form
+    assert 'hx-trigger="submit, change"' in form
+    for name in ("customer_q", "currency", "method", "received_from", "received_to"):
+        assert re.search(rf'<(?:select|input)[^>]*name="{name}"', html), name
+
+
+def test_the_customer_filter_is_searched_as_you_type_not_a_list_of_every_customer(
+    billing, ledger_of_two, carol_customer, dave_customer
+):
+    unfiltered = billing.get(PAYMENTS_URL).content.decode()
+    chosen = billing.get(PAYMENTS_URL, {"customer": dave_customer.pk}).content.decode()
+    typed = billing.get(PAYMENTS_URL, {"customer_q": "carol"}).content.decode()
+
+    assert f'<option value="{carol_customer.pk}"' not in unfiltered
+    search = re.search(r'<input type="search" name="customer_q"[^>]*>', unfiltered).group(0)
+    assert 'hx-get="/staff/billing/documents/customers/"' in search
+    assert 'hx-trigger="input changed delay:200ms, search"' in search
+    radios = re.compile(r'<input type="radio" name="customer" value="(\d*)" id="[^"]+"( checked)?>')
+    assert radios.findall(unfiltered) == [("", " checked")]  # "Any customer", and no list
+    assert radios.findall(chosen) == [("", ""), (str(dave_customer.pk), " checked")]
+    assert radios.findall(typed) == [("", " checked"), (str(carol_customer.pk), "")]
 
 
 def test_a_period_ending_before_it_starts_is_refused_next_to_its_end(billing, ledger_of_two):
@@ -249,16 +268,25 @@ def test_the_list_has_pages_of_25_and_sums_every_page(billing, billing_ready, ca
 @pytest.mark.parametrize("count", [3, 10])
 @pytest.mark.parametrize("filtered", [False, True])
 def test_the_list_runs_the_same_number_of_queries_for_3_or_10_payments(
-    billing, billing_ready, carol_customer, bill_billing, django_assert_num_queries, count, filtered
+    billing,
+    billing_ready,
+    carol_customer,
+    bill_billing,
+    alice_admin,
+    django_assert_num_queries,
+    count,
+    filtered,
 ):
     for _n in range(count):
         invoice = issued_invoice(carol_customer)
         pay(bill_billing, invoice, "121.00")
+    for number in range(count * 10):  # customers are searched for, never all listed
+        create_customer(actor=alice_admin, kind="individual", name=f"Client {number}", country="RO")
     query = {"customer": carol_customer.pk, "method": "bank_transfer"} if filtered else {}
     # 1 session, 2 user, 3 authenticators (staff gate), 4 user permissions, 5 group permissions,
-    # [the chosen customer, when filtering], 6 the count, 7 the sums per currency, 8 the customers
-    # to filter by, 9 the page of payments with their customer, invoice and recorder
-    with django_assert_num_queries(10 if filtered else 9):
+    # 6 the count, 7 the sums per currency, 8 the page of payments with their customer, invoice
+    # and recorder, [9 the chosen customer for the picker, when filtering]
+    with django_assert_num_queries(9 if filtered else 8):
         response = billing.get(PAYMENTS_URL, query)
     assert len(rows(response)) == count
 

@@ -297,7 +297,9 @@ def test_staff_are_told_the_street_cannot_hold_a_control_character(staff_client,
     response = client.post(
         reverse("customers:edit", args=[carol_customer.pk]),
         {
-            "part": "address",
+            "name": carol_customer.name,
+            "country": "RO",
+            "tax_id": carol_customer.tax_id,
             "address-street": "Str.\x07 1",
             "address-city": "Cluj-Napoca",
             "address-county": "RO-CJ",

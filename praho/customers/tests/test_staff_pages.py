@@ -47,6 +47,15 @@ def company_post(**changes: str) -> dict[str, str]:
     return data
 
 
+def edit_post(client, customer: Customer, **changes: str) -> dict[str, str]:
+    """The edit page's one form (details and billing address) as a browser posts it: the values
+    it shows, with `changes` (address fields named "address-<field>")."""
+    page = client.get(f"/staff/customers/{customer.pk}/edit/")
+    shown = {name: value for name, value in page.context["form"].initial.items() if value is not None}
+    address = page.context["address_form"].initial.items()
+    return shown | {f"address-{name}": value for name, value in address if value is not None} | changes
+
+
 def errors_of(response, form: str = "form") -> dict[str, list[str]]:
     return {field: list(errors) for field, errors in response.context[form].errors.items()}
 
@@ -407,17 +416,9 @@ def test_staff_edit_the_details_of_a_customer(admin, alice_admin, carol_customer
 
     response = admin.post(
         url,
-        {
-            "part": "identity",
-            "name": "Carol Hosting SRL",
-            "trade_name": "Carol Cloud",
-            "country": "RO",
-            "tax_id": "RO18547290",
-            "trade_register_number": "",
-            "iban": "",
-            "email": "office@carol.test",
-            "phone": "0721 234 567",
-        },
+        edit_post(
+            admin, carol_customer, trade_name="Carol Cloud", email="office@carol.test", phone="0721 234 567"
+        ),
     )
 
     assert page.context["form"].initial["tax_id"] == "RO18547290"
@@ -436,13 +437,54 @@ def test_staff_edit_the_details_of_a_customer(admin, alice_admin, carol_customer
     }
 
 
+def test_one_save_keeps_both_a_changed_phone_and_a_changed_street(admin, carol_customer):
+    url = f"/staff/customers/{carol_customer.pk}/edit/"
+    page = admin.get(url)
+
+    response = admin.post(
+        url, edit_post(admin, carol_customer, phone="0721 234 567", **{"address-street": "Str. Nouă 5"})
+    )
+
+    # One form with one submit button: nothing typed in one part is lost by saving the other.
+    assert page.content.decode().count('<form method="post" action="' + url) == 1
+    assert response.status_code == 302
+    carol_customer.refresh_from_db()
+    assert (carol_customer.phone, carol_customer.addresses.get().street) == ("+40721234567", "Str. Nouă 5")
+    assert [str(message) for message in admin.get(response.url).context["messages"]] == [
+        "The customer's details and billing address were saved."
+    ]
+
+
+def test_an_error_in_either_part_saves_neither_and_shows_both_errors(admin, carol_customer, dave_customer):
+    url = f"/staff/customers/{carol_customer.pk}/edit/"
+    before = (Customer.objects.values().get(pk=carol_customer.pk), list(Address.objects.values()))
+
+    wrong_city = admin.post(
+        url, edit_post(admin, carol_customer, phone="0721 234 567", **{"address-county": "RO-B"})
+    )
+    taken_cui = admin.post(
+        url, edit_post(admin, carol_customer, tax_id="14399840", **{"address-street": "Str. Nouă 5"})
+    )
+    both = admin.post(
+        url,
+        edit_post(admin, carol_customer, email="not-an-email", **{"address-county": "RO-B"}),
+    )
+
+    assert (wrong_city.status_code, taken_cui.status_code, both.status_code) == (200, 200, 200)
+    assert errors_of(wrong_city, "address_form") == {
+        "city": ["In Bucharest the city is a sector: Sector 1 to Sector 6."]
+    }
+    assert list(errors_of(taken_cui)) == ["tax_id"]
+    # The typed street is still in the form, to be saved once the CUI is right.
+    assert taken_cui.context["address_form"]["street"].value() == "Str. Nouă 5"
+    assert (list(errors_of(both)), list(errors_of(both, "address_form"))) == (["email"], ["city"])
+    assert (Customer.objects.values().get(pk=carol_customer.pk), list(Address.objects.values())) == before
+
+
 def test_editing_to_a_taken_cui_shows_the_link_and_changes_nothing(admin, carol_customer, dave_customer):
     url = f"/staff/customers/{carol_customer.pk}/edit/"
 
-    response = admin.post(
-        url,
-        {"part": "identity", "name": "Carol Hosting SRL", "country": "RO", "tax_id": "14399840"},
-    )
+    response = admin.post(url, edit_post(admin, carol_customer, tax_id="14399840"))
 
     assert response.status_code == 200
     assert field_error_html(response, "id_tax_id") == (
@@ -458,24 +500,31 @@ def test_staff_change_the_billing_address(admin, carol_customer):
 
     bad = admin.post(
         url,
-        {
-            "part": "address",
-            "address-street": "Bd. Unirii 1",
-            "address-city": "Bucharest",
-            "address-county": "RO-B",
-            "address-country": "RO",
-        },
+        edit_post(
+            admin,
+            carol_customer,
+            **{
+                "address-street": "Bd. Unirii 1",
+                "address-city": "Bucharest",
+                "address-postal_code": "",
+                "address-county": "RO-B",
+                "address-country": "RO",
+            },
+        ),
     )
     good = admin.post(
         url,
-        {
-            "part": "address",
-            "address-street": "Bd. Unirii 1",
-            "address-city": "Sector 4",
-            "address-postal_code": "040000",
-            "address-county": "RO-B",
-            "address-country": "RO",
-        },
+        edit_post(
+            admin,
+            carol_customer,
+            **{
+                "address-street": "Bd. Unirii 1",
+                "address-city": "Sector 4",
+                "address-postal_code": "040000",
+                "address-county": "RO-B",
+                "address-country": "RO",
+            },
+        ),
     )
 
     assert errors_of(bad, "address_form") == {

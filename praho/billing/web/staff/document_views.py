@@ -22,11 +22,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from praho.audit.models import AuditEvent
 from praho.billing import ledger_queries, selectors
-from praho.billing.display import decimal_text, is_issued_invoice, payment_state, vat_breakdown
+from praho.billing.display import decimal_text, is_issued_invoice, payment_state, price_text, vat_breakdown
 from praho.billing.models import (
     DeliveryStatus,
     Document,
@@ -36,8 +36,9 @@ from praho.billing.models import (
     SellerProfile,
 )
 from praho.billing.pdf import downloads as pdf_downloads
+from praho.billing.rules import issue_checks
 from praho.billing.rules.units import UNIT_CODES
-from praho.billing.services import corrections, issuing
+from praho.billing.services import corrections, issuing, numbering
 from praho.billing.services import drafts as documents
 from praho.billing.web.staff.views import KINDS, TEMPLATES, error_text, to_detail
 from praho.core.http import AuthenticatedHttpRequest
@@ -174,7 +175,7 @@ def _line_rows(lines: list[DocumentLine]) -> list[dict[str, Any]]:
             "line": line,
             "unit": UNIT_CODES.get(line.unit_code, line.unit_code),
             "quantity": decimal_text(line.quantity),
-            "unit_price": decimal_text(line.unit_price),
+            "unit_price": price_text(line.unit_price),
             "vat_rate": f"{decimal_text(line.vat_rate)}%",
         }
         for line in lines
@@ -256,6 +257,32 @@ def _tell_what_issuing_found(request: AuthenticatedHttpRequest, document: Docume
         )
     for warning in getattr(document, "warnings", []):
         messages.warning(request, warning.message)
+
+
+@require_GET
+@permission_required("billing.issue_document", raise_exception=True)
+def document_issue_confirm(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    """The step before issuing: what will be numbered, with which series, and that it is final.
+
+    Issuing takes a fiscal number no one can give back, so the page's Issue button leads here;
+    the form here posts to document_issue. No script is involved: it works wherever a form does."""
+    document = selectors.document_for(request.user, document_id)
+    if document.status != DocumentStatus.DRAFT:
+        messages.info(request, _("%(document)s was already issued.") % {"document": document})
+        return to_detail(document)
+    try:
+        series = numbering.default_series(document.document_type)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return to_detail(document)
+    context = {
+        "document": document,
+        "kind": KINDS[document.document_type],
+        "series": series,
+        "expected_number": numbering.expected_number(series=series, on=document.issue_date),
+        "warnings": issue_checks.issue_warnings(document),
+    }
+    return render(request, TEMPLATES + "issue_confirm.html", context)
 
 
 @require_POST

@@ -12,20 +12,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from praho.accounts.models import User
 from praho.billing.models import PaymentMethod
 from praho.billing.models.fx import FOREIGN_CURRENCIES
 from praho.core.money import Currency
 from praho.core.numbers import plain_decimal
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range, validate_single_line
-from praho.core.widgets import LongSelect, live_filter
 from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
-from praho.customers.models import Customer
-from praho.customers.selectors import customers_visible_to
 
 
 class DateInput(forms.DateInput):
@@ -92,40 +87,21 @@ def _plain_decimal(text: str) -> str:
     return text.replace(",", ".")
 
 
-PAYMENTS_URL = reverse_lazy("billing:payments")
-
-
 class PaymentFilterForm(forms.Form):
-    """The filters of the staff payment list; the results follow each change."""
+    """The filters of the staff payment list; the results follow each change (the form's hx-trigger,
+    as on the document lists). The customer is chosen with the search-as-you-type picker
+    (billing/staff/_customer_picker.html), not a list of every customer."""
 
-    customer = forms.ModelChoiceField(
-        label=_("Customer"),
-        required=False,
-        queryset=Customer.objects.none(),
-        empty_label=_("Any"),
-        widget=LongSelect(attrs=live_filter(PAYMENTS_URL)),
-    )
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    customer_q = forms.CharField(required=False)  # the picker's search box (cut to 100 characters)
     currency = forms.ChoiceField(
-        label=_("Currency"),
-        required=False,
-        choices=[("", _("Any")), *Currency.choices],
-        widget=forms.Select(attrs=live_filter(PAYMENTS_URL)),
+        label=_("Currency"), required=False, choices=[("", _("Any")), *Currency.choices]
     )
     method = forms.ChoiceField(
-        label=_("Method"),
-        required=False,
-        choices=[("", _("Any")), *PaymentMethod.choices],
-        widget=forms.Select(attrs=live_filter(PAYMENTS_URL)),
+        label=_("Method"), required=False, choices=[("", _("Any")), *PaymentMethod.choices]
     )
     received_from = _iso_date(_("Received from"), required=False)
     received_to = _iso_date(_("Received until"), required=False)
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        customers = customers_visible_to(user).order_by("name", "pk").only("pk", "name")
-        self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
-        for name in ("received_from", "received_to"):
-            self.fields[name].widget.attrs.update(live_filter(PAYMENTS_URL))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -133,6 +109,10 @@ class PaymentFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("received_to", gettext("The end of the period is before its start."))
         return cleaned
+
+    def shown_fields(self) -> list[forms.BoundField]:
+        """The fields rendered one by one; the customer picker is rendered apart."""
+        return [self[name] for name in self.fields if name not in ("customer", "customer_q")]
 
 
 class PaymentForm(forms.Form):

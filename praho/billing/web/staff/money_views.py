@@ -48,6 +48,7 @@ from praho.billing.web.staff.money_forms import (
     PaymentForm,
     SellerForm,
 )
+from praho.billing.web.staff.views import picker_context, visible_customer
 from praho.core.formatting import format_date, format_money
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.money import round_money
@@ -81,8 +82,7 @@ def document_url(document_id: int) -> str:
 
 
 def _filters(data: dict[str, Any]) -> selectors.PaymentFilters:
-    customer = data.get("customer")  # the form's choice is a Customer
-    return selectors.PaymentFilters.from_values({**data, "customer": customer.pk if customer else None})
+    return selectors.PaymentFilters.from_values(data)
 
 
 def _sums(payments_: QuerySet[Payment]) -> list[dict[str, Any]]:
@@ -94,20 +94,28 @@ def _sums(payments_: QuerySet[Payment]) -> list[dict[str, Any]]:
 
 @permission_required("billing.view_payment", raise_exception=True)
 def payment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = PaymentFilterForm(request.GET or None, user=request.user)
+    form = PaymentFilterForm(request.GET or None)
     found = selectors.payments_visible_to(request.user).select_related("recorded_by")
     if form.is_bound and not form.is_valid():
         found = found.none()
     elif form.is_bound:
         found = selectors.filter_payments(found, _filters(form.cleaned_data))
     found = found.order_by("-received_on", "-pk")
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "page_obj": DeferredJoinPaginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
         "sums": _sums(found),
     }
-    template = "payment_results.html" if request.htmx else "payment_list.html"
-    return render(request, TEMPLATES + template, context)
+    if request.htmx:
+        return render(request, TEMPLATES + "payment_results.html", context)
+    chosen = form.cleaned_data.get("customer") if form.is_bound and form.is_valid() else None
+    context["picker"] = picker_context(
+        request,
+        selected=visible_customer(request, chosen) if chosen else None,
+        query=request.GET.get("customer_q", ""),
+        optional=True,
+    )
+    return render(request, TEMPLATES + "payment_list.html", context)
 
 
 def _payable(user: Any, document_id: int) -> Document:

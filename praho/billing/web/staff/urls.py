@@ -32,6 +32,11 @@ urlpatterns = [
     path("documents/<int:document_id>/edit/", staff_draft_views.document_edit, name="document-edit"),
     path("documents/<int:document_id>/pdf/", staff_document_views.document_pdf, name="document-pdf"),
     path("documents/<int:document_id>/issue/", staff_document_views.document_issue, name="document-issue"),
+    path(
+        "documents/<int:document_id>/issue/confirm/",
+        staff_document_views.document_issue_confirm,
+        name="document-issue-confirm",
+    ),
     path("documents/<int:document_id>/email/", staff_document_views.document_email, name="document-email"),
     path("documents/<int:document_id>/cancel/", staff_document_views.proforma_cancel, name="proforma-cancel"),
     path(
