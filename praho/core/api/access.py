@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, cast
 from django.core.exceptions import PermissionDenied
 from rest_framework.request import Request
 
-if TYPE_CHECKING:  # typing only, as in praho.core.http: core imports no app at run time
-    from praho.accounts.models import User
+if TYPE_CHECKING:  # django-stubs' placeholder for AUTH_USER_MODEL, as in praho.core.http: core imports no app
+    from django.contrib.auth.models import _User as User
 
 
 def user_of(request: Request) -> User:
