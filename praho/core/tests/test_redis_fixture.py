@@ -32,7 +32,7 @@ def run_pytest(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
         env={**environment, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a busy machine (other xdist workers, a live server) starts pytest slowly
         check=False,
     )
 
