@@ -17,7 +17,7 @@ export PRAHO_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 help:
 	@echo "make demo      install, migrate SQLite, load demo data, serve http://127.0.0.1:$(PORT)/ (PORT=8700)"
-	@echo "make test      run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
+	@echo "make test      run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set; browser tests need Chromium)"
 	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check, catalogs complete"
 	@echo "make worker    Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make messages  update and compile the en/ro/bg translation catalogs"
@@ -40,8 +40,12 @@ demo: install
 serve: install
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
+# Two processes (pytest-xdist), each with its own test database; TEST_WORKERS=0 runs in one.
+# TEST_SELECT is a marker expression, e.g. TEST_SELECT="not e2e" leaves out the browser tests.
+TEST_WORKERS ?= 2
+TEST_SELECT ?=
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(if $(TEST_SELECT),-m "$(TEST_SELECT)")
 
 lint: install
 	$(VENV)/bin/ruff check --output-format concise .

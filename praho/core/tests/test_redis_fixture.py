@@ -22,14 +22,17 @@ def unreachable_redis_url() -> str:
     return f"redis://127.0.0.1:{port}/15"
 
 
-def run_pytest(**env: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Another pytest run, on its own in-memory SQLite database: on PostgreSQL it would create the
+    same test database as a run beside it (another xdist worker's), which one of them loses."""
+    environment = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", NEEDS_REDIS, "-p", "no:cacheprovider", "-rsf"],
+        [sys.executable, "-m", "pytest", *(arguments or [NEEDS_REDIS]), "-p", "no:cacheprovider", "-rsf"],
         cwd=BASE_DIR,
-        env={**os.environ, **env},
+        env={**environment, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a busy machine (other xdist workers, a live server) starts pytest slowly
         check=False,
     )
 
