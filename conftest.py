@@ -46,6 +46,19 @@ def _default_language_and_time_zone():
     timezone.deactivate()
 
 
+def _per_worker_database(url: str) -> str:
+    """Each pytest-xdist worker its own Redis database (15, 14, ... counting down from the
+    URL's): a test that empties the cache (FLUSHDB) must not wipe what another worker's test
+    just stored, such as a used TOTP code."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{max(database, 0)}"))
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The local Redis used by tests that need a real broker or cache.
@@ -58,7 +71,7 @@ def redis_url() -> str:
 
     import redis
 
-    url = os.environ.get("PRAHO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = _per_worker_database(os.environ.get("PRAHO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         client.ping()

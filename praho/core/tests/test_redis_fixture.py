@@ -25,7 +25,11 @@ def unreachable_redis_url() -> str:
 def run_pytest(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Another pytest run, on its own in-memory SQLite database: on PostgreSQL it would create the
     same test database as a run beside it (another xdist worker's), which one of them loses."""
-    environment = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "DATABASE_URL" and not name.startswith("PYTEST_XDIST")  # a run of its own
+    }
     return subprocess.run(
         [sys.executable, "-m", "pytest", *(arguments or [NEEDS_REDIS]), "-p", "no:cacheprovider", "-rsf"],
         cwd=BASE_DIR,
@@ -51,3 +55,19 @@ def test_a_test_needing_redis_fails_when_ci_requires_services(unreachable_redis_
     assert result.returncode == 1, result.stdout
     assert "1 error" in result.stdout
     assert "PRAHO_REQUIRE_SERVICES=1 requires it." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("worker", "url", "expected"),
+    [
+        ("gw0", "redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/15"),
+        ("gw1", "redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/14"),
+        ("gw3", "redis://:secret@redis.test:6380/10", "redis://:secret@redis.test:6380/7"),
+    ],
+)
+def test_each_xdist_worker_gets_its_own_redis_database(monkeypatch, worker, url, expected):
+    from conftest import _per_worker_database
+
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+
+    assert _per_worker_database(url) == expected
