@@ -18,7 +18,7 @@ export PRAHO_BASE_URL ?= http://127.0.0.1:$(PORT)
 help:
 	@echo "make demo      install, migrate SQLite, load demo data, serve http://127.0.0.1:$(PORT)/ (PORT=8700)"
 	@echo "make test      run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set; browser tests need Chromium)"
-	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check, catalogs complete"
+	@echo "make lint      ruff, ruff format --check, mypy, import contracts (docs/architecture.md), makemigrations --check, catalogs complete"
 	@echo "make worker    Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make messages  update and compile the en/ro/bg translation catalogs"
 
@@ -51,6 +51,7 @@ lint: install
 	$(VENV)/bin/ruff check --output-format concise .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy praho
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=praho.settings.test $(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=praho.settings.test $(MANAGE) messages_check
 
