@@ -43,7 +43,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta, get_relative_name
 from babel.numbers import format_currency
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from praho.core.money import round_money
 
@@ -112,3 +112,14 @@ def format_tax_id(tax_id: str, *, country: str, vat_payer: bool) -> str:
     if country.upper() == "RO" and tax_id.startswith("RO"):
         return f"RO {tax_id[2:]}" if vat_payer else tax_id[2:]
     return tax_id
+
+
+def typed_number(value: Decimal | None, *, trim: bool = True) -> str:
+    """A stored number as a person types it in the active language, for a form's initial value:
+    49.9900 -> "49,99" in ro and bg, "49.99" in en; no grouping; trailing zeros dropped unless
+    `trim` is off (an amount keeps its cents: "71,00"). The staff forms read either mark back."""
+    if value is None:
+        return ""
+    text = f"{value.normalize():f}" if trim else f"{value:f}"
+    text = "0" if text in ("-0", "") else text
+    return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))

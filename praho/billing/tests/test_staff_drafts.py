@@ -468,3 +468,27 @@ def test_a_draft_invoice_is_not_credited_and_a_proforma_has_no_credit_page(
     assert messages_of(refused) == ["Only an issued invoice can be credited."]
     assert billing.get(credit_url(proforma)).status_code == 404
     assert Document.objects.filter(document_type="credit_note").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"), [("en", ("49.99", "5.5")), ("ro", ("49,99", "5,5")), ("bg", ("49,99", "5,5"))]
+)
+def test_the_edit_page_prefills_numbers_as_staff_type_them_in_their_language(
+    billing, bill_billing, carol_customer, language, typed
+):
+    draft = invoice_for(bill_billing, carol_customer, [HOSTING | {"discount": "5.5"}], issue=False)
+    bill_billing.language = language
+    bill_billing.save(update_fields=["language"])
+
+    response = billing.get(url(draft, "edit/"))
+
+    line = response.context["lines"].forms[0]
+    assert (line.initial["unit_price"], line.initial["discount"]) == typed
+    assert (
+        str(line["discount"].label)
+        == {
+            "en": "Discount (amount)",
+            "ro": "Reducere (sumă)",
+            "bg": "Отстъпка (сума)",
+        }[language]
+    )

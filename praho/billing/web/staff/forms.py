@@ -23,6 +23,7 @@ from praho.billing.models.vat import VatCategory
 from praho.billing.rules.document_input import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from praho.billing.rules.units import UNIT_CODES
 from praho.billing.selectors import PAYMENT_STATES
+from praho.core.formatting import typed_number
 from praho.core.money import Currency
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from praho.core.widgets import AS_ONE_TYPES, live_filter
@@ -40,11 +41,9 @@ _STATUSES_BY_TYPE: dict[str, list[str]] = {
 
 
 def plain_number(value: Decimal | None) -> str:
-    """A stored quantity or price as staff would type it: 12.0000 -> "12", 49.9900 -> "49.99"."""
-    if value is None:
-        return ""
-    text = f"{value.normalize():f}"
-    return "0" if text in ("-0", "") else text
+    """A stored quantity or price as staff would type it in their language: 12.0000 -> "12",
+    49.9900 -> "49,99" in ro and bg, "49.99" in en."""
+    return typed_number(value)
 
 
 def _text(label: Any, *, max_length: int, **attrs: str) -> forms.CharField:
@@ -166,7 +165,7 @@ class LineForm(forms.Form):
     quantity = _number(_("Quantity"), size="6")
     unit_code = forms.ChoiceField(label=_("Unit"), choices=_unit_choices, initial="H87")
     unit_price = _number(_("Unit price"), size="8")
-    discount = _number(_("Discount"), size="6")
+    discount = _number(_("Discount (amount)"), size="6")  # an amount off the line, not a percentage
     vat_category = forms.ChoiceField(
         label=_("VAT category"),
         required=False,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praho.billing.models import PaymentMethod
 from praho.billing.models.fx import FOREIGN_CURRENCIES
+from praho.core.formatting import typed_number
 from praho.core.money import Currency
 from praho.core.numbers import plain_decimal
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range, validate_single_line
@@ -57,6 +58,10 @@ class NumberField(forms.Field):
         kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(**kwargs)
         self.example = example
+
+    def prepare_value(self, value: Any) -> Any:
+        """An initial amount (the amount due) shown as staff type it: "942,35" in ro and bg."""
+        return typed_number(value, trim=False) if isinstance(value, Decimal) else value
 
     def to_python(self, value: Any) -> Decimal | None:
         text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
