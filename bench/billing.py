@@ -70,7 +70,7 @@ def setup() -> tuple[Any, Any]:
     from praho.billing.models import SellerProfile
     from praho.billing.rules.vat_rates import seed_vat_rates
     from praho.billing.services.numbering import seed_default_series
-    from praho.customers.services import create_customer
+    from praho.customers.services.customers import create_customer
 
     seed_vat_rates()
     seed_default_series()

@@ -47,7 +47,7 @@ def issue_long_invoice(lines: int) -> tuple[Any, Any]:
     from praho.accounts.tests.factories import UserFactory
     from praho.billing.services.drafts import create_document
     from praho.billing.services.issuing import issue_document
-    from praho.customers.memberships import add_member
+    from praho.customers.services.memberships import add_member
 
     staff, customer = setup()
     owner = UserFactory(email="bench-owner@customer.test")

@@ -14,7 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me/", MeView.as_view(), name="api-me"),
     path("users/<int:user_id>/revoke-tokens/", RevokeTokensView.as_view(), name="api-revoke-tokens"),
-    path("", include("praho.customers.api_urls")),
+    path("", include("praho.customers.api.urls")),
     path("", include("praho.billing.api.urls")),
     path("", include("praho.efactura.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

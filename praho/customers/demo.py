@@ -40,9 +40,9 @@ from stdnum.us import ein as us_ein
 from praho.accounts.demo import STAFF
 from praho.accounts.models import User
 from praho.accounts.roles import Role
-from praho.customers.memberships import add_member
 from praho.customers.models import Customer, MembershipRole
-from praho.customers.services import change_tax_profile, create_customer, delete_customer
+from praho.customers.services.customers import change_tax_profile, create_customer, delete_customer
+from praho.customers.services.memberships import add_member
 
 SEED = 20260301
 

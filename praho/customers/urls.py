@@ -5,7 +5,7 @@ from django.urls import include, path
 app_name = "customers"
 
 urlpatterns = [
-    path("staff/customers/", include("praho.customers.staff_urls")),
-    path("staff/customers/<int:customer_id>/users/", include("praho.customers.staff_member_urls")),
-    path("app/", include("praho.customers.area_urls")),
+    path("staff/customers/", include("praho.customers.web.staff.urls")),
+    path("staff/customers/<int:customer_id>/users/", include("praho.customers.web.staff.member_urls")),
+    path("app/", include("praho.customers.web.area.urls")),
 ]

@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 (the test users' passwor
 
 def member_of(customer: Customer, *, role: str, email: str, **values: Any) -> User:
     """A new user who is a member of `customer` with `role` (added by the system, no invitation)."""
-    from praho.customers.memberships import add_member
+    from praho.customers.services.memberships import add_member
 
     user = UserFactory(email=email, **values)
     add_member(actor=None, customer=customer, user=user, role=role)
@@ -103,7 +103,7 @@ def erin(db):
 @pytest.fixture
 def erin_viewer(erin, carol_customer):
     """erin as a viewer of carol's customer: a member who is not an owner."""
-    from praho.customers.memberships import add_member
+    from praho.customers.services.memberships import add_member
 
     add_member(actor=None, customer=carol_customer, user=erin, role="viewer")
     return erin
@@ -120,7 +120,7 @@ COMPANY = {
 @pytest.fixture
 def carol_customer(carol, alice_admin):
     """Carol's company; carol is its owner."""
-    from praho.customers.services import create_customer
+    from praho.customers.services.customers import create_customer
 
     return create_customer(
         actor=alice_admin, name="Carol Hosting SRL", tax_id="RO18547290", owner=carol, **COMPANY
@@ -130,6 +130,6 @@ def carol_customer(carol, alice_admin):
 @pytest.fixture
 def dave_customer(dave, alice_admin):
     """Another customer; dave is its owner and has nothing to do with carol's."""
-    from praho.customers.services import create_customer
+    from praho.customers.services.customers import create_customer
 
     return create_customer(actor=alice_admin, name="Dave Web SRL", tax_id="RO14399840", owner=dave, **COMPANY)

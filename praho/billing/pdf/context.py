@@ -48,9 +48,9 @@ from praho.billing.rules.totals import LineInput, compute_totals
 from praho.billing.rules.units import UNIT_CODES
 from praho.core.formatting import babel_locale, format_date, format_money, format_tax_id
 from praho.core.money import CENT, Currency, round_money
-from praho.customers.identifiers import ROMANIAN_COUNTIES
 from praho.customers.models import Customer, TaxProfile
-from praho.customers.services import current_profile
+from praho.customers.rules.identifiers import ROMANIAN_COUNTIES
+from praho.customers.services.customers import current_profile
 
 DEFAULT_LANGUAGE = "ro"
 ZERO = Decimal("0.00")

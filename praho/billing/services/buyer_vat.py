@@ -19,8 +19,8 @@ from stdnum.eu import vat as eu_vat
 
 from praho.accounts.models import User
 from praho.customers.gateways import vies
-from praho.customers.lookups import check_vies, vies_applies
 from praho.customers.models import Customer, ViesStatus
+from praho.customers.services.lookups import check_vies, vies_applies
 
 
 def needs_vies(customer: Customer) -> bool:

@@ -50,7 +50,7 @@ from praho.billing.pdf import rendering as pdf
 from praho.billing.services.drafts import current_seller
 from praho.core.formatting import format_date, format_money
 from praho.customers.models import Customer, TaxProfile
-from praho.customers.services import current_profile
+from praho.customers.services.customers import current_profile
 
 logger = logging.getLogger(__name__)
 

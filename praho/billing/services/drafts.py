@@ -35,7 +35,7 @@ from praho.core.numbers import plain_decimal
 from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors, fiscal_today
 from praho.customers.models import Customer, TaxProfile
-from praho.customers.services import current_profile
+from praho.customers.services.customers import current_profile
 
 PROFORMA_VALID_DAYS = 15
 

@@ -55,7 +55,7 @@ from praho.core.money import Currency
 from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors
 from praho.customers.models import Address, Customer, CustomerKind
-from praho.customers.services import current_profile
+from praho.customers.services.customers import current_profile
 
 # What issuing sets; the rest of the draft was read under the lock and stays as it is.
 ISSUE_FIELDS = (

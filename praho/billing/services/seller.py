@@ -23,7 +23,7 @@ from praho.audit.services import record_event
 from praho.billing.locks import lock_newest_seller_version
 from praho.billing.models import SellerProfile
 from praho.core.validation import FieldErrors, normalize_email
-from praho.customers import identifiers
+from praho.customers.rules import identifiers
 
 ROMANIA = "RO"
 TEXT_FIELDS = (
@@ -73,7 +73,7 @@ _NORMALISERS: dict[str, Callable[[str], str]] = {
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """Every field checked and normalised like a Romanian company customer's
-    (praho.customers.identifiers); all errors at once, keyed by field."""
+    (praho.customers.rules.identifiers); all errors at once, keyed by field."""
     text = {field: str(values.get(field) or "").strip() for field in TEXT_FIELDS}
     text["country"] = text["country"].upper() or ROMANIA
     errors = FieldErrors()

@@ -18,7 +18,7 @@ from praho.billing.models import Document, DocumentLine, DocumentStatus, Documen
 from praho.billing.rules.totals import LineInput, compute_totals
 from praho.billing.services import ledger
 from praho.customers.models import Customer
-from praho.customers.services import create_customer, current_profile
+from praho.customers.services.customers import create_customer, current_profile
 
 D = Decimal
 

@@ -20,7 +20,7 @@ from praho.billing.services import fx
 from praho.billing.services.corrections import convert_proforma, credit_note
 from praho.billing.services.payments import record_payment
 from praho.billing.tests.test_api import DOMAINS, HOSTING, NOW, TODAY, draft, issued, stored_rows
-from praho.customers.memberships import add_member
+from praho.customers.services.memberships import add_member
 from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_invoice
-from praho.customers import memberships
 from praho.customers.current import SESSION_KEY
+from praho.customers.services import memberships
 from praho.testing.actors import member_of
 
 D = Decimal

@@ -16,7 +16,7 @@ from praho.billing.services import fx
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.issuing_batch import issue_documents
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 D = Decimal
 HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "49.99"}

@@ -20,7 +20,7 @@ from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
 from praho.billing.tasks import email_document
-from praho.customers.services import change_tax_profile, update_customer
+from praho.customers.services.customers import change_tax_profile, update_customer
 
 D = Decimal
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)

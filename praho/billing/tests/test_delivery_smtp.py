@@ -31,7 +31,7 @@ from praho.billing.tests.test_delivery import (  # noqa: F401 (fixtures and help
     invoice,
     invoice_email,
 )
-from praho.customers.services import change_tax_profile
+from praho.customers.services.customers import change_tax_profile
 
 # --- real SMTP -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from praho.billing.models import Document, DocumentLine
 from praho.billing.services.corrections import cancel_proforma, convert_proforma, credit_note
 from praho.billing.services.drafts import create_document, update_draft
 from praho.billing.services.issuing import issue_document
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 D = Decimal
 HOSTING = {"description": "Web hosting Business", "quantity": "12", "unit_code": "MON", "unit_price": "49.99"}

@@ -17,9 +17,9 @@ from praho.billing.services.corrections import convert_proforma
 from praho.billing.services.drafts import create_document, update_draft
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
-from praho.customers.lookups import check_vies
 from praho.customers.models import Customer
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
+from praho.customers.services.lookups import check_vies
 
 D = Decimal
 HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "100.00"}

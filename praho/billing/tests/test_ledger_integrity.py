@@ -35,7 +35,7 @@ from praho.billing.tests.test_ledger import (
     entries,
 )
 from praho.core.money import round_money
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 # Append-only
 

@@ -11,7 +11,7 @@ from django.utils import translation
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.issuing_batch import issue_documents
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 HOSTING = {"description": "Web hosting Business", "quantity": "1", "unit_code": "MON", "unit_price": "100"}
 ROMANIAN = "În afara sferei de aplicare a TVA din România"

@@ -15,7 +15,7 @@ from praho.billing.services.corrections import credit_note
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.issuing_batch import issue_documents
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 D = Decimal
 TODAY = dt.date(2026, 3, 10)

@@ -34,7 +34,7 @@ from praho.billing.tests.pdf_fixtures import (
     make_seller,
 )
 from praho.billing.tests.pdf_reading import nb, read
-from praho.customers.services import change_tax_profile
+from praho.customers.services.customers import change_tax_profile
 
 D = Decimal
 HOSTING = "Găzduire web „Business” — ianuarie, întreținere și ștergere țară"

@@ -29,7 +29,7 @@ from praho.billing.services.payments import apply_customer_credit, record_paymen
 from praho.billing.tests.pdf_fixtures import line, make_document, make_romanian_customer, make_seller
 from praho.billing.tests.pdf_reading import nb, read
 from praho.core.money import CENT, round_money
-from praho.customers.services import change_tax_profile
+from praho.customers.services.customers import change_tax_profile
 
 D = Decimal
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)

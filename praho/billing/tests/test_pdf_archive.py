@@ -30,7 +30,7 @@ from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
 from praho.billing.tasks import store_document_pdf
 from praho.core.tests.processes import run_together
-from praho.customers.services import change_tax_profile
+from praho.customers.services.customers import change_tax_profile
 
 D = Decimal
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)

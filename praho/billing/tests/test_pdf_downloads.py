@@ -19,7 +19,7 @@ from praho.billing.pdf import rendering as pdf
 from praho.billing.services.delivery import send_document
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
-from praho.customers.services import change_tax_profile
+from praho.customers.services.customers import change_tax_profile
 from praho.testing.api import bearer, error_of
 
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)

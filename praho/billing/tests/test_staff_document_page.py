@@ -30,7 +30,7 @@ from praho.billing.tests.test_staff_documents import (  # noqa: F401 (fixtures a
     url,
     us_company,
 )
-from praho.customers.services import change_tax_profile, create_customer
+from praho.customers.services.customers import change_tax_profile, create_customer
 
 # --- the document page ----------------------------------------------------------------------------
 

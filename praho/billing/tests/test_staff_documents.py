@@ -21,7 +21,7 @@ from praho.billing.services.corrections import credit_note
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -218,7 +218,7 @@ def test_a_draft_needs_a_customer_and_a_line(billing, carol_customer):
 
 
 def test_an_outsiders_or_unknown_customer_cannot_be_chosen(billing, alice_admin, carol_customer):
-    from praho.customers.services import delete_customer
+    from praho.customers.services.customers import delete_customer
 
     delete_customer(actor=alice_admin, customer=carol_customer)
 

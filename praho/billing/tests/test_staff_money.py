@@ -26,7 +26,7 @@ from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
 from praho.billing.tests.factories import issued_credit_note, issued_invoice
 from praho.customers.models import Customer
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 
 D = Decimal
 pytestmark = pytest.mark.django_db

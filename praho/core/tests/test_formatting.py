@@ -17,7 +17,7 @@ from praho.core.formatting import (
     format_relative,
     format_tax_id,
 )
-from praho.customers.identifiers import display_tax_id
+from praho.customers.rules.identifiers import display_tax_id
 
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"  # CLDR puts it before the Bulgarian year mark

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from praho.core.validation import fiscal_today
 from praho.customers.gateways import USER_AGENT, GatewayError, GatewayUnavailableError, timeout
-from praho.customers.identifiers import BUCHAREST, ROMANIAN_COUNTIES
+from praho.customers.rules.identifiers import BUCHAREST, ROMANIAN_COUNTIES
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from praho.customers.current import CustomerArea, current_area
-from praho.customers.identifiers import ROMANIAN_COUNTIES
 from praho.customers.models import ChangeRequest, CustomerKind, MembershipRole
 from praho.customers.roles import ROLE_CAPABILITIES, Capability
+from praho.customers.rules.identifiers import ROMANIAN_COUNTIES
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from praho.accounts.tests.factories import UserFactory, add_totp
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 from praho.customers.tests.fakes.anaf import FakeAnaf
 from praho.customers.tests.fakes.vies import FakeVies
 from praho.testing.actors import member_of

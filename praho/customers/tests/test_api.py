@@ -12,9 +12,9 @@ from stdnum.ro import cui as ro_cui
 
 from praho.accounts.models import User
 from praho.audit.models import AuditEvent
-from praho.customers.memberships import add_member
 from praho.customers.models import Address, Customer, Invitation, Membership, TaxProfile
-from praho.customers.services import create_customer, current_profile, delete_customer
+from praho.customers.services.customers import create_customer, current_profile, delete_customer
+from praho.customers.services.memberships import add_member
 from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from praho.customers.models import Customer, ViesStatus
-from praho.customers.services import create_customer, delete_customer
+from praho.customers.services.customers import create_customer, delete_customer
 from praho.customers.tests.test_api import ADDRESS, LIST_URL, detail_url, make_companies, valid_cui
 from praho.testing.api import NOT_FOUND, bearer, error_of, invalid
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from praho.accounts.tests import html_audit
 from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
-from praho.customers import memberships
 from praho.customers.current import SESSION_KEY
 from praho.customers.models import Address, Membership, TaxProfile
+from praho.customers.services import memberships
 from praho.testing.actors import member_of
 
 PROFILE = reverse("customers:area-profile")
@@ -352,7 +352,7 @@ def test_a_stale_choice_falls_back_to_the_first_customer(
 def test_a_deleted_customer_is_not_current(
     as_user, carol, carol_customer, dave_customer, carol_also_at_dave, alice_admin
 ):
-    from praho.customers.services import delete_customer
+    from praho.customers.services.customers import delete_customer
 
     client = as_user(carol)
     client.post(SWITCH, {"customer": dave_customer.pk})

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
-from praho.customers import memberships
 from praho.customers.models import Invitation, Membership
+from praho.customers.services import memberships
 from praho.customers.tests.test_area import USERS, _text
 from praho.testing.actors import member_of
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from praho.audit.models import AuditEvent
 from praho.customers.models import ChangeRequest, Customer, TaxProfile
-from praho.customers.services import current_profile
+from praho.customers.services.customers import current_profile
 from praho.customers.tests.test_api import CUI_CHECKSUM_MESSAGE
 from praho.testing.actors import member_of
 from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of, invalid

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from praho.accounts.tests import html_audit
-from praho.customers import change_requests
 from praho.customers.models import ChangeRequest, Customer
-from praho.customers.services import current_profile
+from praho.customers.services import change_requests
+from praho.customers.services.customers import current_profile
 from praho.customers.tests.test_area import assert_sound
 from praho.testing.actors import member_of
 

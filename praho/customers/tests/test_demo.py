@@ -11,11 +11,11 @@ from stdnum.ro import cnp as ro_cnp
 from stdnum.us import ein as us_ein
 
 from praho.audit.models import AuditEvent
-from praho.customers import identifiers
 from praho.customers.demo import demo_customers
 from praho.customers.models import Address, Customer, Membership, TaxProfile, searchable_text
+from praho.customers.rules import identifiers
 from praho.customers.selectors import memberships_for_user
-from praho.customers.services import current_profile
+from praho.customers.services.customers import current_profile
 
 NON_EU_TAX_IDS = {"US": us_ein, "GB": gb_vat, "CH": ch_uid, "NO": no_mva, "MD": md_idno}
 

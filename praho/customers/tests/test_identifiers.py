@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from praho.customers.identifiers import (
+from praho.customers.rules.identifiers import (
     BUCHAREST_SECTORS,
     ROMANIAN_COUNTIES,
     check_romanian_address,

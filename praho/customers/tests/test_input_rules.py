@@ -11,11 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from praho.customers import memberships
-from praho.customers.forms import country_choices
 from praho.customers.models import Customer
-from praho.customers.services import create_customer, save_address, update_customer
+from praho.customers.services import memberships
+from praho.customers.services.customers import create_customer, save_address, update_customer
 from praho.customers.tests.test_api import LIST_URL, ROMANIAN_COMPANY, detail_url, stored_rows, users_url
+from praho.customers.web.staff.forms import country_choices
 from praho.testing.api import bearer, error_of, invalid
 
 pytestmark = pytest.mark.django_db

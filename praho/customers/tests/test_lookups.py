@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
 from praho.customers.gateways import anaf, vies
-from praho.customers.lookups import check_vies, company_from_anaf
 from praho.customers.models import Customer
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
+from praho.customers.services.lookups import check_vies, company_from_anaf
 from praho.testing.fakes import ERROR
 
 CHECKED_AT = dt.datetime(2025, 3, 14, 10, 0, tzinfo=dt.UTC)

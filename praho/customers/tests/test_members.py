@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from praho.accounts.tests.factories import UserFactory, add_totp
 from praho.audit.models import AuditEvent
-from praho.customers import memberships
 from praho.customers.models import Invitation, Membership
+from praho.customers.services import memberships
 from praho.testing.actors import member_of
 
 
@@ -77,7 +77,7 @@ def test_customer_users_never_reach_the_staff_page(client, carol, carol_customer
 
 
 def test_an_unknown_or_deleted_customer_is_404(staff_client, alice_admin, carol_customer):
-    from praho.customers.services import delete_customer
+    from praho.customers.services.customers import delete_customer
 
     client = staff_client(alice_admin)
     assert client.get(reverse("customers:staff-members", args=[999999])).status_code == 404

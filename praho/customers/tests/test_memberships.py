@@ -1,4 +1,4 @@
-"""The membership rules of praho/customers/memberships.py, below the pages."""
+"""The membership rules of praho/customers/services/memberships.py, below the pages."""
 
 import datetime as dt
 import re
@@ -12,8 +12,8 @@ from django.db import connection, transaction
 
 from praho.accounts.tests.factories import UserFactory
 from praho.audit.models import AuditEvent
-from praho.customers import memberships
 from praho.customers.models import Invitation, Membership
+from praho.customers.services import memberships
 from praho.testing.actors import member_of
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -6,7 +6,7 @@ from praho.customers.selectors import (
     customers_visible_to,
     search_customers,
 )
-from praho.customers.services import create_customer, delete_customer
+from praho.customers.services.customers import create_customer, delete_customer
 
 ADDRESS = {"street": "Bd. Tomis 1", "city": "Constanța", "county": "RO-CT", "country": "RO"}
 
@@ -121,7 +121,7 @@ def test_customer_for_answers_404_for_another_customers_user(dave, carol_custome
 def test_customer_list_prefetches_the_newest_profile_and_the_billing_address(
     alice_admin, carol_customer, django_assert_num_queries
 ):
-    from praho.customers.services import change_tax_profile
+    from praho.customers.services.customers import change_tax_profile
 
     change_tax_profile(actor=alice_admin, customer=carol_customer, payment_terms_days=30)
 
@@ -156,7 +156,7 @@ def test_current_profiles_is_each_customers_newest_version(
     alice_admin, carol_customer, constanta, django_assert_num_queries
 ):
     from praho.customers.selectors import current_profile, current_profiles
-    from praho.customers.services import change_tax_profile
+    from praho.customers.services.customers import change_tax_profile
 
     change_tax_profile(actor=alice_admin, customer=carol_customer, payment_terms_days=30)
     change_tax_profile(actor=alice_admin, customer=carol_customer, payment_terms_days=45)

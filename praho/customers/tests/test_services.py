@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from praho.audit.models import AuditEvent
 from praho.customers.models import Address, Customer, TaxProfile
-from praho.customers.services import (
+from praho.customers.services.customers import (
     change_tax_profile,
     create_customer,
     current_profile,

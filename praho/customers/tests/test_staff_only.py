@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from praho.audit.models import AuditEvent
 from praho.customers.models import TaxProfile
-from praho.customers.services import change_tax_profile, current_profile, save_address
+from praho.customers.services.customers import change_tax_profile, current_profile, save_address
 from praho.customers.tests.test_api import detail_url
 from praho.testing.api import bearer, error_of
 

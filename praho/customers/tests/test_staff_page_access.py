@@ -64,7 +64,7 @@ def test_a_manager_deletes_a_customer_and_an_admin_restores_it(
 
 
 def test_a_deleted_customer_cannot_be_deleted_again_or_edited(admin, alice_admin, carol_customer):
-    from praho.customers.services import delete_customer
+    from praho.customers.services.customers import delete_customer
 
     delete_customer(actor=alice_admin, customer=carol_customer)
 
@@ -121,7 +121,7 @@ def test_support_may_not_change_anything(staff_client, sue_support, carol_custom
 def test_billing_may_not_delete_and_a_manager_may_not_restore(
     staff_client, bill_billing, mike_manager, alice_admin, carol_customer, dave_customer, client
 ):
-    from praho.customers.services import delete_customer
+    from praho.customers.services.customers import delete_customer
 
     delete_customer(actor=alice_admin, customer=dave_customer)
 

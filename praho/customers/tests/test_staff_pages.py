@@ -9,7 +9,7 @@ import pytest
 
 from praho.audit.models import AuditEvent
 from praho.customers.models import Address, Customer, TaxProfile
-from praho.customers.services import create_customer, current_profile
+from praho.customers.services.customers import create_customer, current_profile
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from praho.customers.services import create_customer, delete_customer
+from praho.customers.services.customers import create_customer, delete_customer
 
 pytestmark = pytest.mark.django_db
 

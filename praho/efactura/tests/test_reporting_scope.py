@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from praho.billing.services import seller
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
 from praho.efactura import submissions
 from praho.efactura.models import Submission
 from praho.efactura.submissions.rules import is_reported

@@ -22,7 +22,7 @@ from praho.billing.services.corrections import convert_proforma
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.customers.models import Customer
-from praho.customers.services import change_customer, create_customer
+from praho.customers.services.customers import change_customer, create_customer
 from praho.efactura.selectors import documents_numbered
 from praho.efactura.tests.ubl_builders import (
     DOMAIN,

@@ -1,6 +1,6 @@
 """Issued invoices and credit notes for the e-Factura XML tests, made by billing's own services.
 
-Customers come from praho.customers.services.create_customer, the seller from
+Customers come from praho.customers.services.customers.create_customer, the seller from
 praho.billing.services.seller.update_seller_profile, documents from create_document + issue_document and
 credit notes from corrections.credit_note, so what the XML is built from is exactly what
 billing stores in real use. Shared by test_ubl.py and test_ubl_matrix.py.
@@ -31,9 +31,9 @@ from praho.billing.services.corrections import credit_note
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.numbering import seed_default_series
-from praho.customers.lookups import check_vies
 from praho.customers.models import Customer
-from praho.customers.services import create_customer
+from praho.customers.services.customers import create_customer
+from praho.customers.services.lookups import check_vies
 from praho.customers.tests.fakes.vies import FakeVies
 from praho.efactura.selectors import with_xml_data
 

@@ -2,7 +2,7 @@
 mapping of what billing stores onto them.
 
 Billing stores Romanian addresses with ISO 3166-2:RO county codes and "Sector 1".."Sector 6"
-as the city in Bucharest (praho.customers.identifiers); CIUS-RO wants the same county codes
+as the city in Bucharest (praho.customers.rules.identifiers); CIUS-RO wants the same county codes
 (BR-RO-110/111) and "SECTOR1".."SECTOR6" as the Bucharest city (BR-RO-100/101). Exemption
 reason codes are stored as billing staff typed them; only codes of the CEF VATEX list may go
 into the XML (BR-CL-22), the reason text always may.
@@ -16,7 +16,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from praho.customers.identifiers import BUCHAREST, ROMANIAN_COUNTIES
+from praho.customers.rules.identifiers import BUCHAREST, ROMANIAN_COUNTIES
 
 # BT-24: the CIUS-RO specification identifier ANAF's rules check (BR-RO-001).
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:efactura.mfinante.ro:CIUS-RO:1.0.1"

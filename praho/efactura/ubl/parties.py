@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from praho.billing.models import Document, SellerProfile
 from praho.core.countries import VAT_PREFIX, is_eu
-from praho.customers.identifiers import BUCHAREST
 from praho.customers.models import CustomerKind
+from praho.customers.rules.identifiers import BUCHAREST
 from praho.efactura.ubl import codes
 from praho.efactura.ubl.elements import Element, cac, cbc, day, optional
 

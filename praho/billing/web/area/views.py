@@ -50,9 +50,9 @@ from praho.core.formatting import babel_locale
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
 from praho.core.validation import fiscal_today
-from praho.customers.area_views import area_page
 from praho.customers.models import Customer, Membership
 from praho.customers.roles import Capability, can
+from praho.customers.web.area.views import area_page
 
 PAGE_SIZE = 25
 TEMPLATES = "billing/area/"

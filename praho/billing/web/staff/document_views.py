@@ -42,7 +42,7 @@ from praho.billing.services import corrections, issuing, numbering
 from praho.billing.services import drafts as documents
 from praho.billing.web.staff.views import KINDS, TEMPLATES, error_text, to_detail
 from praho.core.http import AuthenticatedHttpRequest
-from praho.customers.identifiers import ROMANIAN_COUNTIES
+from praho.customers.rules.identifiers import ROMANIAN_COUNTIES
 
 # What the history shows for the events billing services record; other actions show their code.
 EVENT_LABELS = {

@@ -21,7 +21,7 @@ from praho.core.formatting import typed_number
 from praho.core.money import Currency
 from praho.core.numbers import plain_decimal
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range, validate_single_line
-from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
+from praho.customers.rules.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 
 
 class DateInput(forms.DateInput):

@@ -55,8 +55,8 @@ from praho.core.money import round_money
 from praho.core.paginator import DeferredJoinPaginator
 from praho.core.validation import fiscal_today
 from praho.customers import selectors as customer_selectors
-from praho.customers.identifiers import ROMANIAN_COUNTIES
 from praho.customers.models import Customer
+from praho.customers.rules.identifiers import ROMANIAN_COUNTIES
 
 PAGE_SIZE = 25
 RECENT_PAYMENTS = 10

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from praho.customers import area_views, change_request_views, signup_views
+from praho.customers.web import change_request_views
+from praho.customers.web.area import signup_views
+from praho.customers.web.area import views as area_views
 
 urlpatterns = [
     path("customer/", area_views.profile, name="area-profile"),

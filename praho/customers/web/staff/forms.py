@@ -19,7 +19,6 @@ from praho.core.countries import ISO_COUNTRIES
 from praho.core.formatting import babel_locale
 from praho.core.validation import validate_multiline, validate_single_line
 from praho.core.widgets import AS_ONE_TYPES, LongSelect, live_filter
-from praho.customers.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
     PAYMENT_TERMS_MESSAGE,
@@ -27,7 +26,8 @@ from praho.customers.models import (
     CustomerKind,
     ViesStatus,
 )
-from praho.customers.services import MAX_CITY, MAX_NAME
+from praho.customers.rules.identifiers import BUCHAREST_SECTORS, ROMANIAN_COUNTIES
+from praho.customers.services.customers import MAX_CITY, MAX_NAME
 
 
 def country_choices() -> list[tuple[str, str]]:

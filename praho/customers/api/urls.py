@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from praho.customers.api import CustomerDetailView, CustomerListView, CustomerUsersView, CustomerUserView
-from praho.customers.change_request_api import (
+from praho.customers.api.change_requests import (
     ChangeRequestApproveView,
     ChangeRequestCancelView,
     ChangeRequestDetailView,
     ChangeRequestListView,
     ChangeRequestRejectView,
+)
+from praho.customers.api.customers import (
+    CustomerDetailView,
+    CustomerListView,
+    CustomerUsersView,
+    CustomerUserView,
 )
 
 REQUEST = "customers/<int:customer_id>/change-requests/<int:request_id>/"

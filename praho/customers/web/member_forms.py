@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praho.core.validation import add_service_errors, validate_single_line
 from praho.customers.models import MembershipRole
-from praho.customers.services import MAX_NAME
+from praho.customers.services.customers import MAX_NAME
 
 _ONE_LINE = [validate_single_line]
 

@@ -23,8 +23,7 @@ from rest_framework.views import APIView
 
 from praho.accounts.models import User
 from praho.core.api import LineField, TextField, user_of, validated
-from praho.customers import change_requests
-from praho.customers.api import CUSTOMER_ID, AddressSerializer, error_responses
+from praho.customers.api.customers import CUSTOMER_ID, AddressSerializer, error_responses
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
     PAYMENT_TERMS_MESSAGE,
@@ -34,6 +33,7 @@ from praho.customers.models import (
     CustomerKind,
 )
 from praho.customers.selectors import change_requests_of, customer_for
+from praho.customers.services import change_requests
 
 REQUEST_ID = OpenApiParameter("request_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 

@@ -33,8 +33,6 @@ from rest_framework.response import Response
 
 from praho.accounts.models import User
 from praho.core.api import ErrorResponses, LineField, require_staff_permission, user_of, validated
-from praho.customers import memberships, services
-from praho.customers.identifiers import display_tax_id
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
     PAYMENT_TERMS_MESSAGE,
@@ -49,7 +47,10 @@ from praho.customers.models import (
     ViesStatus,
 )
 from praho.customers.roles import Capability, can
+from praho.customers.rules.identifiers import display_tax_id
 from praho.customers.selectors import customer_for, customer_list, memberships_of
+from praho.customers.services import customers as services
+from praho.customers.services import memberships
 
 # Codes without labels: with settings.LANGUAGES' (code, label) pairs the schema
 # would give the choice set of /me/'s "language" a second name (a warning).

@@ -21,10 +21,10 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import is_eu
 from praho.core.validation import fiscal_today
-from praho.customers import identifiers
 from praho.customers.gateways import anaf, vies
 from praho.customers.gateways.anaf import AnafCompany
 from praho.customers.models import Customer, CustomerKind, ViesStatus
+from praho.customers.rules import identifiers
 
 # ANAF's register changes at most daily; VIES's "valid" holds for the day it was given.
 ANAF_CACHE_SECONDS = 24 * 60 * 60

@@ -20,14 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praho.core.http import AuthenticatedHttpRequest
-from praho.customers import change_requests, lookups, services
-from praho.customers.area_views import area_page
-from praho.customers.forms import BillingAddressForm, ChangeRequestForm, DecisionForm
 from praho.customers.gateways import GatewayError
-from praho.customers.member_forms import add_service_errors
 from praho.customers.models import ChangeRequest, ChangeRequestStatus, Customer, CustomerKind, Membership
 from praho.customers.roles import Capability
 from praho.customers.selectors import change_requests_of, change_requests_to_decide
+from praho.customers.services import change_requests, lookups
+from praho.customers.services import customers as services
+from praho.customers.web.area.views import area_page
+from praho.customers.web.member_forms import add_service_errors
+from praho.customers.web.staff.forms import BillingAddressForm, ChangeRequestForm, DecisionForm
 
 PAGE_SIZE = 25
 DECIDE = "customers.change_customer"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praho.customers import staff_member_views
+from praho.customers.web.staff import member_views as staff_member_views
 
 urlpatterns = [
     path("", staff_member_views.staff_members, name="staff-members"),

@@ -25,17 +25,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praho.core.http import AuthenticatedHttpRequest
-from praho.customers import lookups, selectors, services
-from praho.customers.forms import (
+from praho.customers import selectors
+from praho.customers.gateways import GatewayError
+from praho.customers.models import ChangeRequestStatus, Customer, CustomerKind, TaxProfile
+from praho.customers.rules.identifiers import ROMANIAN_COUNTIES
+from praho.customers.services import customers as services
+from praho.customers.services import lookups
+from praho.customers.web.staff.forms import (
     IDENTITY_FORMS,
     NEW_CUSTOMER_FORMS,
     BillingAddressForm,
     CustomerFilterForm,
     TaxProfileForm,
 )
-from praho.customers.gateways import GatewayError
-from praho.customers.identifiers import ROMANIAN_COUNTIES
-from praho.customers.models import ChangeRequestStatus, Customer, CustomerKind, TaxProfile
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = selectors.SEARCH_LIMIT

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praho.core.http import AuthenticatedHttpRequest
-from praho.customers import memberships
-from praho.customers.area_views import member_list_context
-from praho.customers.member_forms import InviteForm, RoleForm, add_service_errors
 from praho.customers.models import Customer, Invitation, Membership
 from praho.customers.selectors import customer_for
+from praho.customers.services import memberships
+from praho.customers.web.area.views import member_list_context
+from praho.customers.web.member_forms import InviteForm, RoleForm, add_service_errors
 
 CHANGE_PERMISSION = "customers.change_customer"
 

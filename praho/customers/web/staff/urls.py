@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from praho.customers import change_request_views, staff_views
+from praho.customers.web import change_request_views
+from praho.customers.web.staff import views as staff_views
 
 urlpatterns = [
     path("", staff_views.customer_list, name="list"),

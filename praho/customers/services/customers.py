@@ -15,7 +15,6 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import EU_MEMBER_STATES, is_country
 from praho.core.validation import FieldErrors, check_text, normalize_email
-from praho.customers import identifiers
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
     PAYMENT_TERMS_MESSAGE,
@@ -27,6 +26,7 @@ from praho.customers.models import (
     TaxProfile,
     ViesStatus,
 )
+from praho.customers.rules import identifiers
 
 # Callers read a customer's current profile as services.current_profile too.
 from praho.customers.selectors import current_profile, current_profile_or_none

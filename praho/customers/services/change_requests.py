@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.validation import FieldErrors, check_text
-from praho.customers import lookups, services
 from praho.customers.gateways import GatewayError
-from praho.customers.memberships import role_of
 from praho.customers.models import ChangeRequest, ChangeRequestStatus, Customer
 from praho.customers.roles import Capability, can
+from praho.customers.services import customers as services
+from praho.customers.services import lookups
+from praho.customers.services.memberships import role_of
 
 # What a request may ask for: the fields only staff change, and the billing address as a whole
 # (a company that moves abroad changes its country and its address at once).

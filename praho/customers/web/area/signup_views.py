@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praho.core.http import AuthenticatedHttpRequest
-from praho.customers import services
 from praho.customers.current import remember_customer
-from praho.customers.forms import NEW_CUSTOMER_FORMS, BillingAddressForm
 from praho.customers.models import CustomerKind, Membership
-from praho.customers.staff_views import anaf_prefilled, show_service_errors
+from praho.customers.services import customers as services
+from praho.customers.web.staff.forms import NEW_CUSTOMER_FORMS, BillingAddressForm
+from praho.customers.web.staff.views import anaf_prefilled, show_service_errors
 
 TEMPLATE = "customers/area/company_new.html"
 

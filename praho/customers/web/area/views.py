@@ -24,19 +24,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praho.core.http import AuthenticatedHttpRequest
-from praho.customers import memberships, services
 from praho.customers.current import current_area, remember_customer, switch_customer
-from praho.customers.forms import CustomerAddressForm, CustomerProfileForm
-from praho.customers.member_forms import (
+from praho.customers.models import Address, Customer, Invitation, Membership, MembershipRole
+from praho.customers.roles import Capability, can
+from praho.customers.selectors import memberships_of, pending_invitations
+from praho.customers.services import customers as services
+from praho.customers.services import memberships
+from praho.customers.web.member_forms import (
     CustomerDetailsForm,
     InviteForm,
     RoleForm,
     SwitchCustomerForm,
     add_service_errors,
 )
-from praho.customers.models import Address, Customer, Invitation, Membership, MembershipRole
-from praho.customers.roles import Capability, can
-from praho.customers.selectors import memberships_of, pending_invitations
+from praho.customers.web.staff.forms import CustomerAddressForm, CustomerProfileForm
 
 P = ParamSpec("P")
 AreaView = Callable[Concatenate[AuthenticatedHttpRequest, Membership, P], HttpResponse]

@@ -1,0 +1,1 @@
+"""The customers REST API: customer endpoints (customers), change requests, their URLs."""

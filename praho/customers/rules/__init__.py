@@ -1,0 +1,1 @@
+"""Pure rules about customers: tax identifiers (CUI, CNP, VAT numbers) and counties."""
