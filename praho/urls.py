@@ -7,7 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from praho.accounts.api import MeView, RevokeTokensView, TokenObtainView, TokenRefreshView
+from praho.accounts.api.views import MeView, RevokeTokensView, TokenObtainView, TokenRefreshView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
@@ -41,7 +41,7 @@ handler500 = "praho.core.api.errors.server_error"
 
 urlpatterns = [
     path("", include("praho.core.urls")),
-    path("", include("praho.accounts.urls")),
+    path("", include("praho.accounts.web.urls")),
     path("staff/audit/", include("praho.audit.urls")),
     path("", include("praho.customers.urls")),
     path("", include("praho.billing.urls")),

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from praho.accounts.models import User
-from praho.accounts.tokens import RevokeReason, revoke_api_tokens
+from praho.accounts.services.tokens import RevokeReason, revoke_api_tokens
 
 
 @dataclass(frozen=True)

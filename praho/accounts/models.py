@@ -77,7 +77,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("API tokens issued up to this moment are refused (praho.accounts.tokens)."),
+        help_text=_("API tokens issued up to this moment are refused (praho.accounts.services.tokens)."),
     )
 
     objects: ClassVar[UserManager] = UserManager()

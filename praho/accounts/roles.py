@@ -35,7 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-# Added later (migration 0003): who may revoke a user's API tokens (praho.accounts.tokens).
+# Added later (migration 0003): who may revoke a user's API tokens (praho.accounts.services.tokens).
 TOKEN_ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: ["accounts.revoke_api_tokens"],
     Role.MANAGER: ["accounts.revoke_api_tokens"],

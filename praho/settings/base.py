@@ -189,11 +189,11 @@ else:
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # simplejwt's, refusing tokens issued before a revocation (praho.accounts.tokens).
-        "praho.accounts.authentication.RevocableJWTAuthentication",
+        # simplejwt's, refusing tokens issued before a revocation (praho.accounts.services.tokens).
+        "praho.accounts.api.authentication.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["praho.accounts.permissions.IsAuthenticatedWithSecondFactorForStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["praho.accounts.api.permissions.IsAuthenticatedWithSecondFactorForStaff"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON nested too deep is a parse error, not a RecursionError (praho.core.parsers).
     "DEFAULT_PARSER_CLASSES": [
@@ -213,8 +213,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "TOKEN_OBTAIN_SERIALIZER": "praho.accounts.api.TokenObtainSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "praho.accounts.api.TokenRefreshSerializer",
+    "TOKEN_OBTAIN_SERIALIZER": "praho.accounts.api.views.TokenObtainSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "praho.accounts.api.views.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRAHO API",

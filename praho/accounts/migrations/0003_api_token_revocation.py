@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(
                 blank=True,
                 editable=False,
-                help_text="API tokens issued up to this moment are refused (praho.accounts.tokens).",
+                help_text="API tokens issued up to this moment are refused (praho.accounts.services.tokens).",
                 null=True,
                 verbose_name="API tokens revoked at",
             ),

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from praho.accounts.services.tokens import rotate_refresh_token
 from praho.accounts.tests.steps import log_in
 from praho.accounts.tests.test_password import (
     CHANGE_URL,
@@ -21,7 +22,6 @@ from praho.accounts.tests.test_password import (
     request_reset,
     set_new_password_from_email,
 )
-from praho.accounts.tokens import rotate_refresh_token
 from praho.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

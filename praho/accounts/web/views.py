@@ -9,8 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from praho.accounts import services
-from praho.accounts.forms import PreferencesForm
+from praho.accounts.services import users as services
+from praho.accounts.web.forms import PreferencesForm
 from praho.core.http import AuthenticatedHttpRequest
 
 

@@ -22,12 +22,12 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from praho.accounts.authentication import TokenRevoked
+from praho.accounts.api.authentication import TokenRevoked
 from praho.accounts.lockout import lockout_message
 from praho.accounts.mfa import has_second_factor
 from praho.accounts.models import User
 from praho.accounts.roles import Role
-from praho.accounts.tokens import (
+from praho.accounts.services.tokens import (
     RevokeReason,
     issued_before_revocation,
     revoke_api_tokens,
@@ -127,7 +127,7 @@ class TokenPairSerializer(serializers.Serializer[Any]):
 
 class TokenRefreshSerializer(KnownFieldsOnly, jwt_serializers.TokenRefreshSerializer):
     """A new pair for a refresh token, which is blacklisted: once, however many requests send it
-    at once (praho.accounts.tokens.rotate_refresh_token). Refused for a deleted or inactive user
+    at once (praho.accounts.services.tokens.rotate_refresh_token). Refused for a deleted or inactive user
     and for a token issued before the user's tokens were revoked."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:

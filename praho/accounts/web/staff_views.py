@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from praho.accounts import selectors, services, staff_invitations, tokens
-from praho.accounts.forms import AddStaffForm, LiftLockForm, StaffRolesForm
+from praho.accounts import selectors
 from praho.accounts.models import StaffInvitation, User
 from praho.accounts.roles import Role
+from praho.accounts.services import staff_invitations, tokens
+from praho.accounts.services import users as services
+from praho.accounts.web.forms import AddStaffForm, LiftLockForm, StaffRolesForm
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.validation import add_service_errors
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from praho.accounts import invitation_views, staff_views, views
+from praho.accounts.web import invitation_views, staff_views, views
 
 app_name = "accounts"
 

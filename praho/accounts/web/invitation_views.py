@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from praho.accounts import staff_invitations
-from praho.accounts.forms import StaffInvitationAcceptForm
 from praho.accounts.roles import Role
+from praho.accounts.services import staff_invitations
+from praho.accounts.web.forms import StaffInvitationAcceptForm
 from praho.core.validation import add_service_errors
 
 TEMPLATE = "accounts/staff_invitation.html"

@@ -11,7 +11,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import Token
 
 from praho.accounts.models import User
-from praho.accounts.tokens import issued_before_revocation
+from praho.accounts.services.tokens import issued_before_revocation
 
 
 class TokenRevoked(exceptions.AuthenticationFailed):
@@ -20,7 +20,7 @@ class TokenRevoked(exceptions.AuthenticationFailed):
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
-    """Access tokens are not stored, so revoking them (praho.accounts.tokens) means refusing
+    """Access tokens are not stored, so revoking them (praho.accounts.services.tokens) means refusing
     those issued up to the moment of the revocation."""
 
     def get_user(self, validated_token: Token) -> Any:
@@ -33,4 +33,4 @@ class RevocableJWTAuthentication(JWTAuthentication):
 class RevocableJWTScheme(SimpleJWTScheme):
     """The OpenAPI schema describes it as simplejwt's bearer token ("jwtAuth")."""
 
-    target_class = "praho.accounts.authentication.RevocableJWTAuthentication"
+    target_class = "praho.accounts.api.authentication.RevocableJWTAuthentication"

@@ -3,7 +3,7 @@
 Refresh tokens are listed in simplejwt's token_blacklist (OutstandingToken) and stop working
 when blacklisted. Access tokens are not listed (they live five minutes), so a revocation also
 stamps the user (`User.api_tokens_revoked_at`): tokens issued up to that second are refused by
-praho.accounts.authentication and by the refresh endpoint. A token obtained in the same second
+praho.accounts.api.authentication and by the refresh endpoint. A token obtained in the same second
 as the revocation is refused too; the client obtains another.
 """
 

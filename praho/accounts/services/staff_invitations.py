@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import StaffInvitation, User
 from praho.accounts.roles import Role
-from praho.accounts.services import set_staff_roles
+from praho.accounts.services.users import set_staff_roles
 from praho.audit.services import record_event
 from praho.core.invitations import new_token, token_hash
 from praho.core.validation import normalize_email

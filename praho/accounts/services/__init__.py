@@ -1,0 +1,2 @@
+"""Write operations on users: roles, lockouts and preferences (users), API token revocation
+(tokens), staff invitations."""
