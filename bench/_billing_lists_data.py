@@ -37,7 +37,7 @@ from praho.billing.rules.postings import PostingLine, check_balanced, invoice_po
 from praho.billing.services import fx, ledger
 from praho.core.money import round_money
 from praho.customers.demo import RO_ACTIVITIES, RO_PLACES, RO_ROOTS, RO_STREETS, RO_SURNAMES
-from praho.customers.models import Address, Customer, Membership, TaxProfile, searchable_text
+from praho.customers.models import Address, Customer, Membership, TaxProfile, ViesStatus, searchable_text
 
 BATCH = 5000
 DAYS = 730  # two years of invoices, across the 19 % -> 21 % change of 1 August 2025
@@ -154,7 +154,14 @@ def _customer_row(rng: random.Random, n: int, cuis: Iterator[int], de: Iterator[
         currency = "RON"
     elif draw < 0.96:  # German business with a VAT number: reverse charge
         customer = Customer(
-            kind="company", name=f"{rng.choice(RO_ROOTS)} {n} GmbH", country="DE", tax_id=_de_vat(next(de))
+            kind="company",
+            name=f"{rng.choice(RO_ROOTS)} {n} GmbH",
+            country="DE",
+            tax_id=_de_vat(next(de)),
+            # Confirmed in VIES, as reverse charge requires (issue 11): no VIES call while issuing.
+            vies_status=ViesStatus.VALID,
+            vies_checked_at=timezone.now(),
+            vies_reference="BENCH",
         )
         currency = "EUR"
     else:  # outside the EU: no Romanian VAT

@@ -218,7 +218,8 @@ def sanity_check(writer: Writer, staff: Any, buyers: list[Buyer], rng: random.Ra
     specs = []
     for n, wants in enumerate(wanted[:SANITY]):
         buyer = next(b for b in buyers if wants(b))
-        spec = Spec(buyer, today - timedelta(days=n), _lines(rng))
+        # Oldest first: a series numbers its invoices in date order (issue 11).
+        spec = Spec(buyer, today - timedelta(days=SANITY - 1 - n), _lines(rng))
         if n % 3:
             spec.paid, spec.paid_on, spec.method = (
                 Decimal(1) if n % 3 == 1 else Decimal("0.4"),
