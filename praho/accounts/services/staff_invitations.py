@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from praho.accounts import locks
 from praho.accounts.models import StaffInvitation, User
 from praho.accounts.roles import Role
 from praho.accounts.services.users import set_staff_roles
@@ -127,7 +128,7 @@ def pending_staff_invitation(token: str) -> StaffInvitation | None:
 def accept_staff_invitation(*, token: str, password: str) -> User:
     """Create the invitee's account with `password` and the invitation's roles."""
     with transaction.atomic():
-        invitation = StaffInvitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
+        invitation = locks.locked_staff_invitation(token_hash(token))
         if invitation is None or not invitation.is_pending:
             raise ValidationError(
                 _("This invitation is not valid any more: it expired, was used or was withdrawn."),

@@ -20,6 +20,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
+from praho.accounts import locks
 from praho.accounts.models import User
 from praho.audit.services import record_event
 
@@ -75,9 +76,8 @@ def rotate_refresh_token(refresh: RefreshToken) -> RefreshToken:
     fails here (simplejwt's own get_or_create would let every one of them through).
     """
     with transaction.atomic():
-        # By id: the model's ordering (by user) would join the users, which FOR UPDATE refuses.
         jti = refresh[api_settings.JTI_CLAIM]
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).order_by("pk").first()
+        outstanding = locks.locked_outstanding_token(jti)
         if outstanding is None:
             raise TokenError(_("Token is invalid"))
         try:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from praho.accounts import locks
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.audit.services import record_event
@@ -54,7 +55,7 @@ def set_staff_roles(*, actor: User, user: User, roles: Iterable[str]) -> list[st
             code="unverified",
         )
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = locks.locked_user(user.pk)
         before = _role_names(user)
         if Role.ADMIN in before and Role.ADMIN not in wanted and _admins_besides(user) == 0:
             raise ValidationError(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.validation import FieldErrors, check_text
+from praho.customers import locks
 from praho.customers.gateways import GatewayError
 from praho.customers.models import ChangeRequest, ChangeRequestStatus, Customer
 from praho.customers.roles import Capability, can
@@ -100,7 +101,7 @@ def request_change(*, actor: User, customer: Customer, reason: str, **values: An
         raise ValidationError(_("Nothing to change: these are the current values."), code="nothing_changed")
     with transaction.atomic():
         # One writer per customer at a time; the partial unique constraint is the last word.
-        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+        customer = locks.locked_customer(customer.pk)
         if customer.change_requests.filter(status=ChangeRequestStatus.PENDING).exists():
             raise _pending_refusal()
         try:
@@ -129,12 +130,8 @@ def _audited(request: ChangeRequest) -> dict[str, list[Any]]:
 
 def _locked_pending(request: ChangeRequest) -> ChangeRequest:
     """The request, locked after its customer (the order request_change and the services take)."""
-    Customer.objects.select_for_update(no_key=True).get(pk=request.customer_id)
-    locked = (
-        ChangeRequest.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("customer")
-        .get(pk=request.pk)
-    )
+    locks.locked_customer(request.customer_id)
+    locked = locks.locked_change_request(request.pk)
     if not locked.is_pending:
         raise ValidationError(
             _("This request was %(status)s already.") % {"status": locked.get_status_display().lower()},

@@ -15,6 +15,7 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import EU_MEMBER_STATES, is_country
 from praho.core.validation import FieldErrors, check_text, normalize_email
+from praho.customers import locks
 from praho.customers.models import (
     MAX_PAYMENT_TERMS_DAYS,
     PAYMENT_TERMS_MESSAGE,
@@ -275,7 +276,7 @@ def update_customer(*, actor: User, customer: Customer, **changes: Any) -> Custo
             _refuse_staff_only(errors, tried)
     errors.raise_if_any()
     with transaction.atomic():
-        locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+        locked = locks.locked_customer(customer.pk)
         changed = {f: [getattr(locked, f), v] for f, v in identity.items() if getattr(locked, f) != v}
         if not changed:
             return locked
@@ -516,7 +517,7 @@ def change_tax_profile(*, actor: User, customer: Customer, **changes: Any) -> Ta
         )
     errors.raise_if_any()
     with transaction.atomic():
-        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+        customer = locks.locked_customer(customer.pk)
         before = current_profile(customer)
         changed = {field: value for field, value in changes.items() if getattr(before, field) != value}
         if not changed:

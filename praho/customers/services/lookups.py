@@ -21,6 +21,7 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.countries import is_eu
 from praho.core.validation import fiscal_today
+from praho.customers import locks
 from praho.customers.gateways import anaf, vies
 from praho.customers.gateways.anaf import AnafCompany
 from praho.customers.models import Customer, CustomerKind, ViesStatus
@@ -91,7 +92,7 @@ def check_vies(*, actor: User, customer: Customer) -> Customer:
         "vies_reference": result.request_identifier,
     }
     with transaction.atomic():
-        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+        customer = locks.locked_customer(customer.pk)
         if all(getattr(customer, name) == value for name, value in stored.items()):
             return customer
         previous = customer.vies_status

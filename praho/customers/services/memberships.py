@@ -19,6 +19,7 @@ from praho.accounts.models import User
 from praho.audit.services import record_event
 from praho.core.invitations import new_token, token_hash
 from praho.core.validation import FieldErrors, check_text, normalize_email
+from praho.customers import locks
 from praho.customers.models import Customer, Invitation, Membership, MembershipRole
 from praho.customers.roles import Capability, can
 from praho.customers.selectors import current_profile_or_none
@@ -122,9 +123,7 @@ def pending_invitation(token: str) -> Invitation | None:
 def accept_invitation(*, user: User, token: str) -> Membership:
     """Join the customer. The link must be unused, unexpired, and sent to this user's email."""
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(no_key=True).filter(token_hash=token_hash(token)).first()
-        )
+        invitation = locks.locked_invitation(token_hash(token))
         if invitation is None or not invitation.is_pending or invitation.customer.is_deleted:
             raise ValidationError(
                 _("This invitation is not valid any more: it expired, was used or was withdrawn."),
@@ -166,8 +165,7 @@ def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
 
 
 def _lock_memberships(customer: Customer) -> list[Membership]:
-    # Two owners demoting each other at once must not leave none: lock every row.
-    return list(Membership.objects.select_for_update().filter(customer=customer).order_by("pk"))
+    return locks.locked_memberships(customer)
 
 
 def _refuse_last_owner(memberships: list[Membership], leaving: Membership) -> None:
