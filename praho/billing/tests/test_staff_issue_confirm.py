@@ -104,3 +104,35 @@ def test_only_who_may_issue_sees_the_step(staff_client, sue_support, bill_billin
     draft = _draft(bill_billing, carol_customer)
 
     assert staff_client(sue_support).get(url(draft, "issue/confirm/")).status_code == 403
+
+
+def test_converting_a_proforma_starts_with_the_same_kind_of_confirmation(
+    billing, bill_billing, carol_customer
+):
+    issue_document(actor=bill_billing, document=_draft(bill_billing, carol_customer))  # PRH-2026-000001
+    proforma = issue_document(actor=bill_billing, document=_draft(bill_billing, carol_customer, "proforma"))
+
+    detail = billing.get(url(proforma)).content.decode()
+    page = billing.get(url(proforma, "convert/confirm/"))
+
+    confirm = url(proforma, "convert/confirm/")
+    assert f'<a class="button" href="{confirm}">Convert into an invoice…</a>' in detail
+    assert f'action="{url(proforma, "convert/")}"' not in detail
+    html = page.content.decode()
+    assert "<h1>Convert this proforma into an invoice?</h1>" in html
+    assert _facts(html) == [
+        ("Customer", "Carol Hosting SRL"),
+        ("Total", "725.85\xa0RON"),
+        ("Series", "PRH"),
+        ("Expected number", "PRH-2026-000002"),
+    ]
+    assert "<strong>This cannot be undone.</strong>" in html
+    audit = html_audit.read(page.content)
+    assert (audit.inline_scripts, audit.h1_count, audit.unlabelled_controls()) == ([], 1, [])
+    assert Document.objects.filter(converted_from=proforma).count() == 0
+
+    converted = billing.post(url(proforma, "convert/"))
+
+    invoice = Document.objects.get(converted_from=proforma)
+    assert (converted.status_code, invoice.number) == (302, "PRH-2026-000002")
+    assert billing.get(url(invoice, "convert/confirm/")).status_code == 404  # not a proforma

@@ -42,6 +42,7 @@ from praho.billing.services import corrections, issuing, numbering
 from praho.billing.services import drafts as documents
 from praho.billing.web.staff.views import KINDS, TEMPLATES, error_text, to_detail
 from praho.core.http import AuthenticatedHttpRequest
+from praho.core.validation import fiscal_today
 from praho.customers.rules.identifiers import ROMANIAN_COUNTIES
 
 # What the history shows for the events billing services record; other actions show their code.
@@ -295,6 +296,27 @@ def document_issue(request: AuthenticatedHttpRequest, document_id: int) -> HttpR
         lambda issued: _("%(document)s was issued.") % {"document": issued.number},
     )
     return to_detail(document)
+
+
+@permission_required("billing.issue_document", raise_exception=True)
+def proforma_convert_confirm(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    """The step before converting a proforma: converting issues an invoice, whose number is final,
+    so the page's Convert button leads here (as Issue does); the form here posts to proforma_convert."""
+    proforma = selectors.document_for(request.user, document_id, DocumentType.PROFORMA)
+    if proforma.status != DocumentStatus.ISSUED:
+        messages.info(request, _("%(document)s cannot be converted now.") % {"document": proforma})
+        return to_detail(proforma)
+    try:
+        series = numbering.default_series(DocumentType.INVOICE)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return to_detail(proforma)
+    context = {
+        "document": proforma,
+        "series": series,
+        "expected_number": numbering.expected_number(series=series, on=fiscal_today()),
+    }
+    return render(request, TEMPLATES + "convert_confirm.html", context)
 
 
 @require_POST

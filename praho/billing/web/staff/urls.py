@@ -42,4 +42,9 @@ urlpatterns = [
     path(
         "documents/<int:document_id>/convert/", staff_document_views.proforma_convert, name="proforma-convert"
     ),
+    path(
+        "documents/<int:document_id>/convert/confirm/",
+        staff_document_views.proforma_convert_confirm,
+        name="proforma-convert-confirm",
+    ),
 ]
