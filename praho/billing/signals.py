@@ -3,6 +3,12 @@
 `documents_issued` is sent once the transaction that issued invoices or credit notes has
 committed (never for a rollback), with `document_ids`; e-Factura submits them from it, and
 billing renders and stores their PDFs (`store_issued_pdfs`).
+
+`invoices_paid` is sent inside the transaction of the ledger posting that left invoices owing
+nothing after something was paid on them (a payment, customer credit applied), with
+`document_ids`. Receivers act in that transaction, so what they write commits or rolls back with
+the payment; orders mark their order paid and create its services from it. Sent again for an
+invoice a later posting touches while it still owes nothing: receivers must be idempotent.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from django.db import transaction
 from django.dispatch import Signal, receiver
 
 documents_issued = Signal()
+invoices_paid = Signal()
 
 
 @receiver(documents_issued, dispatch_uid="billing.store_issued_pdfs")

@@ -38,12 +38,15 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
+    "waffle",
     "praho.core",
     "praho.audit",
     "praho.accounts",
     "praho.customers",
     "praho.billing",
     "praho.efactura",
+    "praho.catalog",
+    "praho.orders",
 ]
 
 MIDDLEWARE = [
@@ -484,3 +487,15 @@ except ValueError as _error:
 # Submit each invoice and credit note to ANAF as soon as it is issued (a Celery task after the
 # issuing transaction commits); off, the periodic intake (every 5 minutes) still takes them in.
 EFACTURA_SUBMIT_ON_ISSUE = env_bool("EFACTURA_SUBMIT_ON_ISSUE", True)
+
+# --- Catalog and orders -----------------------------------------------------------------------
+# What checkout issues: "proforma" (Romanian practice: the invoice follows the payment) or "invoice".
+ORDERS_DOCUMENT = env_str("ORDERS_DOCUMENT", "proforma")
+if ORDERS_DOCUMENT not in ("proforma", "invoice"):
+    raise ImproperlyConfigured("ORDERS_DOCUMENT is 'proforma' or 'invoice'.")
+# Most order lines (items with their add-ons) in one order, and items in one cart.
+ORDERS_MAX_ITEMS = env_int("ORDERS_MAX_ITEMS", 20)
+# Feature flags (django-waffle) live in orders.FeatureFlag: per user, group, customer, plan or share.
+WAFFLE_FLAG_MODEL = "orders.FeatureFlag"
+WAFFLE_CREATE_MISSING_FLAGS = False
+WAFFLE_FLAG_DEFAULT = False

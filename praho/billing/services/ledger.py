@@ -49,6 +49,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from praho.billing import signals
 from praho.billing.ledger_queries import (
     PAYING_KINDS,
     customer_credit_available,
@@ -144,6 +145,20 @@ def refresh_document_amounts(document_ids: Iterable[int]) -> None:
             paid_amount=receivable_sum(Sum("credit"), *PAYING_KINDS),
             credited_amount=receivable_sum(Sum("credit"), TransactionKind.CREDIT_NOTE_ISSUED),
         )
+        _announce_paid(ids)
+
+
+def _announce_paid(ids: list[int]) -> None:
+    """Tell other apps (in this transaction) which of these invoices are now paid in full."""
+    if not signals.invoices_paid.has_listeners():
+        return
+    paid = list(
+        Document.objects.filter(
+            pk__in=ids, document_type=DocumentType.INVOICE, outstanding_amount=0, paid_amount__gt=0
+        ).values_list("pk", flat=True)
+    )
+    if paid:
+        signals.invoices_paid.send(sender=Document, document_ids=paid)
 
 
 def _refuse(field: str, message: str, code: str) -> ValidationError:
