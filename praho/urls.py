@@ -17,6 +17,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("praho.customers.api.urls")),
     path("", include("praho.billing.api.urls")),
     path("", include("praho.efactura.api.urls")),
+    path("", include("praho.catalog.api.urls")),
+    path("", include("praho.orders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -46,6 +48,8 @@ urlpatterns = [
     path("", include("praho.customers.urls")),
     path("", include("praho.billing.urls")),
     path("staff/efactura/", include("praho.efactura.web.staff.urls")),
+    path("", include("praho.catalog.urls")),
+    path("", include("praho.orders.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
 ]
