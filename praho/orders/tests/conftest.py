@@ -9,5 +9,5 @@ from praho.testing.shop import Shop, build_shop
 
 
 @pytest.fixture
-def shop(db, billing_ready) -> Shop:  # noqa: F811
+def shop(db, billing_ready) -> Shop:
     return build_shop()

@@ -3,7 +3,6 @@ order paid and creates its services with their relationships."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from praho.billing.models import DocumentStatus, DocumentType
 from praho.billing.services.payments import record_payment
+from praho.core.validation import fiscal_today
 from praho.orders.models import LineRole, Order, OrderStatus, Service, ServiceStatus
 from praho.orders.services.checkout import place_order
 
@@ -43,8 +43,10 @@ def test_checkout_issues_a_proforma_and_payment_creates_the_services(
     assert order.net_total == Decimal("280.00")
     assert order.discount_total == Decimal("100.00")
     proforma = order.document
-    assert proforma.document_type == DocumentType.PROFORMA and proforma.status == DocumentStatus.ISSUED
-    assert proforma.net_total == order.net_total and proforma.total == order.total
+    assert proforma.document_type == DocumentType.PROFORMA
+    assert proforma.status == DocumentStatus.ISSUED
+    assert proforma.net_total == order.net_total
+    assert proforma.total == order.total
     assert order.vat_total == Decimal("58.80")  # 21%
 
     payment = record_payment(
@@ -54,7 +56,7 @@ def test_checkout_issues_a_proforma_and_payment_creates_the_services(
         currency="RON",
         method="bank_transfer",
         reference="OP 1",
-        received_on=date.today(),
+        received_on=fiscal_today(),
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
@@ -65,9 +67,11 @@ def test_checkout_issues_a_proforma_and_payment_creates_the_services(
     assert all(s.status == ServiceStatus.PENDING for s in services)
     assert [s.parent_id for s in services[1:]] == [hosting.pk] * 3
     assert {s.group_id for s in services} == {hosting.group_id}
-    assert hosting.domain == "carol.ro" and services[3].domain == "carol.ro"
-    assert services[1].price == Decimal("50.00") and services[3].price == Decimal("0.00")
-    assert hosting.next_due_date.year == date.today().year + 1
+    assert hosting.domain == "carol.ro"
+    assert services[3].domain == "carol.ro"
+    assert services[1].price == Decimal("50.00")
+    assert services[3].price == Decimal("0.00")
+    assert hosting.next_due_date.year == fiscal_today().year + 1
 
 
 def test_a_partial_payment_does_not_pay_the_order(shop, carol, carol_customer, alice_admin):
@@ -79,7 +83,7 @@ def test_a_partial_payment_does_not_pay_the_order(shop, carol, carol_customer, a
         currency="RON",
         method="bank_transfer",
         reference="OP 1",
-        received_on=date.today(),
+        received_on=fiscal_today(),
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_PAYMENT
