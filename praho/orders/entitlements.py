@@ -31,9 +31,8 @@ def entitlements_of(customer: Customer | int) -> list[Entitlement]:
         PlanFeature.objects.filter(plan__services__in=active)
         .values("feature_id")
         .annotate(
-            total=Sum(F("limit") * F("plan__services__quantity")), grants=Sum("plan__services__quantity")
+            total=Sum(F("limit") * F("plan__services__quantity")), grants=Count("pk"), limited=Count("limit")
         )
-        .annotate(limited=Sum(F("plan__services__quantity") * (F("limit") * 0 + 1)))
     )
     sums = {row["feature_id"]: row for row in rows}
     features = Feature.objects.filter(pk__in=sums).order_by("position", "pk")
