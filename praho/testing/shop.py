@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from praho.catalog.models import (
     Feature,
@@ -69,7 +70,7 @@ def build_shop() -> Shop:
         "addons": _group("addons", "addon", 3),
         "vps": _group("vps", "vps", 4),
     }
-    spec = {
+    spec: dict[str, tuple[str, str, dict[str, Any]]] = {
         "web-start": (
             "hosting",
             "Web Start",
