@@ -135,7 +135,8 @@ def test_the_customer_cancels_an_order_awaiting_payment_after_confirming(
 
     response = client.post(order_url(order, "area-order-cancel"), {"reason": "changed my mind"})
 
-    assert response.status_code == 302 and response.url == order_url(order)
+    assert response.status_code == 302
+    assert response.url == order_url(order)
     order.refresh_from_db()
     assert (order.status, order.decision_note) == (OrderStatus.CANCELLED, "changed my mind")
     assert order.document.status == DocumentStatus.CANCELLED
@@ -195,7 +196,9 @@ def test_the_services_list_shows_status_plan_cycle_price_due_date_and_domain(
     services = list(response.context["services"])
     assert [s.plan.code for s in services] == ["domain-ro", "backup", "web-start"]
     text = response.content.decode()
-    assert "Pending provisioning" in text and "carol.ro" in text and "Annually" in text
+    assert "Pending provisioning" in text
+    assert "carol.ro" in text
+    assert "Annually" in text
 
 
 @pytest.mark.parametrize("orders", [1, 4])

@@ -119,7 +119,8 @@ def test_checkout_turns_the_cart_into_the_order(shop, carol, carol_customer):
     assert AuditEvent.objects.filter(action="orders.order_placed").count() == 1
     assert carts.find_cart(customer=carol_customer, user=carol) is None
     fresh = carts.cart_of(customer=carol_customer, user=carol)
-    assert fresh.pk != order.pk and fresh.items == []
+    assert fresh.pk != order.pk
+    assert fresh.items == []
 
 
 def test_checkout_refuses_an_empty_cart_or_a_moved_total(shop, carol, carol_customer):

@@ -31,7 +31,8 @@ class ConfigureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.offer = offer
         plan = offer.plan
-        self.fields["cycle"].choices = offer.cycles
+        cycle: Any = self.fields["cycle"]
+        cycle.choices = offer.cycles
         quantity = self.fields["quantity"]
         quantity.widget = forms.NumberInput(
             attrs={"min": 1, "max": plan.max_quantity, "inputmode": "numeric"}
@@ -42,7 +43,8 @@ class ConfigureForm(forms.Form):
         if not offer.needs_domain:  # else required: quote() says so, naming the plan
             del self.fields["domain"]
         if offer.addons:
-            self.fields["addons"].choices = [(str(addon.plan.pk), addon.plan.name) for addon in offer.addons]
+            addons: Any = self.fields["addons"]
+            addons.choices = [(str(addon.plan.pk), addon.plan.name) for addon in offer.addons]
         else:
             del self.fields["addons"]
 

@@ -117,14 +117,14 @@ def catalog(customer: Customer, user: Any, currency: str) -> tuple[list[OfferedG
         )
     )
     flags = FlagCache(customer, user)
-    plans = [plan for group in groups for plan in group.public_plans if flags.offered(plan)]  # type: ignore[attr-defined]
+    plans = [plan for group in groups for plan in group.public_plans if flags.offered(plan)]
     prices = current_prices([plan.pk for plan in plans], on=fiscal_today(), currency=currency)
     treatment = vat_treatment(customer)
     offered_ids = {plan.pk for plan in plans}
     result = []
     for group in groups:
         offered = OfferedGroup(group)
-        for plan in group.public_plans:  # type: ignore[attr-defined]
+        for plan in group.public_plans:
             plan_prices = cycle_prices(plan.pk, prices, currency, treatment) if plan.pk in offered_ids else []
             if plan_prices:
                 offered.plans.append(OfferedPlan(plan, list(plan.features.all()), plan_prices))

@@ -247,7 +247,7 @@ def cart_change(request: AuthenticatedHttpRequest, membership: Membership, index
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(CART)
     try:
         carts.change_item(
