@@ -84,3 +84,31 @@ def test_carol_orders_hosting_with_a_coupon_and_opens_its_proforma(web, carol, c
     main = page.locator("main").inner_text()
     assert "278,30" in main or "278.30" in main
     assert (order.total, proforma.total) == (Decimal("278.30"), Decimal("278.30"))
+
+
+PHONE = {"width": 375, "height": 740}
+# document.scrollingElement: the page scrolls sideways when it is wider than the window.
+SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth - window.innerWidth"
+
+
+@pytest.mark.parametrize("web_viewport", [PHONE])
+def test_the_shop_fits_a_375_px_phone(web, carol, carol_customer, shop):
+    from praho.orders.services import cart as carts
+
+    item = {"plan": "web-start", "cycle": "annual", "domain": "carol-hosting.ro", "addons": ["backup"]}
+    carts.add_item(customer=carol_customer, user=carol, item=item)
+    order = carts.checkout(customer=carol_customer, user=carol)
+    carts.add_item(customer=carol_customer, user=carol, item=item)
+    log_in(web, carol)
+
+    for path in (
+        "/app/shop/",
+        f"/app/shop/plans/{shop.plans['web-start'].pk}/",
+        "/app/shop/cart/",
+        "/app/shop/cart/checkout/",
+        "/app/shop/orders/",
+        f"/app/shop/orders/{order.pk}/",
+        "/app/shop/services/",
+    ):
+        web.go(path)
+        assert web.page.evaluate(SIDEWAYS_SCROLL) <= 0, f"{path} scrolls sideways at 375 px"

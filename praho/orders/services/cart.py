@@ -28,7 +28,7 @@ from praho.orders.quotes import Quote, quote
 from praho.orders.services.checkout import place_order
 
 
-def cart_currency(customer: Customer) -> str:
+def cart_currency(*, customer: Customer) -> str:
     """The cart is priced in the customer's currency (its tax and billing profile)."""
     return current_profile(customer).currency
 
@@ -40,7 +40,7 @@ def find_cart(*, customer: Customer, user: Any) -> Order | None:
 
 def cart_of(*, customer: Customer, user: Any) -> Order:
     """The user's cart for this customer, made empty on first use, in the customer's currency."""
-    currency = cart_currency(customer)
+    currency = cart_currency(customer=customer)
     cart, _created = Order.objects.get_or_create(
         customer=customer, created_by=user, status=OrderStatus.DRAFT, defaults={"currency": currency}
     )
@@ -50,7 +50,7 @@ def cart_of(*, customer: Customer, user: Any) -> Order:
     return cart
 
 
-def price(cart: Order, *, user: Any, items: Any = None, coupon: str | None = None) -> Quote:
+def price(*, cart: Order, user: Any, items: Any = None, coupon: str | None = None) -> Quote:
     """The cart priced as checkout would price it (or with other items or coupon); ValidationError
     keyed by field when it cannot be."""
     return quote(
@@ -95,7 +95,7 @@ def _too_many() -> ValidationError:
 
 def _save_items(cart: Order, items: list[dict[str, Any]], *, user: Any) -> Order:
     """Keep `items` if they price (without the coupon, which the cart page checks on its own)."""
-    price(cart, user=user, items=items, coupon="")
+    price(cart=cart, user=user, items=items, coupon="")
     cart.items = items
     cart.save(update_fields=["items"])
     return cart
@@ -154,7 +154,7 @@ def set_coupon(*, customer: Customer, user: Any, code: str) -> Order:
     if not code:
         raise ValidationError({"coupon": ValidationError(_("Enter a coupon code."), code="required")})
     try:
-        priced = price(cart, user=user, coupon=code)
+        priced = price(cart=cart, user=user, coupon=code)
     except ValidationError as refused:
         errors = refused.message_dict
         if "coupon" in errors:
@@ -182,7 +182,7 @@ def checkout(*, customer: Customer, user: Any, expected_total: Decimal | None = 
     for approval). `expected_total`: the total the customer confirmed; if the cart's price moved
     since (a price change, a coupon used up), nothing is placed and the refusal says so."""
     cart = _locked_cart(customer, user)
-    priced = price(cart, user=user)  # errors in the user's language, before place_order's
+    priced = price(cart=cart, user=user)  # errors in the user's language, before place_order's
     if expected_total is not None and priced.total != expected_total:
         raise ValidationError(
             _("The total changed to %(total)s %(currency)s since you confirmed it: check the cart again.")

@@ -103,7 +103,7 @@ def test_a_coupon_is_kept_only_when_the_cart_may_use_it(shop, carol, carol_custo
 
     cart = carts.set_coupon(customer=carol_customer, user=carol, code=" vps20 ")
     assert cart.coupon_code == "VPS20"
-    assert carts.price(cart, user=carol).discount_total == Decimal("20.00")
+    assert carts.price(cart=cart, user=carol).discount_total == Decimal("20.00")
     assert carts.clear_coupon(customer=carol_customer, user=carol).coupon_code == ""
 
 

@@ -47,7 +47,7 @@ CART = "orders:area-cart"
 @area_page()
 def catalog(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     customer = membership.customer
-    currency = carts.cart_currency(customer)
+    currency = carts.cart_currency(customer=customer)
     groups, treatment = offer.catalog(customer, request.user, currency)
     context = {
         "customer": customer,
@@ -78,7 +78,7 @@ def _configure_context(
 def plan(request: AuthenticatedHttpRequest, membership: Membership, plan_id: int) -> HttpResponse:
     """Configure a plan (cycle, quantity, domain, add-ons) and put it in the cart."""
     customer = membership.customer
-    currency = carts.cart_currency(customer)
+    currency = carts.cart_currency(customer=customer)
     configurable = offer.configurable(plan_id, customer, request.user, currency)
     data = request.POST if request.method == "POST" else None
     initial = {"cycle": configurable.cycles[0][0]} if configurable.cycles else None
@@ -102,7 +102,7 @@ def plan(request: AuthenticatedHttpRequest, membership: Membership, plan_id: int
 def plan_preview(request: AuthenticatedHttpRequest, membership: Membership, plan_id: int) -> HttpResponse:
     """What the configuration costs as chosen so far (the HTMX preview on the plan's page)."""
     customer = membership.customer
-    currency = carts.cart_currency(customer)
+    currency = carts.cart_currency(customer=customer)
     configurable = offer.configurable(plan_id, customer, request.user, currency)
     form = ConfigureForm(request.POST, offer=configurable)
     priced: Quote | None = None
@@ -185,7 +185,7 @@ def price_cart(request: AuthenticatedHttpRequest, cart: Order | None) -> PricedC
         return PricedCart(cart, [])
     coupon_error = ""
     try:
-        priced = carts.price(cart, user=request.user)
+        priced = carts.price(cart=cart, user=request.user)
     except ValidationError as refused:
         errors = refused.message_dict
         if set(errors) != {"coupon"}:
@@ -193,7 +193,7 @@ def price_cart(request: AuthenticatedHttpRequest, cart: Order | None) -> PricedC
             general = [m for key, ms in errors.items() if not key.startswith("items.") for m in ms]
             return PricedCart(cart, rows, errors=general)
         coupon_error = " ".join(errors["coupon"])
-        priced = carts.price(cart, user=request.user, coupon="")
+        priced = carts.price(cart=cart, user=request.user, coupon="")
     return PricedCart(cart, _priced_rows(priced, cart.items), priced, coupon_error)
 
 
@@ -211,7 +211,7 @@ def _cart_page(
         "customer": membership.customer,
         "priced": priced,
         "quote": priced.quote,
-        "currency": cart.currency if cart else carts.cart_currency(membership.customer),
+        "currency": cart.currency if cart else carts.cart_currency(customer=membership.customer),
         "coupon_form": coupon_form,
         "cycles": ChangeItemForm.base_fields["cycle"].choices,  # type: ignore[attr-defined]
     }
