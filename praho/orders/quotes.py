@@ -556,12 +556,17 @@ def _document_line(description: str, quantity: int, unit_price: Decimal, discoun
     }
 
 
-def _add_vat(result: Quote) -> None:
-    """VAT as billing will charge it for this customer today (its engine, not a copy)."""
+def vat_treatment(customer: Customer) -> vat.VatTreatment:
+    """VAT as billing will charge it for this customer today (its engine, not a copy); the
+    catalog pages show prices with it."""
     seller = current_seller()
-    treatment = vat.determine_treatment(
-        seller=vat.seller_facts(seller), buyer=vat.buyer_facts(result.customer), on=fiscal_today()
+    return vat.determine_treatment(
+        seller=vat.seller_facts(seller), buyer=vat.buyer_facts(customer), on=fiscal_today()
     )
+
+
+def _add_vat(result: Quote) -> None:
+    treatment = vat_treatment(result.customer)
     result.vat_rate, result.vat_category = treatment.rate, treatment.category
     totals = compute_totals(
         LineInput(

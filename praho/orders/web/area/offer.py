@@ -1,0 +1,203 @@
+"""Reads of the catalog for the customer area's shop: what this customer may buy, with prices in
+its currency, without and with the VAT billing would charge it (quotes.vat_treatment).
+
+The catalog page reads a fixed number of queries whatever the catalog's size: groups, their
+public plans, the plans' features, the current prices, the VAT treatment (seller and rate) and
+one flag lookup per distinct feature flag the plans name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from praho.billing.rules.vat import VatTreatment
+from praho.catalog.models import (
+    Cycle,
+    GroupKind,
+    Plan,
+    PlanFeature,
+    PlanRelation,
+    Price,
+    ProductGroup,
+    RelationBilling,
+    RelationKind,
+    Visibility,
+)
+from praho.catalog.selectors import current_prices, relations_of
+from praho.core.money import round_money
+from praho.core.validation import fiscal_today
+from praho.customers.models import Customer
+from praho.orders.flags import flag_active
+from praho.orders.quotes import vat_treatment
+
+HUNDRED = Decimal(100)
+CYCLE_ORDER = {cycle: position for position, cycle in enumerate(Cycle.values)}
+
+
+def with_vat(amount: Decimal, treatment: VatTreatment) -> Decimal:
+    return round_money(amount * (HUNDRED + treatment.rate) / HUNDRED)
+
+
+@dataclass(frozen=True)
+class CyclePrice:
+    cycle: str
+    label: str
+    net: Decimal
+    gross: Decimal
+    setup_fee: Decimal
+    setup_gross: Decimal
+
+
+@dataclass
+class OfferedPlan:
+    plan: Plan
+    features: list[PlanFeature]
+    prices: list[CyclePrice]
+
+
+@dataclass
+class OfferedGroup:
+    group: ProductGroup
+    plans: list[OfferedPlan] = field(default_factory=list)
+
+
+def cycle_prices(
+    plan_id: int, prices: dict[tuple[int, str, str], Price], currency: str, treatment: VatTreatment
+) -> list[CyclePrice]:
+    found = [price for (pid, _cycle, cur), price in prices.items() if pid == plan_id and cur == currency]
+    return [
+        CyclePrice(
+            cycle=price.cycle,
+            label=str(Cycle(price.cycle).label),
+            net=price.amount,
+            gross=with_vat(price.amount, treatment),
+            setup_fee=price.setup_fee,
+            setup_gross=with_vat(price.setup_fee, treatment),
+        )
+        for price in sorted(found, key=lambda price: CYCLE_ORDER[price.cycle])
+    ]
+
+
+class FlagCache:
+    """Whether each feature flag is on for this user and customer, asked once per flag."""
+
+    def __init__(self, customer: Customer, user: Any) -> None:
+        self.customer, self.user = customer, user
+        self.answers: dict[str, bool] = {}
+
+    def offered(self, plan: Plan) -> bool:
+        if not plan.flag:
+            return True
+        if plan.flag not in self.answers:
+            self.answers[plan.flag] = flag_active(plan.flag, user=self.user, customer=self.customer)
+        return self.answers[plan.flag]
+
+
+def _features() -> Prefetch[Any]:
+    return Prefetch(
+        "features",
+        queryset=PlanFeature.objects.select_related("feature").order_by("feature__position", "feature_id"),
+    )
+
+
+def catalog(customer: Customer, user: Any, currency: str) -> tuple[list[OfferedGroup], VatTreatment]:
+    """The visible groups with their public plans offered to this customer and priced in its
+    currency (a plan without a price in it is left out), and the customer's VAT treatment."""
+    public = Plan.objects.filter(visibility=Visibility.PUBLIC).prefetch_related(_features())
+    groups = list(
+        ProductGroup.objects.filter(visible=True)
+        .order_by("position", "id")
+        .prefetch_related(
+            Prefetch("plans", queryset=public.order_by("position", "id"), to_attr="public_plans")
+        )
+    )
+    flags = FlagCache(customer, user)
+    plans = [plan for group in groups for plan in group.public_plans if flags.offered(plan)]
+    prices = current_prices([plan.pk for plan in plans], on=fiscal_today(), currency=currency)
+    treatment = vat_treatment(customer)
+    offered_ids = {plan.pk for plan in plans}
+    result = []
+    for group in groups:
+        offered = OfferedGroup(group)
+        for plan in group.public_plans:
+            plan_prices = cycle_prices(plan.pk, prices, currency, treatment) if plan.pk in offered_ids else []
+            if plan_prices:
+                offered.plans.append(OfferedPlan(plan, list(plan.features.all()), plan_prices))
+        if offered.plans:
+            result.append(offered)
+    return result, treatment
+
+
+# --- one plan, to configure -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Related:
+    relation: PlanRelation
+    plan: Plan
+    prices: list[CyclePrice]
+
+    @property
+    def free(self) -> bool:
+        return self.relation.billing == RelationBilling.INCLUDED
+
+    @property
+    def discount_percent(self) -> Decimal | None:
+        if self.relation.billing == RelationBilling.DISCOUNTED:
+            return self.relation.discount_percent
+        return None
+
+
+@dataclass
+class Configurable:
+    plan: Plan
+    features: list[PlanFeature]
+    prices: list[CyclePrice]
+    addons: list[Related]
+    included: list[Related]
+    needs_domain: bool
+    treatment: VatTreatment
+
+    @property
+    def cycles(self) -> list[tuple[str, str]]:
+        return [(price.cycle, price.label) for price in self.prices]
+
+
+def configurable(plan_id: int, customer: Customer, user: Any, currency: str) -> Configurable:
+    """A plan the customer may open (public or hidden, offered to it), with its add-ons and what
+    it includes; 404 for an unknown plan or one behind a flag that is off. A retired plan is
+    returned: the page says it can no longer be ordered."""
+    plan = Plan.objects.select_related("group").prefetch_related(_features()).filter(pk=plan_id).first()
+    flags = FlagCache(customer, user)
+    if plan is None or not flags.offered(plan):
+        raise Http404
+    relations = relations_of([plan.pk])
+    prices = current_prices(
+        [plan.pk, *(relation.other_id for relation in relations)], on=fiscal_today(), currency=currency
+    )
+    treatment = vat_treatment(customer)
+
+    def related(kind: str) -> list[Related]:
+        return [
+            Related(r, r.other, cycle_prices(r.other_id, prices, currency, treatment))
+            for r in relations
+            if r.kind == kind and r.other.orderable and flags.offered(r.other)
+        ]
+
+    needs_domain = plan.requires_domain or any(
+        r.kind == RelationKind.REQUIRES and r.other.group.kind == GroupKind.DOMAIN for r in relations
+    )
+    return Configurable(
+        plan=plan,
+        features=list(plan.features.all()),
+        prices=cycle_prices(plan.pk, prices, currency, treatment),
+        addons=[addon for addon in related(RelationKind.ADDON) if addon.prices],
+        included=related(RelationKind.INCLUDES),
+        needs_domain=needs_domain,
+        treatment=treatment,
+    )
