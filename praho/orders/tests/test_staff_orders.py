@@ -26,7 +26,9 @@ def hosting(domain="carol.ro"):
 
 
 def order_for(customer, actor, *, items=None, coupon=""):
-    return place_order(actor=actor, customer=customer, currency="RON", items=items or [hosting()], coupon=coupon)
+    return place_order(
+        actor=actor, customer=customer, currency="RON", items=items or [hosting()], coupon=coupon
+    )
 
 
 def waiting_order(customer, actor):
@@ -98,7 +100,9 @@ def test_the_list_leaves_carts_out_unless_asked(admin, carol, carol_customer):
     assert placed.number in default.content.decode()
 
 
-def test_the_list_filters_by_status_customer_and_placing_day(admin, carol, carol_customer, dave, dave_customer):
+def test_the_list_filters_by_status_customer_and_placing_day(
+    admin, carol, carol_customer, dave, dave_customer
+):
     carols = order_for(carol_customer, carol)
     daves = waiting_order(dave_customer, dave)
     Order.objects.filter(pk=carols.pk).update(placed_at=timezone.now() - timedelta(days=10))
@@ -115,7 +119,9 @@ def test_the_list_filters_by_status_customer_and_placing_day(admin, carol, carol
 
 
 @pytest.mark.parametrize("count", [2, 6])
-@pytest.mark.parametrize(("query", "htmx", "expected"), [({}, False, 7), ({"status": "awaiting_payment"}, True, 7)])
+@pytest.mark.parametrize(
+    ("query", "htmx", "expected"), [({}, False, 7), ({"status": "awaiting_payment"}, True, 7)]
+)
 def test_the_list_runs_a_fixed_number_of_queries(
     admin, carol, carol_customer, django_assert_num_queries, count, query, htmx, expected
 ):
