@@ -110,8 +110,8 @@ def _staff(role: str) -> User | None:
 
 def _customers() -> dict[str, Customer | None]:
     active = Customer.objects.active()
-    others = list(active.filter(kind="company", country="RO").exclude(name=ACME).order_by("name")[:3])
-    others += [None] * (3 - len(others))
+    companies = active.filter(kind="company", country="RO").exclude(name=ACME).order_by("name")[:3]
+    others: list[Customer | None] = [*companies, None, None, None]
     return {
         "acme": active.filter(name=ACME).first(),
         "andrei": active.filter(name=ANDREI).first(),

@@ -39,7 +39,7 @@ def _initial(flag: FeatureFlag) -> dict[str, Any]:
     return {
         "name": flag.name,
         "note": flag.note,
-        "everyone": {True: "on", False: "off"}.get(flag.everyone, ""),  # type: ignore[call-overload]
+        "everyone": "" if flag.everyone is None else ("on" if flag.everyone else "off"),
         "percent": typed_number(flag.percent),
         "users": "\n".join(sorted(user.email for user in flag.users.all())),
         "customers": "\n".join(customer.tax_id or f"#{customer.pk}" for customer in customers),

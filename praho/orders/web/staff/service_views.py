@@ -35,12 +35,13 @@ def service_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required("orders.view_service", raise_exception=True)
 def service_detail(request: AuthenticatedHttpRequest, service_id: int) -> HttpResponse:
     service = queries.service_for_staff(service_id)
-    package = list(service.group.services.select_related("plan").order_by("pk")) if service.group_id else []
+    group, line = service.group, service.order_line
+    package = list(group.services.select_related("plan").order_by("pk")) if group is not None else []
     context = {
         "service": service,
         "children": [other for other in package if other.parent_id == service.pk],
         "package": package,
-        "order": service.order_line.order if service.order_line_id else None,
+        "order": line.order if line is not None else None,
         "history": queries.history_of(service, "orders.service"),
     }
     return render(request, TEMPLATES + "service_detail.html", context)
