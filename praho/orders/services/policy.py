@@ -273,7 +273,8 @@ def save_feature_flag(
     errors.raise_if_any()
     created = flag is None
     if flag is None:
-        flag = FeatureFlag()
+        # Only the rules staff set here: not waffle's default of "on for every superuser".
+        flag = FeatureFlag(superusers=False)
     else:
         old_name = FeatureFlag.objects.get(pk=flag.pk).name
         if old_name != name:  # the cache holds the flag under its old name too
