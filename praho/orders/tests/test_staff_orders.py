@@ -279,3 +279,10 @@ def test_the_dashboard_panel_runs_one_query(rf, mike_manager, sue_support, carol
     assert panels[0].data == waiting_counts() == {"awaiting_approval": 0, "awaiting_payment": 1}
     request.user = sue_support
     assert staff_panels(request)  # support sees orders
+
+
+def test_the_confirmation_is_not_offered_for_an_order_that_cannot_be_decided(admin, carol, carol_customer):
+    order = order_for(carol_customer, carol)
+    response = admin.get(url(order, "refuse/"), follow=True)
+    assert response.redirect_chain == [(url(order), 302)]
+    assert "This order is awaiting payment: there is nothing to decide." in messages_of(response)

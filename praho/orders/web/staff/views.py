@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
@@ -162,6 +163,13 @@ def _decide(
 ) -> HttpResponse:
     order = queries.order_for_staff(order_id)
     spec = ACTIONS[action]
+    if request.method == "GET" and not _actions(request, order)[action]:
+        messages.error(
+            request,
+            _("This order is %(status)s: there is nothing to decide.")
+            % {"status": order.get_status_display().lower()},
+        )
+        return redirect("orders:order", order.pk)
     form = DecisionForm(request.POST or None)
     form.fields["text"].label = spec["label"]
     form.fields["text"].required = action == "refuse"
