@@ -45,6 +45,7 @@ def test_the_form_shows_five_item_rows(staff_client, alice_admin, shop):
     page = response.content.decode()
     assert 'name="items-4-plan"' in page
     assert "Web Start (web-start)" in page
+    assert "old-start" not in page  # retired
 
 
 def test_an_admin_places_an_order_that_is_billed_at_once(staff_client, alice_admin, shop, carol_customer):

@@ -10,7 +10,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from praho.catalog.models import Cycle, Plan
+from praho.catalog.models import Cycle, Plan, Visibility
 from praho.core.money import Currency
 from praho.core.validation import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from praho.core.widgets import live_filter
@@ -61,10 +61,13 @@ class OrderFilterForm(_CustomerPicked):
         return cleaned
 
 
-def _plan_choices(*, blank: Any = None) -> list[tuple[Any, Any]]:
-    """Plans grouped by their product group, by id (one query)."""
+def _plan_choices(*, blank: Any = None, orderable: bool = False) -> list[tuple[Any, Any]]:
+    """Plans grouped by their product group, by id (one query); `orderable`: retired ones left out."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for plan in Plan.objects.select_related("group"):
+    plans = Plan.objects.select_related("group")
+    if orderable:
+        plans = plans.exclude(visibility=Visibility.RETIRED)
+    for plan in plans:
         groups.setdefault(plan.group.name, []).append((str(plan.pk), f"{plan.name} ({plan.code})"))
     choices: list[tuple[Any, Any]] = [("", blank)] if blank is not None else []
     return choices + list(groups.items())
@@ -141,7 +144,7 @@ class ItemForm(forms.Form):
 
 
 def item_forms(data: Any = None) -> list[ItemForm]:
-    plans = _plan_choices()
+    plans = _plan_choices(orderable=True)
     return [ItemForm(data, plans=plans, prefix=f"items-{index}") for index in range(ITEM_ROWS)]
 
 
