@@ -17,7 +17,7 @@ from praho.core.widgets import live_filter
 from praho.orders.models import OrderStatus, ServiceStatus
 
 ITEM_ROWS = 5
-PLACED = "placed"  # the orders list's default: every order but carts
+TARGETS_TEXT_MAX = 20_000  # the users or customers of a flag, as typed
 
 
 def _date(label: Any) -> forms.DateField:
@@ -196,12 +196,14 @@ class FeatureFlagForm(forms.Form):
     users = forms.CharField(
         label=_("Users"),
         required=False,
+        max_length=TARGETS_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         help_text=_("Their emails, separated by spaces, commas or lines."),
     )
     customers = forms.CharField(
         label=_("Customers"),
         required=False,
+        max_length=TARGETS_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         help_text=_("Their tax IDs, emails or #numbers, separated by spaces, commas or lines."),
     )
