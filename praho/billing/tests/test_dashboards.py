@@ -180,6 +180,7 @@ def test_the_staff_dashboard_shows_the_money_before_the_administration(staff_cli
         "billing/dashboard/_receivables.html",
         "billing/dashboard/_invoiced.html",
         "efactura/dashboard/_attention.html",
+        "orders/dashboard/_orders_waiting.html",
         "billing/dashboard/_recent_payments.html",
     ]
     assert [p.template for p in response.context["secondary_panels"]] == [
@@ -208,8 +209,9 @@ def test_the_staff_dashboard_runs_a_fixed_number_of_queries(
 
     # 1 session, 2 user, 3 authenticators (staff gate), 4 user permissions, 5 group permissions;
     # accounts 6 her roles, 7 active staff count; billing 8 receivables, 9 invoiced per month,
-    # 10 recent payments; e-Factura 11 submissions needing attention, 12 documents not tracked.
-    with django_assert_num_queries(12):
+    # 10 recent payments; e-Factura 11 submissions needing attention, 12 documents not tracked;
+    # orders 13 orders waiting.
+    with django_assert_num_queries(13):
         client.get("/staff/")
 
 
