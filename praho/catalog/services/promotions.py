@@ -99,7 +99,7 @@ def save_coupon(
         if percent not in (None, ""):
             errors.add("percent", _("A fixed-amount coupon has no percentage."), "invalid")
         clean_amounts = check_currency_amounts(errors, "amounts", amounts or {}, positive=True)
-        if not clean_amounts and "amounts" not in errors.by_field:
+        if not clean_amounts and not any(key.startswith("amounts") for key in errors.by_field):
             errors.add("amounts", _("Give the amount off in at least one currency."), "required")
     else:
         errors.add("kind", _("Choose one of the offered values."), "invalid_choice")

@@ -150,12 +150,9 @@ class PlanForm(TranslatedForm):
         """The cleaned values as save_plan takes them (module parameters gathered)."""
         values = dict(self.cleaned_data)
         module = values.get("module") or ""
-        params = {}
-        for names in MODULE_FIELDS.values():
-            for name in names:
-                value = values.pop(name, None)
-                if name in MODULE_FIELDS.get(module, ()):
-                    params[name] = value
+        names = {name for module_names in MODULE_FIELDS.values() for name in module_names}
+        every = {name: values.pop(name, None) for name in names}
+        params = {name: every[name] for name in MODULE_FIELDS.get(module, ())}
         values["module_params"] = params
         return values
 
