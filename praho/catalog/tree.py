@@ -18,9 +18,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from praho.catalog.models import Plan, PlanFeature, Price, ProductGroup, Visibility
@@ -44,24 +45,37 @@ def in_language(texts: Texts, language: str | None = None) -> str:
     return texts.get(language) or texts["en"]
 
 
-@dataclass(frozen=True)
-class TreeFeature:
+# Features and prices are named tuples holding amounts as decimal strings: a large catalog holds
+# tens of thousands of them, and these are built, pickled into the cache and read back about ten
+# times faster than dataclasses of Decimals. `limit`, `amount` and `setup_fee` give the Decimals.
+class TreeFeature(NamedTuple):
     code: str
-    names: Texts
+    names: Texts  # one dict per feature, shared by every plan that has it
     unit: str
-    limit: Decimal | None  # None: unlimited
+    limit_text: str | None  # "10.00"; None: unlimited
 
     def name(self, language: str | None = None) -> str:
         return in_language(self.names, language)
 
+    @property
+    def limit(self) -> Decimal | None:
+        return None if self.limit_text is None else Decimal(self.limit_text)
 
-@dataclass(frozen=True)
-class TreePrice:
+
+class TreePrice(NamedTuple):
     cycle: str
     currency: str
-    amount: Decimal  # net of VAT
-    setup_fee: Decimal
+    price: str  # net of VAT, "49.90"
+    setup: str  # the setup fee, net of VAT, "0.00"
     valid_from: date
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.price)
+
+    @property
+    def setup_fee(self) -> Decimal:
+        return Decimal(self.setup)
 
 
 @dataclass(frozen=True)
@@ -123,20 +137,49 @@ def bump_version() -> None:
 
 def current_price_rows(query: QuerySet[Price], *, on: date) -> dict[int, list[TreePrice]]:
     """Per plan, the prices of `query` in force on `on` (latest `valid_from` not after it per
-    cycle and currency), in one query, read as plain values."""
-    rows = (
-        query.filter(valid_from__lte=on)
-        .order_by("plan_id", "cycle", "currency", "-valid_from")
-        .values_list("plan_id", "cycle", "currency", "amount", "setup_fee", "valid_from")
-    )
+    cycle and currency), in one query, read as plain values. PostgreSQL keeps only those rows
+    (DISTINCT ON); elsewhere the older ones are skipped here."""
+    ordered = query.filter(valid_from__lte=on).order_by("plan_id", "cycle", "currency", "-valid_from")
+    if connection.vendor == "postgresql":
+        ordered = ordered.distinct("plan_id", "cycle", "currency")
+    rows = ordered.values_list("plan_id", "cycle", "currency", "amount", "setup_fee", "valid_from")
     found: dict[int, list[TreePrice]] = {}
     last: tuple[int, str, str] | None = None
+    # The few distinct cycles, currencies and days as one object each: pickled once, referred to.
+    words: dict[str, str] = {}
+    days: dict[date, date] = {}
     for plan_id, cycle, currency, amount, setup_fee, valid_from in rows.iterator(chunk_size=5000):
         key = (plan_id, cycle, currency)
         if key == last:
             continue
         last = key
-        found.setdefault(plan_id, []).append(TreePrice(cycle, currency, amount, setup_fee, valid_from))
+        found.setdefault(plan_id, []).append(
+            TreePrice(
+                words.setdefault(cycle, cycle),
+                words.setdefault(currency, currency),
+                str(amount),
+                str(setup_fee),
+                days.setdefault(valid_from, valid_from),
+            )
+        )
+    return found
+
+
+def _features() -> dict[int, list[TreeFeature]]:
+    """Per public plan, its features in their order, read as plain values (one query)."""
+    fields = ["plan_id", "limit", "feature_id", "feature__code", "feature__unit"]
+    fields += [f"feature__name_{language}" for language in LANGUAGES]
+    rows = (
+        PlanFeature.objects.filter(plan__group__visible=True, plan__visibility=Visibility.PUBLIC)
+        .order_by("plan_id", "feature__position", "feature_id")
+        .values_list(*fields)
+    )
+    names: dict[int, Texts] = {}
+    found: dict[int, list[TreeFeature]] = {}
+    for plan_id, limit, feature_id, code, unit, *texts in rows.iterator(chunk_size=5000):
+        shared = names.setdefault(feature_id, dict(zip(LANGUAGES, texts, strict=True)))
+        limit_text = None if limit is None else str(limit)
+        found.setdefault(plan_id, []).append(TreeFeature(code, shared, unit, limit_text))
     return found
 
 
@@ -154,16 +197,7 @@ def build_tree(*, on: date) -> list[TreeGroup]:
             "group_id", "position", "id"
         )
     )
-    features: dict[int, list[TreeFeature]] = {}
-    for row in (
-        PlanFeature.objects.filter(plan__group__visible=True, plan__visibility=Visibility.PUBLIC)
-        .select_related("feature")
-        .order_by("plan_id", "feature__position", "feature_id")
-    ):
-        feature = row.feature
-        features.setdefault(row.plan_id, []).append(
-            TreeFeature(feature.code, _texts(feature, "name"), feature.unit, row.limit)
-        )
+    features = _features()
     public = Price.objects.filter(plan__group__visible=True, plan__visibility=Visibility.PUBLIC)
     prices = current_price_rows(public, on=on)
     order = _cycle_order()
@@ -204,12 +238,21 @@ def tree_key(on: date) -> str:
     return TREE_KEY.format(version=catalog_version(), day=on.isoformat())
 
 
+# The newest tree this process read, by key: a warm read costs one cache lookup (the version)
+# and no unpickling. A new version or a new day makes a new key, so it is never stale.
+_local: dict[str, list[TreeGroup]] = {}
+
+
 def catalog_tree(*, on: date) -> list[TreeGroup]:
-    """The public catalog on `on`: from the cache when this version and day are there (no
-    query), else read (four queries) and stored."""
+    """The public catalog on `on`: this process's copy or the shared cache's when this version
+    and day are there (no query), else read (four queries) and stored in both."""
     key = tree_key(on)
-    tree: list[TreeGroup] | None = cache.get(key)
+    tree = _local.get(key)
     if tree is None:
-        tree = build_tree(on=on)
-        cache.set(key, tree, TREE_TIMEOUT)
+        tree = cache.get(key)
+        if tree is None:
+            tree = build_tree(on=on)
+            cache.set(key, tree, TREE_TIMEOUT)
+        _local.clear()
+        _local[key] = tree
     return tree

@@ -14,7 +14,8 @@
 - GET /catalog/plans/{id or code}/ answers one plan of the catalog in the same shape, with its
   group's code; a plan not in the public catalog answers 404.
 - The answer comes from the cached tree (praho.catalog.tree: four queries when the catalog
-  changed or the day turned, none otherwise); each language's answer is cached beside it.
+  changed or the day turned, none otherwise), and is rendered to JSON once per catalog version,
+  day, language and filter: kept in the process and in the shared cache beside the tree.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +32,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from praho.catalog.models import Cycle
@@ -121,7 +122,7 @@ def plan_data(plan: TreePlan, language: str, group_code: str) -> dict[str, Any]:
                 "code": feature.code,
                 "name": feature.name(language),
                 "unit": feature.unit,
-                "limit": None if feature.limit is None else str(feature.limit),
+                "limit": feature.limit_text,
             }
             for feature in plan.features
         ],
@@ -129,8 +130,8 @@ def plan_data(plan: TreePlan, language: str, group_code: str) -> dict[str, Any]:
             {
                 "cycle": price.cycle,
                 "currency": price.currency,
-                "price": str(price.amount),
-                "setup_fee": str(price.setup_fee),
+                "price": price.price,
+                "setup_fee": price.setup,
             }
             for price in plan.prices
         ],
@@ -148,21 +149,50 @@ def _group_data(group: TreeGroup, language: str) -> dict[str, Any]:
     }
 
 
-def public_catalog(*, on: date, language: str) -> list[dict[str, Any]]:
-    """Every group's answer in `language`, cached beside the tree it comes from."""
-    key = f"{tree_key(on)}:api:{language}"
-    groups: list[dict[str, Any]] | None = cache.get(key)
-    if groups is None:
-        groups = [_group_data(group, language) for group in catalog_tree(on=on)]
-        cache.set(key, groups, TREE_TIMEOUT)
-    return groups
+def _answer(on: date, language: str, currency: str, group_code: str) -> dict[str, Any]:
+    groups = [_group_data(group, language) for group in catalog_tree(on=on)]
+    if group_code:
+        groups = [group for group in groups if group["code"] == group_code]
+    if currency:
+        for group in groups:
+            for plan in group["plans"]:
+                plan["prices"] = [price for price in plan["prices"] if price["currency"] == currency]
+    return {"date": on.isoformat(), "groups": groups}
+
+
+# The rendered answers of this process, by key (the newest version and day only): a warm request
+# costs one cache lookup (the version) and no rendering. Answers for one group are kept in the
+# shared cache only, and only for groups that exist.
+_local: dict[str, bytes] = {}
+
+
+def catalog_json(*, on: date, language: str, currency: str = "", group_code: str = "") -> bytes:
+    """The API's answer as JSON bytes, rendered once per catalog version, day, language and
+    filter, and kept in this process and in the shared cache."""
+    base = tree_key(on)
+    key = f"{base}:api:{language}:{currency}:{group_code}"
+    body = _local.get(key)
+    if body is not None:
+        return body
+    body = cache.get(key)
+    if body is None:
+        body = JSONRenderer().render(_answer(on, language, currency, group_code))
+        known = not group_code or any(group.code == group_code for group in catalog_tree(on=on))
+        if known:
+            cache.set(key, body, TREE_TIMEOUT)
+    if not group_code:
+        if any(not name.startswith(base) for name in _local):
+            _local.clear()
+        _local[key] = body
+    return body
 
 
 def _language() -> str:
     return (get_language() or "en")[:2]
 
 
-def _with_vary(response: Response) -> Response:
+def _json(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
     patch_vary_headers(response, ["Accept-Language"])
     return response
 
@@ -180,25 +210,15 @@ class CatalogView(APIView):
             "today's prices net of VAT. Anyone may read it. Names follow Accept-Language (en, ro, bg)."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         filters = validated(CatalogFilterSerializer, request.query_params, query=True)
-        today = fiscal_today()
-        groups = public_catalog(on=today, language=_language())
-        group_code, currency = filters.get("group"), filters.get("currency")
-        if group_code:
-            groups = [group for group in groups if group["code"] == group_code]
-        if currency:
-            groups = [
-                {
-                    **group,
-                    "plans": [
-                        {**plan, "prices": [p for p in plan["prices"] if p["currency"] == currency]}
-                        for plan in group["plans"]
-                    ],
-                }
-                for group in groups
-            ]
-        return _with_vary(Response({"date": today.isoformat(), "groups": groups}))
+        body = catalog_json(
+            on=fiscal_today(),
+            language=_language(),
+            currency=filters.get("currency", ""),
+            group_code=filters.get("group", ""),
+        )
+        return _json(body)
 
 
 @extend_schema(tags=["catalog"])
@@ -215,11 +235,11 @@ class PlanView(APIView):
         responses={200: PlanSerializer, **error_responses(404)},
         description=_("One plan of the public catalog, with its features and today's prices."),
     )
-    def get(self, request: Request, plan: str) -> Response:
+    def get(self, request: Request, plan: str) -> HttpResponse:
         today = fiscal_today()
         reference = plan.strip().lower()
         for group in catalog_tree(on=today):
             for row in group.plans:
                 if not row.flag and reference in (str(row.id), row.code):
-                    return _with_vary(Response(plan_data(row, _language(), group.code)))
+                    return _json(JSONRenderer().render(plan_data(row, _language(), group.code)))
         raise Http404
