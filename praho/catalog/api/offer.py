@@ -52,7 +52,7 @@ error_responses = ErrorResponses(
 # --- the answer's shape (for the schema; the answer itself is built from the cached tree) ----
 
 
-class FeatureSerializer(serializers.Serializer[Any]):
+class CatalogFeatureSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     name = serializers.CharField()
     unit = serializers.CharField(help_text=_('"GB", or empty for a count.'))
@@ -61,7 +61,7 @@ class FeatureSerializer(serializers.Serializer[Any]):
     )
 
 
-class PriceSerializer(serializers.Serializer[Any]):
+class CatalogPriceSerializer(serializers.Serializer[Any]):
     cycle = serializers.ChoiceField(choices=Cycle.choices)
     currency = serializers.ChoiceField(choices=Currency.choices)
     price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text=_("Net of VAT."))
@@ -70,7 +70,7 @@ class PriceSerializer(serializers.Serializer[Any]):
     )
 
 
-class PlanSerializer(serializers.Serializer[Any]):
+class CatalogPlanSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -81,22 +81,22 @@ class PlanSerializer(serializers.Serializer[Any]):
     )
     requires_domain = serializers.BooleanField(help_text=_("An order of it names a domain."))
     max_quantity = serializers.IntegerField(help_text=_("The most an order line may take."))
-    features = FeatureSerializer(many=True)
-    prices = PriceSerializer(many=True, help_text=_("The prices in force today, per cycle and currency."))
+    features = CatalogFeatureSerializer(many=True)
+    prices = CatalogPriceSerializer(many=True, help_text=_("The prices in force today, per cycle and currency."))
 
 
-class GroupSerializer(serializers.Serializer[Any]):
+class CatalogGroupSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     code = serializers.CharField()
     kind = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
-    plans = PlanSerializer(many=True)
+    plans = CatalogPlanSerializer(many=True)
 
 
 class CatalogSerializer(serializers.Serializer[Any]):
     date = serializers.DateField(help_text=_("The day the prices are in force on (Europe/Bucharest)."))
-    groups = GroupSerializer(many=True)
+    groups = CatalogGroupSerializer(many=True)
 
 
 class CatalogFilterSerializer(serializers.Serializer[Any]):
@@ -232,7 +232,7 @@ class PlanView(APIView):
                 "plan", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The plan's id or code.")
             )
         ],
-        responses={200: PlanSerializer, **error_responses(404)},
+        responses={200: CatalogPlanSerializer, **error_responses(404)},
         description=_("One plan of the public catalog, with its features and today's prices."),
     )
     def get(self, request: Request, plan: str) -> HttpResponse:
