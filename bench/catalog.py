@@ -17,6 +17,11 @@ Run by hand (not part of the test suite), against a throw-away test database:
 Options: --groups N (50), --plans N per group (20), --requests N per measurement (100), --keepdb.
 The cache is Django's local-memory cache (the test settings); production's Redis adds a round
 trip and the unpickling of the cached answer. Target: p95 under 30 ms.
+
+Figures of 2026-12-07 (PostgreSQL 16, 2 CPUs shared with other jobs, load average 4-6; the answer
+is 2.3 MB for 1,000 plans): warm p50 0.6 ms, p95 0.8 ms, no query (the rendered answer is kept
+per process); cold p50 0.4-0.9 s, p95 0.6-1.4 s, 4 queries, of which catalog_tree() alone is
+p50 0.34 s. A cold answer is paid once per catalog change (or day) per process.
 """
 
 from __future__ import annotations
