@@ -82,7 +82,9 @@ class CatalogPlanSerializer(serializers.Serializer[Any]):
     requires_domain = serializers.BooleanField(help_text=_("An order of it names a domain."))
     max_quantity = serializers.IntegerField(help_text=_("The most an order line may take."))
     features = CatalogFeatureSerializer(many=True)
-    prices = CatalogPriceSerializer(many=True, help_text=_("The prices in force today, per cycle and currency."))
+    prices = CatalogPriceSerializer(
+        many=True, help_text=_("The prices in force today, per cycle and currency.")
+    )
 
 
 class CatalogGroupSerializer(serializers.Serializer[Any]):
