@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "praho.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from praho.catalog import signals
+
+        signals.connect()

@@ -1,5 +1,10 @@
-"""API routes (under /api/v1/)."""
+"""API routes (under /api/v1/): the public catalog."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from praho.catalog.api.offer import CatalogView, PlanView
+
+urlpatterns = [
+    path("catalog/", CatalogView.as_view(), name="api-catalog"),
+    path("catalog/plans/<str:plan>/", PlanView.as_view(), name="api-catalog-plan"),
+]

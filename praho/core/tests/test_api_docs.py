@@ -51,6 +51,8 @@ API_PATHS = {
     "/api/v1/payments/",
     "/api/v1/payments/{payment_id}/",
     "/api/v1/exchange-rates/",
+    "/api/v1/catalog/",
+    "/api/v1/catalog/plans/{plan}/",
 }
 
 
