@@ -31,6 +31,7 @@ from praho.accounts.demo import STAFF
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.billing.services.payments import record_payment
+from praho.efactura import demo as efactura_demo
 from praho.catalog.models import Coupon, GroupKind, Plan, PlanRelation, RelationKind, Visibility
 from praho.catalog.selectors import current_prices
 from praho.core.validation import fiscal_today
@@ -232,6 +233,10 @@ def load(*, with_passwords: bool) -> list[str]:
             continue
         if _run(context, scenario, customer) is not None:
             added += 1
+    if added:
+        # e-Factura's demo ran before this one (INSTALLED_APPS order): validate the invoices the
+        # paid orders were given, as it validated the others, so a second run has nothing left to do.
+        efactura_demo.load(with_passwords=with_passwords)
     orders = Order.objects.exclude(status="draft").count()
     services = Service.objects.count()
     return [
