@@ -31,12 +31,12 @@ from praho.accounts.demo import STAFF
 from praho.accounts.models import User
 from praho.accounts.roles import Role
 from praho.billing.services.payments import record_payment
-from praho.efactura import demo as efactura_demo
 from praho.catalog.models import Coupon, GroupKind, Plan, PlanRelation, RelationKind, Visibility
 from praho.catalog.selectors import current_prices
 from praho.core.validation import fiscal_today
 from praho.customers.demo import ACME, ANDREI
 from praho.customers.models import Customer
+from praho.efactura import demo as efactura_demo
 from praho.orders.models import Order, ReviewFlag, Service, ServiceStatus
 from praho.orders.quotes import quote
 from praho.orders.services import fulfilment, policy
