@@ -224,7 +224,7 @@ def test_the_service_page_shows_the_plans_limits_and_the_entitlements(
     response = as_user(carol).get(service_url(hosting))
 
     assert response.status_code == 200
-    assert [f"{pf.feature.code}={pf.limit}" for pf in response.context["features"]] == [
+    assert [f"{pf.code}={pf.limit}" for pf in response.context["features"]] == [
         "disk=10.00",
         "bandwidth=None",
         "mailboxes=5.00",

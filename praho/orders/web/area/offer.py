@@ -1,13 +1,14 @@
 """Reads of the catalog for the customer area's shop: what this customer may buy, with prices in
 its currency, without and with the VAT billing would charge it (quotes.vat_treatment).
 
-The catalog page reads a fixed number of queries whatever the catalog's size: groups, their
-public plans, the plans' features, the current prices, the VAT treatment (seller and rate) and
-one flag lookup per distinct feature flag the plans name.
+The catalog page reads the catalog's cached tree (praho.catalog.tree: four queries when the catalog
+changed or the day did, none otherwise), the VAT treatment (seller and rate) and one flag lookup
+per distinct feature flag the plans name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,12 +24,11 @@ from praho.catalog.models import (
     PlanFeature,
     PlanRelation,
     Price,
-    ProductGroup,
     RelationBilling,
     RelationKind,
-    Visibility,
 )
 from praho.catalog.selectors import current_prices, relations_of
+from praho.catalog.tree import TreeGroup, TreePlan, TreePrice, catalog_tree
 from praho.core.money import round_money
 from praho.core.validation import fiscal_today
 from praho.customers.models import Customer
@@ -53,33 +53,51 @@ class CyclePrice:
     setup_gross: Decimal
 
 
+@dataclass(frozen=True)
+class ShownFeature:
+    """A plan's feature as the pages show it: name, limit (None: unlimited) and unit."""
+
+    code: str
+    name: str
+    unit: str
+    limit: Decimal | None
+
+
+def shown_features(features: Iterable[PlanFeature]) -> list[ShownFeature]:
+    return [ShownFeature(f.feature.code, f.feature.name, f.feature.unit, f.limit) for f in features]
+
+
 @dataclass
 class OfferedPlan:
-    plan: Plan
-    features: list[PlanFeature]
+    plan: TreePlan
+    features: list[ShownFeature]
     prices: list[CyclePrice]
 
 
 @dataclass
 class OfferedGroup:
-    group: ProductGroup
+    group: TreeGroup
     plans: list[OfferedPlan] = field(default_factory=list)
+
+
+def _priced(price: TreePrice, treatment: VatTreatment) -> CyclePrice:
+    return CyclePrice(
+        cycle=price.cycle,
+        label=str(Cycle(price.cycle).label),
+        net=price.amount,
+        gross=with_vat(price.amount, treatment),
+        setup_fee=price.setup_fee,
+        setup_gross=with_vat(price.setup_fee, treatment),
+    )
 
 
 def cycle_prices(
     plan_id: int, prices: dict[tuple[int, str, str], Price], currency: str, treatment: VatTreatment
 ) -> list[CyclePrice]:
-    found = [price for (pid, _cycle, cur), price in prices.items() if pid == plan_id and cur == currency]
+    found = [prices[key] for key in prices if key[0] == plan_id and key[2] == currency]
     return [
-        CyclePrice(
-            cycle=price.cycle,
-            label=str(Cycle(price.cycle).label),
-            net=price.amount,
-            gross=with_vat(price.amount, treatment),
-            setup_fee=price.setup_fee,
-            setup_gross=with_vat(price.setup_fee, treatment),
-        )
-        for price in sorted(found, key=lambda price: CYCLE_ORDER[price.cycle])
+        _priced(TreePrice(p.cycle, p.currency, str(p.amount), str(p.setup_fee), p.valid_from), treatment)
+        for p in sorted(found, key=lambda price: CYCLE_ORDER[price.cycle])
     ]
 
 
@@ -90,7 +108,7 @@ class FlagCache:
         self.customer, self.user = customer, user
         self.answers: dict[str, bool] = {}
 
-    def offered(self, plan: Plan) -> bool:
+    def offered(self, plan: Plan | TreePlan) -> bool:
         if not plan.flag:
             return True
         if plan.flag not in self.answers:
@@ -107,27 +125,19 @@ def _features() -> Prefetch[Any]:
 
 def catalog(customer: Customer, user: Any, currency: str) -> tuple[list[OfferedGroup], VatTreatment]:
     """The visible groups with their public plans offered to this customer and priced in its
-    currency (a plan without a price in it is left out), and the customer's VAT treatment."""
-    public = Plan.objects.filter(visibility=Visibility.PUBLIC).prefetch_related(_features())
-    groups = list(
-        ProductGroup.objects.filter(visible=True)
-        .order_by("position", "id")
-        .prefetch_related(
-            Prefetch("plans", queryset=public.order_by("position", "id"), to_attr="public_plans")
-        )
-    )
-    flags = FlagCache(customer, user)
-    plans = [plan for group in groups for plan in group.public_plans if flags.offered(plan)]
-    prices = current_prices([plan.pk for plan in plans], on=fiscal_today(), currency=currency)
+    currency (a plan without a price in it is left out), and the customer's VAT treatment. Read
+    from the catalog's cached tree (praho.catalog.tree): no query for the catalog itself once it
+    is cached, whatever its size."""
     treatment = vat_treatment(customer)
-    offered_ids = {plan.pk for plan in plans}
+    flags = FlagCache(customer, user)
     result = []
-    for group in groups:
+    for group in catalog_tree(on=fiscal_today()):
         offered = OfferedGroup(group)
-        for plan in group.public_plans:
-            plan_prices = cycle_prices(plan.pk, prices, currency, treatment) if plan.pk in offered_ids else []
-            if plan_prices:
-                offered.plans.append(OfferedPlan(plan, list(plan.features.all()), plan_prices))
+        for plan in group.plans:
+            prices = [_priced(price, treatment) for price in plan.prices if price.currency == currency]
+            if prices and flags.offered(plan):
+                features = [ShownFeature(f.code, f.name(), f.unit, f.limit) for f in plan.features]
+                offered.plans.append(OfferedPlan(plan, features, prices))
         if offered.plans:
             result.append(offered)
     return result, treatment
@@ -156,7 +166,7 @@ class Related:
 @dataclass
 class Configurable:
     plan: Plan
-    features: list[PlanFeature]
+    features: list[ShownFeature]
     prices: list[CyclePrice]
     addons: list[Related]
     included: list[Related]
@@ -194,7 +204,7 @@ def configurable(plan_id: int, customer: Customer, user: Any, currency: str) -> 
     )
     return Configurable(
         plan=plan,
-        features=list(plan.features.all()),
+        features=shown_features(plan.features.all()),
         prices=cycle_prices(plan.pk, prices, currency, treatment),
         addons=[addon for addon in related(RelationKind.ADDON) if addon.prices],
         included=related(RelationKind.INCLUDES),

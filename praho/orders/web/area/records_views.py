@@ -26,6 +26,7 @@ from praho.customers.web.area.views import area_page
 from praho.orders.entitlements import entitlements_of
 from praho.orders.models import Order, OrderStatus, Service
 from praho.orders.services.fulfilment import CANCELLABLE, cancel_order
+from praho.orders.web.area import offer
 from praho.orders.web.area.forms import CancelForm
 
 PAGE_SIZE = 25
@@ -119,7 +120,7 @@ def service(request: AuthenticatedHttpRequest, membership: Membership, service_i
     context = {
         "customer": membership.customer,
         "service": found,
-        "features": list(found.plan.features.all()),
+        "features": offer.shown_features(found.plan.features.all()),
         "children": list(found.children.select_related("plan").order_by("pk")),
         "entitlements": entitlements_of(membership.customer),
     }
