@@ -132,7 +132,14 @@ def bump_version() -> None:
     the transaction commits (a reader in another transaction may have cached the old rows
     under the first new version meanwhile)."""
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    transaction.on_commit(_new_version_committed, robust=True)
+
+
+def _new_version_committed() -> None:
+    from praho.catalog.tasks import warm_tree  # the task module imports this one
+
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    warm_tree.delay()
 
 
 def current_price_rows(query: QuerySet[Price], *, on: date) -> dict[int, list[TreePrice]]:

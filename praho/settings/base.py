@@ -315,6 +315,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "efactura.notify_overdue": {"task": "efactura.notify_overdue", "schedule": crontab(minute="0", hour="6")},
     # The audit chain's head, anchored outside the table so that a deleted tail is noticed.
     "audit.write_checkpoint": {"task": "audit.write_checkpoint", "schedule": crontab(minute="*/5")},
+    # The catalog's prices change at midnight in Bucharest (21:00 or 22:00 UTC): the new day's
+    # tree is built then, not by the first customer of the day (praho.catalog.tree).
+    "catalog.warm_tree": {"task": "catalog.warm_tree", "schedule": crontab(minute="1", hour="21,22")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.submissions.watch",)

@@ -69,3 +69,13 @@ def test_cached_until_the_catalog_changes(shop, alice_admin, django_assert_num_q
 def test_names_in_every_language(shop):
     web = _plans(catalog_tree(on=fiscal_today()))["web-start"]
     assert (web.name("en"), web.name("ro"), web.name("bg")) == ("Web Start", "Web Start RO", "Web Start")
+
+
+def test_a_committed_change_builds_the_new_tree_for_the_next_reader(
+    shop, alice_admin, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # Celery runs eagerly in the tests: the task the commit enqueues builds the tree at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        save_group(actor=alice_admin, code="warm", kind="vps", name_en="Warm", position=9)
+    with django_assert_num_queries(0):
+        assert catalog_tree(on=fiscal_today())[-1].code == "warm"
