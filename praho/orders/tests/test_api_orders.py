@@ -314,3 +314,13 @@ def test_a_cancel_body_is_read_strictly(shop, carol, carol_customer):
     response = bearer(carol).post(url, {"reason": "x" * 501}, format="json")
     assert set(error_of(response)["fields"]) == {"reason"}
     assert Order.objects.get().status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_refusals_speak_the_callers_language_and_the_order_the_customers(shop, carol, carol_customer):
+    """carol_customer's documents are in Romanian: its lines and proforma are; carol reads English."""
+    refused = place(carol, carol_customer, {**HOSTING, "quantity": 0})
+    assert error_of(refused)["fields"] == {
+        "items": {"0": {"quantity": ["The quantity of Web Start is from 1 to 1."]}}
+    }
+    placed = place(carol, carol_customer)
+    assert placed.json()["lines"][0]["description"].startswith("Web Start RO")
