@@ -24,6 +24,7 @@ from praho.catalog.models import Plan
 from praho.customers.models import Customer, Membership
 from praho.customers.roles import Capability, can
 from praho.orders.models import Order, OrderLine, OrderStatus, Service
+from praho.orders.quotes import MAX_ID
 
 
 def member_customers_of(user: User) -> QuerySet[Customer]:
@@ -125,10 +126,11 @@ def filter_services(services: QuerySet[Service], filters: ServiceFilters) -> Que
     if filters.status:
         services = services.filter(status=filters.status)
     if filters.plan:
-        # A plan's id, or its code (codes are stored in lower case): one subquery, no extra query.
-        by_code = Plan.objects.filter(code=filters.plan.lower()).values("pk")
-        plan = Q(plan__in=by_code)
-        if filters.plan.isascii() and filters.plan.isdigit() and len(filters.plan) <= 18:
-            plan |= Q(plan_id=int(filters.plan))
-        services = services.filter(plan)
+        # Digits are a plan's id, anything else its code (stored in lower case), as orders name
+        # plans (catalog.selectors.plans_by_reference); an id beyond a key's range finds nothing.
+        if filters.plan.isascii() and filters.plan.isdigit():
+            plan_id = int(filters.plan)
+            services = services.filter(plan_id=plan_id) if plan_id <= MAX_ID else services.none()
+        else:
+            services = services.filter(plan__in=Plan.objects.filter(code=filters.plan.lower()).values("pk"))
     return services

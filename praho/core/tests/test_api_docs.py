@@ -51,6 +51,15 @@ API_PATHS = {
     "/api/v1/payments/",
     "/api/v1/payments/{payment_id}/",
     "/api/v1/exchange-rates/",
+    # orders (issue 13)
+    "/api/v1/orders/",
+    "/api/v1/orders/{order_id}/",
+    "/api/v1/orders/{order_id}/cancel/",
+    "/api/v1/orders/{order_id}/approve/",
+    "/api/v1/orders/{order_id}/refuse/",
+    "/api/v1/services/",
+    "/api/v1/services/{service_id}/",
+    "/api/v1/customers/{customer_id}/entitlements/",
 }
 
 

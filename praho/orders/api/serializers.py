@@ -77,7 +77,9 @@ class OrderLineSerializer(serializers.ModelSerializer[OrderLine]):
         read_only=True,
         help_text=_("Package and coupon discounts of the line, without VAT."),
     )
-    parent = serializers.IntegerField(
+    # The metaclass moves declared fields out of the class: this does not shadow Field.parent at run
+    # time; only the type checker sees a clash.
+    parent = serializers.IntegerField(  # type: ignore[assignment]
         source="parent_id",
         read_only=True,
         allow_null=True,
@@ -178,7 +180,7 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
 class ServiceSerializer(serializers.ModelSerializer[Service]):
     plan = serializers.IntegerField(source="plan_id", read_only=True, help_text=_("The plan's id."))
     plan_code = serializers.CharField(source="plan.code", read_only=True)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # as OrderLineSerializer.parent
         source="parent_id", read_only=True, allow_null=True, help_text=_("The service this one belongs to.")
     )
     group = serializers.IntegerField(
@@ -254,7 +256,7 @@ class EntitlementsSerializer(serializers.Serializer[Any]):
 # --- Writing ------------------------------------------------------------------------
 
 
-class _AsSent(serializers.Field):  # type: ignore[type-arg]
+class _AsSent(serializers.Field):
     """A value passed to quote() as sent: it checks it and says what is wrong, keyed by field."""
 
     def __init__(self, **kwargs: Any) -> None:
