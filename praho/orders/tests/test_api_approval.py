@@ -32,7 +32,8 @@ def test_an_order_reaching_the_threshold_waits_without_a_proforma(shop, threshol
     body = response.json()
     assert body["status"] == "awaiting_approval"
     assert body["proforma"] is None
-    assert "reaches 200.00 RON" in body["review_reason"]
+    # Written in the customer's document language (Romanian for carol_customer).
+    assert body["review_reason"] == "Totalul comenzii atinge 200.00 RON."
     assert not Document.objects.exists()
 
 
