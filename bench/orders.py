@@ -314,10 +314,10 @@ def bench_lists(actors: dict[str, Any], requests: int, big_customer: Any) -> Non
         timed(get, 3)
         gc.freeze()
         queries, slowest, sql = queries_of(get)
-        wall, _cpu, last = timed(get, requests)
+        wall, cpu, last = timed(get, requests)
         flag = "" if sorted(wall)[int(len(wall) * 0.95) - 1] < LIST_TARGET_MS else "  <-- over target"
         print(
-            f"{label:42} {spread(wall)}, max {max(wall):7.2f} ms; {queries} queries, "
+            f"{label:42} {spread(wall)}, max {max(wall):7.2f} ms (CPU {spread(cpu)}); {queries} queries, "
             f"slowest {slowest:.2f} ms ({sql}...), {last.json()['count']:,} rows{flag}"
         )
 

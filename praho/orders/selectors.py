@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from praho.accounts.models import User
@@ -78,13 +78,16 @@ def may_order(user: User, customer: Customer) -> bool:
 
 
 def with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
-    """Orders as the lists and the API show them: their lines in one more query."""
-    return orders.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
+    """Orders as the lists and the API show them: their lines in one more query (not the items
+    as sent, which only checkout reads)."""
+    lines = Prefetch("lines", queryset=OrderLine.objects.order_by("position"))
+    return orders.defer("items").prefetch_related(lines)
 
 
 def shown_services(services: QuerySet[Service]) -> QuerySet[Service]:
-    """Services with their plan (its code) and order line (its order's id): no query per row."""
-    return services.select_related("plan", "order_line")
+    """Services with their plan's code and their order's id (`shown_plan_code`, `shown_order_id`)
+    read along: no query per row, and no plan or order line built for each."""
+    return services.annotate(shown_plan_code=F("plan__code"), shown_order_id=F("order_line__order_id"))
 
 
 @dataclass(frozen=True)

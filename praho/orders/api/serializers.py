@@ -214,7 +214,7 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_order(self, service: Service) -> int | None:
-        line = service.order_line  # select_related by the views
+        line = service.order_line  # the views read the order's id along (selectors.shown_services)
         return line.order_id if line is not None else None
 
     def to_representation(self, instance: Service) -> dict[str, Any]:
@@ -225,7 +225,7 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
             "customer": service.customer_id,
             "status": service.status,
             "plan": service.plan_id,
-            "plan_code": service.plan.code,
+            "plan_code": getattr(service, "shown_plan_code", None) or service.plan.code,
             "cycle": service.cycle,
             "quantity": service.quantity,
             "domain": service.domain,
@@ -234,7 +234,9 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
             "currency": service.currency,
             "parent": service.parent_id,
             "group": service.group_id,
-            "order": self.get_order(service),
+            "order": service.shown_order_id
+            if hasattr(service, "shown_order_id")
+            else self.get_order(service),
             "created_at": _when(service.created_at),
         }
 
