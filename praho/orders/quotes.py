@@ -48,6 +48,7 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 ITEM_KEYS = frozenset({"plan", "cycle", "quantity", "domain", "addons"})
 MAX_ADDONS = 10
+MAX_ID = 2**63 - 1  # a BigAutoField's largest value
 LIVE = (ServiceStatus.PENDING, ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
 _domain_validator = DomainNameValidator(accept_idna=True)
 
@@ -203,11 +204,20 @@ def _references(items: Sequence[dict[str, Any]]) -> list[Any]:
         addons = item.get("addons")
         if isinstance(addons, list):
             refs.extend(addons[:MAX_ADDONS])
-    return [
-        ref
-        for ref in refs
-        if isinstance(ref, int | str) and not isinstance(ref, bool) and len(str(ref)) <= 40
-    ]
+    return [ref for ref in refs if _readable_reference(ref)]
+
+
+def _readable_reference(reference: Any) -> bool:
+    """A reference that can name a plan: text of at most 40 characters, or an id a database key
+    can hold (a larger number would overflow the query instead of finding nothing)."""
+    if isinstance(reference, bool) or not isinstance(reference, int | str):
+        return False
+    text = str(reference).strip()
+    if len(text) > 40:
+        return False
+    if isinstance(reference, int) or (text.isascii() and text.isdigit()):
+        return 0 < int(text) <= MAX_ID
+    return True
 
 
 def _load_catalog(context: _Context, items: Sequence[dict[str, Any]]) -> None:

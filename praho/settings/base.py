@@ -235,6 +235,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentStatusEnum": "praho.billing.models.DocumentStatus",
         "CurrencyEnum": "praho.core.money.Currency",
         "ForeignCurrencyEnum": "praho.billing.models.fx.FOREIGN_CURRENCIES",
+        # Two models have a "role" field: each keeps a name of its own.
+        "RoleEnum": "praho.customers.models.MembershipRole",
+        "OrderLineRoleEnum": "praho.orders.models.LineRole",
     },
 }
 

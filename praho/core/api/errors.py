@@ -98,6 +98,18 @@ RULE_CODES = frozenset(
         "no_tax_id",
         "customer_fixed",
         "bnr_published",
+        # orders: a coupon's refusal names its reason; an order's state refuses the action
+        "coupon_unknown",
+        "coupon_not_started",
+        "coupon_expired",
+        "coupon_used_up",
+        "coupon_used_by_customer",
+        "coupon_currency",
+        "coupon_minimum",
+        "coupon_not_applicable",
+        "not_cancellable",
+        "invoiced",
+        "not_awaiting_approval",
     }
 )
 

@@ -51,8 +51,17 @@ API_PATHS = {
     "/api/v1/payments/",
     "/api/v1/payments/{payment_id}/",
     "/api/v1/exchange-rates/",
+    # catalog and orders (issue 13)
     "/api/v1/catalog/",
     "/api/v1/catalog/plans/{plan}/",
+    "/api/v1/orders/",
+    "/api/v1/orders/{order_id}/",
+    "/api/v1/orders/{order_id}/cancel/",
+    "/api/v1/orders/{order_id}/approve/",
+    "/api/v1/orders/{order_id}/refuse/",
+    "/api/v1/services/",
+    "/api/v1/services/{service_id}/",
+    "/api/v1/customers/{customer_id}/entitlements/",
 }
 
 

@@ -40,14 +40,15 @@ def place_order(
     """Price and place an order for `customer`. `staff`: placed by staff for the customer (hidden
     and flagged plans allowed; a staff member who may approve orders approves it by placing it).
     `cart`: the customer's cart (a draft order) becomes the order."""
-    language = current_profile(customer).document_language
-    with translation.override(language):
-        priced = quote(
-            customer=customer, currency=currency, items=items, coupon=coupon, user=actor, staff=staff
-        )
-        order = locks.locked_order(cart.pk) if cart is not None else Order(customer=customer)
-        if order.pk is not None and order.status != OrderStatus.DRAFT:
-            raise ValidationError(_("This cart was already checked out."), code="not_draft")
+    # Refusals speak the caller's language; what is written (lines, the proforma, the review
+    # reason) the customer's document language.
+    priced = quote(customer=customer, currency=currency, items=items, coupon=coupon, user=actor, staff=staff)
+    order = locks.locked_order(cart.pk) if cart is not None else Order(customer=customer)
+    if order.pk is not None and order.status != OrderStatus.DRAFT:
+        raise ValidationError(_("This cart was already checked out."), code="not_draft")
+    if priced.coupon is not None:
+        _check_coupon_locked(customer, priced)
+    with translation.override(current_profile(customer).document_language):
         _fill(order, priced, actor=actor, items=items, coupon=coupon, notes=notes, staff=staff)
         lines = _save_lines(order, priced)
         if priced.coupon is not None:
@@ -121,26 +122,30 @@ def _discounted_periods(line: QuoteLine) -> int | None:
     return None if not line.coupon_recurring else line.coupon_periods_after_first
 
 
-def _redeem(order: Order, priced: Quote) -> None:
-    """The coupon's limits checked again under its lock: two checkouts racing for its last use
-    cannot both get it."""
+def _check_coupon_locked(customer: Customer, priced: Quote) -> None:
+    """The coupon's limits checked again under its lock (held to the end of the transaction): two
+    checkouts racing for its last use cannot both get it."""
     assert priced.coupon is not None
     coupon = locks.locked_coupon(priced.coupon.pk)
-    uses = CouponRedemption.objects.filter(coupon=coupon, customer=order.customer).count()
+    uses = CouponRedemption.objects.filter(coupon=coupon, customer=customer).count()
     try:
         coupons.check_usable(
             coupon,
             now=timezone.now(),
-            currency=order.currency,
+            currency=priced.currency,
             order_net=priced.gross_total,
             customer_uses=uses,
         )
     except ValidationError as refusal:
         raise ValidationError({"coupon": refusal}) from None
+
+
+def _redeem(order: Order, priced: Quote) -> None:
+    assert priced.coupon is not None
     CouponRedemption.objects.create(
-        coupon=coupon, customer=order.customer, order=order, discount=priced.discount_total
+        coupon=priced.coupon, customer=order.customer, order=order, discount=priced.discount_total
     )
-    type(coupon).objects.filter(pk=coupon.pk).update(uses=F("uses") + 1)
+    type(priced.coupon).objects.filter(pk=priced.coupon.pk).update(uses=F("uses") + 1)
 
 
 def _review_reason(order: Order, *, actor: Any, staff: bool) -> str:

@@ -84,7 +84,7 @@ def refuse_order(*, actor: Any, order: Order, reason: str) -> Order:
 def cancel_order(*, actor: Any, order: Order, reason: str = "") -> Order:
     """Cancel an order not yet paid: its proforma is cancelled and its coupon use given back.
     A paid order has services: those are cancelled or terminated, not the order."""
-    order = locks.locked_order(order.pk)
+    order = locks.locked_order_and_document(order.pk)
     if order.status not in CANCELLABLE:
         raise _refuse(
             "not_cancellable",
