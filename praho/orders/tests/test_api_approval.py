@@ -22,8 +22,8 @@ def threshold(shop):
 
 
 @pytest.fixture
-def approver(bill_billing):
-    return grant(bill_billing, "orders.view_order", "orders.approve_order")
+def approver(clerk):
+    return grant(clerk, "orders.view_order", "orders.approve_order")
 
 
 def test_an_order_reaching_the_threshold_waits_without_a_proforma(shop, threshold, carol, carol_customer):
@@ -97,15 +97,15 @@ def test_refusing_needs_a_reason_and_gives_the_coupon_use_back(
     assert not Document.objects.exists()
 
 
-def test_only_staff_with_the_permission_decide(shop, threshold, bill_billing, carol, dave, carol_customer):
+def test_only_staff_with_the_permission_decide(shop, threshold, clerk, carol, dave, carol_customer):
     order_id = place(carol, carol_customer).json()["id"]
     for action, body in [("approve", {}), ("refuse", {"reason": "No"})]:
         url = f"{ORDERS}{order_id}/{action}/"
         assert error_of(bearer(carol).post(url, body, format="json")) == DENIED
         assert error_of(bearer(dave).post(url, body, format="json")) == NOT_FOUND
-        assert error_of(bearer(bill_billing).post(url, body, format="json")) == NOT_FOUND
-    grant(bill_billing, "orders.view_order")
-    assert error_of(bearer(bill_billing).post(f"{ORDERS}{order_id}/approve/", {}, format="json")) == DENIED
+        assert error_of(bearer(clerk).post(url, body, format="json")) == NOT_FOUND
+    grant(clerk, "orders.view_order")
+    assert error_of(bearer(clerk).post(f"{ORDERS}{order_id}/approve/", {}, format="json")) == DENIED
     assert Order.objects.get().status == OrderStatus.AWAITING_APPROVAL
 
 

@@ -143,23 +143,23 @@ def test_an_outsider_cannot_order_for_a_customer_it_does_not_belong_to(shop, dav
     assert not Order.objects.exists()
 
 
-def test_staff_order_for_any_customer_with_the_permission(shop, bill_billing, carol_customer):
-    assert error_of(place(bill_billing, carol_customer)) == DENIED
-    grant(bill_billing, "orders.place_order")
-    response = place(bill_billing, carol_customer)
+def test_staff_order_for_any_customer_with_the_permission(shop, clerk, carol_customer):
+    assert error_of(place(clerk, carol_customer)) == DENIED
+    grant(clerk, "orders.place_order")
+    response = place(clerk, carol_customer)
     assert response.status_code == 201
     order = Order.objects.get()
     assert order.placed_by_staff
     assert order.customer == carol_customer
     missing = {**order_body(carol_customer), "customer": 999999}
-    assert error_of(bearer(bill_billing).post(ORDERS, missing, format="json")) == NOT_FOUND
+    assert error_of(bearer(clerk).post(ORDERS, missing, format="json")) == NOT_FOUND
 
 
-def test_staff_may_order_a_flagged_plan_customers_may_not(shop, bill_billing, carol, carol_customer):
+def test_staff_may_order_a_flagged_plan_customers_may_not(shop, clerk, carol, carol_customer):
     beta = {"plan": "beta-box", "cycle": "monthly"}
     assert place(carol, carol_customer, beta).status_code == 400
-    grant(bill_billing, "orders.place_order")
-    assert place(bill_billing, carol_customer, beta).status_code == 201
+    grant(clerk, "orders.place_order")
+    assert place(clerk, carol_customer, beta).status_code == 201
 
 
 def test_an_order_with_a_coupon_counts_its_use(shop, carol, carol_customer):
@@ -187,13 +187,13 @@ def test_an_order_is_read_by_its_customers_members_only(shop, carol, dave, carol
     assert error_of(bearer(dave).get(f"{ORDERS}999999/")) == NOT_FOUND
 
 
-def test_staff_read_orders_with_the_view_permission(shop, carol, bill_billing, carol_customer):
+def test_staff_read_orders_with_the_view_permission(shop, carol, clerk, carol_customer):
     order_id = place(carol, carol_customer).json()["id"]
-    assert bearer(bill_billing).get(f"{ORDERS}{order_id}/").status_code == 404
-    assert bearer(bill_billing).get(ORDERS).json()["count"] == 0
-    grant(bill_billing, "orders.view_order")
-    assert bearer(bill_billing).get(f"{ORDERS}{order_id}/").status_code == 200
-    assert bearer(bill_billing).get(ORDERS).json()["count"] == 1
+    assert bearer(clerk).get(f"{ORDERS}{order_id}/").status_code == 404
+    assert bearer(clerk).get(ORDERS).json()["count"] == 0
+    grant(clerk, "orders.view_order")
+    assert bearer(clerk).get(f"{ORDERS}{order_id}/").status_code == 200
+    assert bearer(clerk).get(ORDERS).json()["count"] == 1
 
 
 def test_a_list_shows_only_the_users_customers_orders(shop, carol, dave, carol_customer, dave_customer):
@@ -207,13 +207,13 @@ def test_a_list_shows_only_the_users_customers_orders(shop, carol, dave, carol_c
     assert bearer(carol).get(ORDERS, {"customer": dave_customer.pk}).json()["count"] == 0
 
 
-def test_orders_are_filtered_by_customer_and_status(shop, carol, bill_billing, carol_customer, dave_customer):
-    grant(bill_billing, "orders.view_order", "orders.place_order")
+def test_orders_are_filtered_by_customer_and_status(shop, carol, clerk, carol_customer, dave_customer):
+    grant(clerk, "orders.view_order", "orders.place_order")
     first = place(carol, carol_customer).json()["id"]
     second = place(carol, carol_customer).json()["id"]
     bearer(carol).post(f"{ORDERS}{first}/cancel/", {}, format="json")
-    other = place(bill_billing, dave_customer, {**HOSTING, "domain": "dave.ro"}).json()["id"]
-    staff = bearer(bill_billing)
+    other = place(clerk, dave_customer, {**HOSTING, "domain": "dave.ro"}).json()["id"]
+    staff = bearer(clerk)
 
     def ids(**query):
         response = staff.get(ORDERS, query)
@@ -253,12 +253,12 @@ def test_the_order_list_runs_a_fixed_number_of_queries(
 
 
 def test_the_staff_order_list_runs_a_fixed_number_of_queries(
-    shop, carol, bill_billing, carol_customer, django_assert_num_queries
+    shop, carol, clerk, carol_customer, django_assert_num_queries
 ):
-    grant(bill_billing, "orders.view_order")
+    grant(clerk, "orders.view_order")
     for _ in range(3):
         place(carol, carol_customer)
-    client = bearer(bill_billing)
+    client = bearer(clerk)
     # user (token), second factor, permissions (user's, groups'), count, page, lines
     with django_assert_num_queries(7):
         assert len(client.get(ORDERS).json()["results"]) == 3
@@ -293,16 +293,16 @@ def test_a_paid_order_cannot_be_cancelled(shop, carol, alice_admin, carol_custom
     assert Order.objects.get().status == OrderStatus.PAID
 
 
-def test_who_may_cancel(shop, carol, dave, erin_viewer, bill_billing, carol_customer):
+def test_who_may_cancel(shop, carol, dave, erin_viewer, clerk, carol_customer):
     order_id = place(carol, carol_customer).json()["id"]
     url = f"{ORDERS}{order_id}/cancel/"
     assert error_of(bearer(dave).post(url, {}, format="json")) == NOT_FOUND
     assert error_of(bearer(erin_viewer).post(url, {}, format="json")) == DENIED
-    assert error_of(bearer(bill_billing).post(url, {}, format="json")) == NOT_FOUND  # cannot see it
-    grant(bill_billing, "orders.view_order")
-    assert error_of(bearer(bill_billing).post(url, {}, format="json")) == DENIED
-    grant(bill_billing, "orders.change_order")
-    assert bearer(bill_billing).post(url, {}, format="json").status_code == 200
+    assert error_of(bearer(clerk).post(url, {}, format="json")) == NOT_FOUND  # cannot see it
+    grant(clerk, "orders.view_order")
+    assert error_of(bearer(clerk).post(url, {}, format="json")) == DENIED
+    grant(clerk, "orders.change_order")
+    assert bearer(clerk).post(url, {}, format="json").status_code == 200
     assert Order.objects.get().status == OrderStatus.CANCELLED
 
 

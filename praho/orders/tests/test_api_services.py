@@ -67,22 +67,22 @@ def test_services_are_seen_by_their_customers_members_only(
     assert error_of(bearer(carol).get(f"{SERVICES}999999/")) == NOT_FOUND
 
 
-def test_staff_see_services_with_the_view_permission(shop, carols_services, bill_billing):
+def test_staff_see_services_with_the_view_permission(shop, carols_services, clerk):
     _order, services = carols_services
-    assert bearer(bill_billing).get(f"{SERVICES}{services[0].pk}/").status_code == 404
-    grant(bill_billing, "orders.view_service")
-    assert bearer(bill_billing).get(f"{SERVICES}{services[0].pk}/").status_code == 200
-    assert bearer(bill_billing).get(SERVICES).json()["count"] == 3
+    assert bearer(clerk).get(f"{SERVICES}{services[0].pk}/").status_code == 404
+    grant(clerk, "orders.view_service")
+    assert bearer(clerk).get(f"{SERVICES}{services[0].pk}/").status_code == 200
+    assert bearer(clerk).get(SERVICES).json()["count"] == 3
 
 
 def test_services_are_filtered_by_customer_status_and_plan(
-    shop, carols_services, alice_admin, dave, dave_customer, bill_billing
+    shop, carols_services, alice_admin, dave, dave_customer, clerk
 ):
     _order, (hosting, backup, domain) = carols_services
     bought(alice_admin, dave, dave_customer, {"plan": "vps-s", "cycle": "monthly"})
     vps = Service.objects.get(customer=dave_customer)
     Service.objects.filter(pk=hosting.pk).update(status=ServiceStatus.ACTIVE)
-    staff = bearer(grant(bill_billing, "orders.view_service"))
+    staff = bearer(grant(clerk, "orders.view_service"))
 
     def ids(**query):
         response = staff.get(SERVICES, query)
@@ -141,12 +141,12 @@ def test_entitlements_sum_the_active_services(shop, carols_services, carol, erin
 
 
 def test_entitlements_are_for_members_and_staff_who_see_customers(
-    shop, carol_customer, dave, bill_billing, sue_support
+    shop, carol_customer, dave, sam_sales, sue_support
 ):
     url = f"/api/v1/customers/{carol_customer.pk}/entitlements/"
     response = bearer(dave).get(url)
     assert response.status_code == 404
     assert error_of(response) == NOT_FOUND
     assert error_of(bearer(dave).get("/api/v1/customers/999999/entitlements/")) == NOT_FOUND
-    for staff in (bill_billing, sue_support):  # their roles have customers.view_customer
+    for staff in (sam_sales, sue_support):  # their roles have customers.view_customer
         assert bearer(staff).get(url).status_code == 200

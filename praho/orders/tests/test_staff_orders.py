@@ -173,7 +173,8 @@ def test_the_order_page_shows_lines_discounts_totals_documents_and_history(admin
 def test_a_waiting_order_shows_why(admin, carol, carol_customer):
     order = waiting_order(carol_customer, carol)
     page = admin.get(url(order)).content.decode()
-    assert "The customer is flagged for review: New customer" in page
+    # Written when the order was placed, in the customer's document language (as its lines are).
+    assert "Clientul este marcat pentru verificare: New customer" in page
     assert f'href="{url(order, "approve/")}"' in page
 
 
