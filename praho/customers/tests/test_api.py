@@ -556,6 +556,7 @@ def test_the_schema_documents_the_customer_endpoints(client):
             "post": {"201", "400", "401", "403", "404"},
         },
         "/api/v1/customers/{customer_id}/balance/": {"get": {"200", "401", "404"}},
+        "/api/v1/customers/{customer_id}/entitlements/": {"get": {"200", "401", "404"}},
         "/api/v1/customers/{customer_id}/users/{membership_id}/": {
             "patch": {"200", "400", "401", "403", "404"},
             "delete": {"204", "400", "401", "403", "404"},

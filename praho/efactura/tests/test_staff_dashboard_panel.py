@@ -90,5 +90,6 @@ def test_sales_staff_who_do_not_follow_submissions_see_no_panel(staff_client, sa
     assert [p.template for p in response.context["panels"]] == [
         "billing/dashboard/_receivables.html",
         "billing/dashboard/_invoiced.html",
+        "orders/dashboard/_orders_waiting.html",
         "billing/dashboard/_recent_payments.html",
     ]
