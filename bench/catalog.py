@@ -150,6 +150,40 @@ def get(client: Client, path: str, **headers: str) -> Callable[[], Any]:
     return call
 
 
+def area_client() -> Client:
+    """A customer's owner signed in to the customer area, with the seller and VAT rates its
+    catalog page prices with (a RON, VAT-paying Romanian company: prices shown with 21% VAT)."""
+    from django.utils import timezone
+
+    from praho.accounts.tests.factories import UserFactory
+    from praho.billing.models import SellerProfile
+    from praho.billing.rules.vat_rates import seed_vat_rates
+    from praho.customers.models import Customer, Membership, TaxProfile
+
+    seed_vat_rates()
+    SellerProfile.objects.get_or_create(
+        version=1,
+        defaults={
+            "name": "PRAHO Hosting SRL",
+            "tax_id": "RO18547290",
+            "street": "Str. Exemplu 1",
+            "city": "Sector 3",
+            "county": "RO-B",
+            "vat_payer": True,
+            "valid_from": timezone.now(),
+        },
+    )
+    customer = Customer.objects.create(kind="company", name="Bench SRL", country="RO", tax_id="18547290")
+    TaxProfile.objects.create(
+        customer=customer, version=1, vat_payer=True, currency="RON", valid_from=timezone.now()
+    )
+    owner = UserFactory(email=f"owner-{customer.pk}@bench.test")
+    Membership.objects.create(customer=customer, user=owner, role="owner")
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--groups", type=int, default=50)
@@ -206,6 +240,11 @@ def main() -> None:
             count,
         )
         measure("  catalog_tree() alone, cold", lambda: catalog_tree(on=fiscal_today()), cache.clear, count)
+        area = area_client()
+        measure("GET /app/shop/ (customer area), first group", get(area, "/app/shop/"), nothing, count)
+        last_code = ProductGroup.objects.order_by("-position", "-id").values_list("code", flat=True)[0]
+        last = f"/app/shop/?group={last_code}"
+        measure("GET /app/shop/?group=<last> (customer area)", get(area, last), nothing, count)
     finally:
         if not args.keepdb:
             connection.creation.destroy_test_db(test_db, verbosity=0)

@@ -36,6 +36,7 @@ Choices made here:
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -71,13 +72,14 @@ def format_money(amount: Decimal, currency: str, language: str | None = None) ->
     code = (currency or "").strip().upper()
     if len(code) != 3 or not code.isascii() or not code.isalpha():
         raise ValueError(f"Not an ISO 4217 currency code: {currency!r}")
-    return format_currency(
-        round_money(amount),
-        code,
-        format=_MONEY_PATTERN,
-        locale=babel_locale(language),
-        currency_digits=False,
-    )
+    return _formatted_money(round_money(amount), code, babel_locale(language))
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted_money(amount: Decimal, currency: str, locale: str) -> str:
+    """Babel's formatting, remembered: a price list shows the same few amounts many times, and
+    each costs Babel about 50 µs (the customer area's catalog page formats 300 per group)."""
+    return format_currency(amount, currency, format=_MONEY_PATTERN, locale=locale, currency_digits=False)
 
 
 def format_date(value: date | datetime, language: str | None = None) -> str:

@@ -57,23 +57,31 @@ def the_cart(customer, user) -> Order | None:
 # --- the catalog ---------------------------------------------------------------------------------
 
 
-def test_the_catalog_lists_public_plans_with_prices_without_and_with_vat(as_user, carol, shop):
-    response = as_user(carol).get(SHOP)
+def shelves(client) -> list:
+    """The catalog page of each group (one group per page, the first one by default)."""
+    first = client.get(SHOP)
+    return [first] + [client.get(SHOP, {"group": tab.code}) for tab in first.context["tabs"][1:]]
 
-    assert response.status_code == 200
-    names = [offered.plan.code for group in response.context["groups"] for offered in group.plans]
+
+def test_the_catalog_lists_public_plans_with_prices_without_and_with_vat(as_user, carol, shop):
+    pages = shelves(as_user(carol))
+
+    assert {page.status_code for page in pages} == {200}
+    assert [tab.code for tab in pages[0].context["tabs"]] == ["hosting", "domains", "addons", "vps"]
+    names = [offered.plan.code for page in pages for offered in page.context["chosen"].plans]
     # retired, and behind a flag that is off: not offered
     assert names == ["web-start", "domain-ro", "backup", "ssl-basic", "extra-ip", "vps-s", "vps-m"]
-    text = response.content.decode()
+    text = pages[0].content.decode()
     assert "Web Start" in text
     assert "Old Start" not in text
     assert "Beta Box" not in text
-    web_start = response.context["groups"][0].plans[0]
+    assert 'href="?group=vps"' in text
+    web_start = pages[0].context["chosen"].plans[0]
     assert [(p.cycle, p.net, p.gross) for p in web_start.prices] == [
         ("monthly", Decimal("20.00"), Decimal("24.20")),
         ("annual", Decimal("200.00"), Decimal("242.00")),
     ]
-    vps_m = response.context["groups"][-1].plans[-1]
+    vps_m = pages[-1].context["chosen"].plans[-1]
     assert (vps_m.prices[0].setup_fee, vps_m.prices[0].setup_gross) == (Decimal("50.00"), Decimal("60.50"))
     assert "21%" in text  # this customer's VAT
     assert [f"{pf.code}={pf.limit}" for pf in web_start.features] == [
@@ -121,7 +129,7 @@ def test_the_catalog_runs_a_fixed_number_of_queries(
     # 6 VAT rate; the catalog itself comes from its cached tree (read by the first request)
     with django_assert_num_queries(6):
         response = client.get(SHOP)
-    assert len(response.context["groups"]) == 4 + extra_groups
+    assert len(response.context["tabs"]) == 4 + extra_groups
 
 
 def test_a_viewer_may_browse_but_not_order(as_user, carol_customer, erin_viewer, shop):
@@ -242,7 +250,7 @@ def test_a_hidden_plan_is_ordered_by_its_link(as_user, carol, carol_customer, sh
     vps.visibility = Visibility.HIDDEN
     vps.save()
     client = as_user(carol)
-    assert "VPS S" not in client.get(SHOP).content.decode()
+    assert "VPS S" not in client.get(SHOP, {"group": "vps"}).content.decode()
     response = client.post(plan_url(vps), {"cycle": "monthly", "quantity": "1"})
     assert response.status_code == 302
     assert the_cart(carol_customer, carol).items[0]["plan"] == vps.pk

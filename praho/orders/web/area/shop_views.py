@@ -48,12 +48,13 @@ CART = "orders:area-cart"
 def catalog(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     customer = membership.customer
     currency = carts.cart_currency(customer=customer)
-    groups, treatment = offer.catalog(customer, request.user, currency)
+    shelf = offer.catalog(customer, request.user, currency, str(request.GET.get("group", ""))[:40])
     context = {
         "customer": customer,
-        "groups": groups,
+        "tabs": shelf.tabs,
+        "chosen": shelf.chosen,
         "currency": currency,
-        "vat": treatment,
+        "vat": shelf.treatment,
         "may_order": can(membership.role, Capability.BILLING),
     }
     return render(request, TEMPLATES + "catalog.html", context)
