@@ -9,6 +9,9 @@ nothing after something was paid on them (a payment, customer credit applied), w
 `document_ids`. Receivers act in that transaction, so what they write commits or rolls back with
 the payment; orders mark their order paid and create its services from it. Sent again for an
 invoice a later posting touches while it still owes nothing: receivers must be idempotent.
+
+`proforma_cancelled` is sent inside the transaction that cancelled a proforma, with `document_id`
+and `actor`; orders cancels the order the proforma billed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.dispatch import Signal, receiver
 
 documents_issued = Signal()
 invoices_paid = Signal()
+proforma_cancelled = Signal()
 
 
 @receiver(documents_issued, dispatch_uid="billing.store_issued_pdfs")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from praho.accounts.models import User
 from praho.audit.services import record_event
+from praho.billing import signals
 from praho.billing.locks import locked_document
 from praho.billing.models import Document, DocumentLine, DocumentStatus, DocumentType
 from praho.billing.services import credit_amounts
@@ -37,6 +38,7 @@ def cancel_proforma(*, actor: User, proforma: Document) -> Document:
     proforma.status = DocumentStatus.CANCELLED
     proforma.save(update_fields=["status"])
     record_event("billing.proforma_cancelled", actor=actor, target=proforma, data={"number": proforma.number})
+    signals.proforma_cancelled.send(sender=Document, document_id=proforma.pk, actor=actor)
     return proforma
 
 

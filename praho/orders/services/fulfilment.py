@@ -98,13 +98,36 @@ def cancel_order(*, actor: Any, order: Order, reason: str = "") -> Order:
             _("This order's invoice %(number)s is issued: credit it in billing, then cancel the order.")
             % {"number": document.number},
         )
-    if document is not None and document.status == DocumentStatus.ISSUED:
-        cancel_proforma(actor=actor, proforma=document)
+    # Closed first: cancelling the proforma tells orders (proforma_cancelled), which then finds
+    # nothing left to cancel.
     _close(order, OrderStatus.CANCELLED, actor=actor, note=reason)
     record_event(
         "orders.order_cancelled", actor=actor, target=order, data={"number": order.number, "reason": reason}
     )
+    if document is not None and document.status == DocumentStatus.ISSUED:
+        cancel_proforma(actor=actor, proforma=document)
     return order
+
+
+def orders_of_cancelled_proforma(document_id: int, *, actor: Any) -> None:
+    """Staff cancelled an order's proforma in billing: the order, still awaiting payment, is
+    cancelled with it and its coupon use given back (in the proforma's transaction)."""
+    ids = list(
+        Order.objects.filter(document_id=document_id, status=OrderStatus.AWAITING_PAYMENT).values_list(
+            "pk", flat=True
+        )
+    )
+    for order in locks.locked_orders(ids):
+        if order.status != OrderStatus.AWAITING_PAYMENT:
+            continue
+        note = _("Its proforma was cancelled.")
+        _close(order, OrderStatus.CANCELLED, actor=actor, note=note)
+        record_event(
+            "orders.order_cancelled",
+            actor=actor,
+            target=order,
+            data={"number": order.number, "reason": note, "by": "proforma_cancelled"},
+        )
 
 
 def _close(order: Order, status: str, *, actor: Any, note: str) -> None:

@@ -132,3 +132,25 @@ def test_invoice_mode_issues_an_invoice_at_checkout(shop, carol, carol_customer,
     pay(alice_admin, order.document, order.total)
     order.refresh_from_db()
     assert (order.status, order.invoice_id) == (OrderStatus.PAID, order.document_id)
+
+
+def test_cancelling_the_proforma_in_billing_cancels_its_order(shop, carol, carol_customer, alice_admin):
+    from praho.billing.services.corrections import cancel_proforma
+
+    Coupon.objects.create(code="TEN", kind="percent", percent=Decimal(10))
+    order = place_order(actor=carol, customer=carol_customer, currency="RON", items=VPS, coupon="ten")
+    cancel_proforma(actor=alice_admin, proforma=order.document)
+    order.refresh_from_db()
+    assert (order.status, order.decided_by) == (OrderStatus.CANCELLED, alice_admin)
+    assert Coupon.objects.get(code="TEN").uses == 0
+    events = AuditEvent.objects.filter(action="orders.order_cancelled", object_id=str(order.pk))
+    assert [event.data["by"] for event in events] == ["proforma_cancelled"]
+
+
+def test_cancelling_an_order_cancels_its_proforma_once(shop, carol, carol_customer):
+    order = place_order(actor=carol, customer=carol_customer, currency="RON", items=VPS)
+    cancel_order(actor=carol, order=order, reason="wrong plan")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.document.status == DocumentStatus.CANCELLED
+    assert AuditEvent.objects.filter(action="orders.order_cancelled", object_id=str(order.pk)).count() == 1
