@@ -94,14 +94,15 @@ class FakeService:
     delay = 5.0
     failures: tuple[str, ...] = FAILURES  # a subclass adds its service's own
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
+        """`port` 0 takes a free one (tests); `manage.py fakes` gives fixed ones."""
         self.mode = UP
         self.canned: Reply | None = None
         self.received: list[Received] = []
         self._failures: list[Failure] = []
         self._lock = threading.RLock()
         self._released = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         # A short poll interval: shutdown() waits for the next poll, and every test stops a fake.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -220,11 +221,20 @@ class FakeService:
 def _handler_for(fake: FakeService) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle's algorithm the body waits for
+        # the client's delayed ACK (~40 ms per answer), which would dominate every benchmark.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._serve()
 
         def do_POST(self) -> None:
+            self._serve()
+
+        def do_PUT(self) -> None:
+            self._serve()
+
+        def do_DELETE(self) -> None:
             self._serve()
 
         def _serve(self) -> None:

@@ -21,8 +21,9 @@ NOT_FOUND = b"<!DOCTYPE html><html><head><title>404</title></head><body>Pagina n
 
 
 class FakeBnr(FakeService):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, port: int = 0) -> None:
+        """`port` 0 takes a free one (tests); `manage.py fakes` gives a fixed one."""
+        super().__init__(port=port)
         self.files = {
             DAILY_PATH: (DATA / "nbrfxrates.xml").read_bytes(),
             TEN_DAYS_PATH: (DATA / "nbrfxrates10days.xml").read_bytes(),

@@ -115,8 +115,9 @@ def company_record(
 
 
 class FakeAnaf(FakeService):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, port: int = 0) -> None:
+        """`port` 0 takes a free one (tests); `manage.py fakes` gives a fixed one."""
+        super().__init__(port=port)
         self.companies: dict[int, dict[str, Any]] = {}
 
     def add(self, cui: int, name: str, **fields: Any) -> dict[str, Any]:

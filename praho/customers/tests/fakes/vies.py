@@ -35,8 +35,9 @@ def error_body(code: str) -> dict[str, Any]:
 
 
 class FakeVies(FakeService):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, port: int = 0) -> None:
+        """`port` 0 takes a free one (tests); `manage.py fakes` gives a fixed one."""
+        super().__init__(port=port)
         # "DE136695976" -> (name, address); any other number is answered "valid": false.
         self.traders: dict[str, tuple[str, str]] = {}
         # What ERROR mode answers: VIES reports a member state being down as a business error.

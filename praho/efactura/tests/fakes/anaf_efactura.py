@@ -95,11 +95,12 @@ class FakeAnafEfactura(FakeService):
     def __init__(
         self,
         *,
+        port: int = 0,
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
         redirect_uri: str = REDIRECT_URI,
     ) -> None:
-        super().__init__()
+        super().__init__(port=port)
         self.client_id, self.client_secret, self.redirect_uri = client_id, client_secret, redirect_uri
         self.uploads: dict[str, Upload] = {}
         self.access_lifetime = ACCESS_LIFETIME

@@ -25,8 +25,9 @@ STANDARDS = ("FACT1", "FCN")
 
 
 class FakeAnafValidation(FakeService):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, port: int = 0) -> None:
+        """`port` 0 takes a free one (tests); `manage.py fakes` gives a fixed one."""
+        super().__init__(port=port)
         # None: accept every document; a list (even empty): answer "nok" with these messages.
         self.rejection: list[str] | None = None
 
