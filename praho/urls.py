@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("praho.billing.api.urls")),
     path("", include("praho.efactura.api.urls")),
     path("", include("praho.catalog.api.urls")),
+    path("", include("praho.provisioning.api.urls")),  # before orders': a service's detail
     path("", include("praho.orders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
@@ -50,6 +51,8 @@ urlpatterns = [
     path("staff/efactura/", include("praho.efactura.web.staff.urls")),
     path("", include("praho.catalog.urls")),
     path("", include("praho.orders.urls")),
+    path("", include("praho.provisioning.urls")),
+    path("app/services/", include("praho.provisioning.web.area.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
 ]

@@ -37,7 +37,7 @@ from praho.core.validation import fiscal_today
 from praho.customers.demo import ACME, ANDREI
 from praho.customers.models import Customer
 from praho.efactura import demo as efactura_demo
-from praho.orders.models import Order, ReviewFlag, Service, ServiceStatus
+from praho.orders.models import Order, ReviewFlag, Service
 from praho.orders.quotes import quote
 from praho.orders.services import fulfilment, policy
 from praho.orders.services.checkout import place_order
@@ -78,8 +78,7 @@ def _pay(context: Context, order: Order) -> None:
         reference=f"OP {order.number}",
         received_on=fiscal_today(),
     )
-    # Provisioning is another issue: the demo says these run, so entitlements show them.
-    Service.objects.filter(order_line__order=order).update(status=ServiceStatus.ACTIVE)
+    # Provisioning's demo (after this one) creates them on the local fake panels.
 
 
 def _refuse(context: Context, order: Order) -> None:

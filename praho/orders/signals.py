@@ -1,12 +1,19 @@
-"""Orders hear from billing, which does not know orders exist (docs/architecture.md)."""
+"""Orders hear from billing, which does not know orders exist (docs/architecture.md), and tell
+the apps above them (provisioning) what happened to services.
+
+- services_created(service_ids, actor): sent in the transaction that created them (an order
+  paid), so what a receiver writes commits or rolls back with them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from praho.billing.signals import invoices_paid, proforma_cancelled
+
+services_created = Signal()
 
 
 @receiver(invoices_paid, dispatch_uid="orders.orders_paid_by")

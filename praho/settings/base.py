@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "praho.efactura",
     "praho.catalog",
     "praho.orders",
+    "praho.provisioning",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,11 @@ SPECTACULAR_SETTINGS = {
         # Two models have a "role" field: each keeps a name of its own.
         "RoleEnum": "praho.customers.models.MembershipRole",
         "OrderLineRoleEnum": "praho.orders.models.LineRole",
+        # Services, orders and operations each have a status or kind of their own.
+        "ServiceStatusEnum": "praho.orders.models.ServiceStatus",
+        "OperationKindEnum": "praho.provisioning.models.OperationKind",
+        "CustomerKindEnum": "praho.customers.models.CustomerKind",
+        "OperationStateEnum": "praho.provisioning.models.OperationState",
     },
 }
 
@@ -321,6 +327,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The catalog's prices change at midnight in Bucharest (21:00 or 22:00 UTC): the new day's
     # tree is built then, not by the first customer of the day (praho.catalog.tree).
     "catalog.warm_tree": {"task": "catalog.warm_tree", "schedule": crontab(minute="1", hour="21,22")},
+    # Panel operations whose worker died (past their lease) or whose message was lost are sent
+    # again; a running one is resumed from its last completed step (praho.provisioning).
+    "provisioning.sweep": {"task": "provisioning.sweep", "schedule": crontab(minute="*")},
+    # Disk and bandwidth of every live service, asked of its panel hourly (one sample a day, the
+    # last reading wins); staff hear of a service newly over its plan's limits.
+    "provisioning.collect_usage": {"task": "provisioning.collect_usage", "schedule": crontab(minute="17")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.submissions.watch",)
@@ -505,3 +517,17 @@ ORDERS_MAX_ITEMS = env_int("ORDERS_MAX_ITEMS", 20)
 WAFFLE_FLAG_MODEL = "orders.FeatureFlag"
 WAFFLE_CREATE_MISSING_FLAGS = False
 WAFFLE_FLAG_DEFAULT = False
+
+# --- Provisioning (praho.provisioning) ---
+# Fernet key(s) sealing panel credentials and account passwords (comma-separated: the first
+# seals, all open, so a key can be rotated). Required once a server is registered.
+PROVISIONING_SECRET_KEY = env_str("PROVISIONING_SECRET_KEY", "")
+# A running operation's lease: a worker renews it at every completed step; past it, the sweeper
+# hands the operation to another worker, which resumes from the last completed step. Longer than
+# the longest single step (the Proxmox driver waits up to 15 minutes for a clone task).
+PROVISIONING_LEASE_SECONDS = int(env_str("PROVISIONING_LEASE_SECONDS", "1000"))
+# Transient failures are tried again with backoff (30 s, 1, 2, 4 ... min, at most an hour apart)
+# up to this many attempts; then the operation needs staff's attention.
+PROVISIONING_MAX_ATTEMPTS = int(env_str("PROVISIONING_MAX_ATTEMPTS", "8"))
+PROVISIONING_RETRY_BASE_SECONDS = int(env_str("PROVISIONING_RETRY_BASE_SECONDS", "30"))
+PROVISIONING_HTTP_TIMEOUT = float(env_str("PROVISIONING_HTTP_TIMEOUT", "30"))

@@ -18,3 +18,10 @@ STAGED_EFACTURA_DIR = BASE_DIR.parent / "shared" / "efactura"  # noqa: F405
 EFACTURA_VALIDATION_DIR = env_str(  # noqa: F405
     "EFACTURA_VALIDATION_DIR", str(STAGED_EFACTURA_DIR) if STAGED_EFACTURA_DIR.is_dir() else ""
 )
+# The demo's panels are local fakes (`manage.py fakes`); their credentials are sealed under this
+# development-only key unless the environment gives one. Production (prod.py) has no default.
+PROVISIONING_SECRET_KEY = env_str(  # noqa: F405
+    "PROVISIONING_SECRET_KEY", "bb2KgE0m4uftmtKo_ahfeI06hS8IsJ8xA-TqDMRQrFE="
+)
+# The test helpers' commands (`manage.py fakes`: the local fakes of ANAF, VIES, BNR and the panels).
+INSTALLED_APPS = [*INSTALLED_APPS, "praho.testing"]  # noqa: F405

@@ -54,3 +54,8 @@ BILLING_STORE_PDF_ON_ISSUE = False
 AUDIT_CHECKPOINT_FILE = str(
     Path(tempfile.gettempdir()) / f"praho-test-{os.getpid()}" / "audit-checkpoints.jsonl"
 )
+PROVISIONING_SECRET_KEY = "t_4lL9zBcpVSrocrt2X9ye3Tfy7Q0rXL4rFWpdcp7hY="  # noqa: S105 (tests only)
+PROVISIONING_HTTP_TIMEOUT = 2.0
+PROVISIONING_RETRY_BASE_SECONDS = 1
+# The test helpers' commands (`manage.py fakes`), tested like the rest.
+INSTALLED_APPS = [*INSTALLED_APPS, "praho.testing"]  # noqa: F405

@@ -110,6 +110,11 @@ RULE_CODES = frozenset(
         "not_cancellable",
         "invoiced",
         "not_awaiting_approval",
+        # provisioning: a service's package or bindings refuse the action
+        "domain_bound",
+        "children_decision_required",
+        "same_plan",
+        "not_failed",
     }
 )
 

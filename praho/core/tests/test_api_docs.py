@@ -61,6 +61,10 @@ API_PATHS = {
     "/api/v1/orders/{order_id}/refuse/",
     "/api/v1/services/",
     "/api/v1/services/{service_id}/",
+    "/api/v1/services/{service_id}/suspend/",
+    "/api/v1/services/{service_id}/unsuspend/",
+    "/api/v1/services/{service_id}/terminate/",
+    "/api/v1/services/{service_id}/change-plan/",
     "/api/v1/customers/{customer_id}/entitlements/",
 }
 

@@ -42,11 +42,12 @@ def test_the_demo_validates_its_invoices_and_credit_notes_with_the_staged_artifa
         "0 not validated." in output
     )
     # The 14 of billing's demo, then the invoice of the demo's paid order (orders.demo, which runs
-    # after e-Factura's demo and validates what it issued the same way).
+    # after e-Factura's demo and validates what it issued the same way) and the two of
+    # provisioning's demo (a VPS and a HestiaCP plan, paid to be created on the fake panels).
     submissions = Submission.objects.all()
     assert [(s.state, s.validation["state"], s.validation["validator"]) for s in submissions] == [
         (State.VALIDATED, "valid", "CIUS-RO 1.0.9")
-    ] * 15
+    ] * 17
     assert {s.last_error for s in submissions} == {""}
 
 
@@ -58,7 +59,7 @@ def test_running_the_demo_again_validates_nothing_twice(settings):
 
     output = run_demo()
 
-    assert "15 invoices and credit notes validated with CIUS-RO 1.0.9: 15 valid" in output
+    assert "17 invoices and credit notes validated with CIUS-RO 1.0.9: 17 valid" in output
     assert dict(Submission.objects.values_list("pk", "validated_at")) == validated_at
 
 

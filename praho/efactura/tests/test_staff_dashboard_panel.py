@@ -92,4 +92,6 @@ def test_sales_staff_who_do_not_follow_submissions_see_no_panel(staff_client, sa
         "billing/dashboard/_invoiced.html",
         "orders/dashboard/_orders_waiting.html",
         "billing/dashboard/_recent_payments.html",
+        "provisioning/dashboard/_attention.html",
+        "provisioning/dashboard/_over_limits.html",
     ]

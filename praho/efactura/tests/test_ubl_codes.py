@@ -44,7 +44,7 @@ def test_every_invoice_and_credit_note_of_the_demo_is_valid_e_factura():
     }
 
     # Billing's 14 and the invoice of the demo's paid order (orders.demo).
-    assert (len(documents), sum(d.document_type == DocumentType.CREDIT_NOTE for d in documents)) == (15, 1)
+    assert (len(documents), sum(d.document_type == DocumentType.CREDIT_NOTE for d in documents)) == (17, 1)
     assert failures == {document.number: [] for document in documents}
     categories = {line.vat_category for document in documents for line in document.lines.all()}
     assert categories == {"S", "E", "AE", "O"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
@@ -42,16 +41,6 @@ class ServiceListView(generics.ListAPIView[Service]):
         return filter_services(
             shown_services(services_visible_to(user_of(self.request))), ServiceFilters.from_values(values)
         )
-
-
-@extend_schema(tags=["services"], parameters=[id_parameter("service_id")])
-@extend_schema_view(get=extend_schema(responses={200: ServiceSerializer, **error_responses(401, 404)}))
-class ServiceDetailView(generics.RetrieveAPIView[Service]):
-    serializer_class = ServiceSerializer
-
-    def get_object(self) -> Service:
-        shown = shown_services(services_visible_to(user_of(self.request)))
-        return get_object_or_404(shown, pk=self.kwargs["service_id"])
 
 
 @extend_schema(tags=["services"], parameters=[id_parameter("customer_id")])

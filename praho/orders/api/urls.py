@@ -13,7 +13,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/<int:order_id>/approve/", orders.OrderApproveView.as_view(), name="api-order-approve"),
     path("orders/<int:order_id>/refuse/", orders.OrderRefuseView.as_view(), name="api-order-refuse"),
     path("services/", services.ServiceListView.as_view(), name="api-services"),
-    path("services/<int:service_id>/", services.ServiceDetailView.as_view(), name="api-service"),
     path(
         "customers/<int:customer_id>/entitlements/",
         services.EntitlementsView.as_view(),

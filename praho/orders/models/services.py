@@ -14,6 +14,7 @@ from praho.core.money import Currency
 
 class ServiceStatus(models.TextChoices):
     PENDING = "pending", _("Pending provisioning")
+    PROVISIONING = "provisioning", _("Provisioning")
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
     TERMINATED = "terminated", _("Terminated")

@@ -27,8 +27,10 @@ from praho.orders.models import (
     OrderStatus,
     Service,
     ServiceGroup,
+    ServiceStatus,
 )
 from praho.orders.services.checkout import bill_order
+from praho.orders.signals import services_created
 
 CYCLE_MONTHS = {
     Cycle.MONTHLY: 1,
@@ -149,6 +151,7 @@ def mark_paid(order: Order, *, actor: Any, invoice: Any) -> list[Service]:
     order.status, order.paid_at, order.invoice = OrderStatus.PAID, timezone.now(), invoice
     order.save(update_fields=["status", "paid_at", "invoice"])
     services = create_services(order)
+    services_created.send(sender=Service, service_ids=[service.pk for service in services], actor=actor)
     record_event(
         "orders.order_paid",
         actor=actor,
@@ -214,3 +217,27 @@ def orders_paid_by(document_ids: list[int], *, actor: Any = None) -> None:
         if invoice.document_type == DocumentType.PROFORMA:
             invoice = invoice.converted_to
         mark_paid(order, actor=actor, invoice=invoice)
+
+
+SETTLED = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED, ServiceStatus.TERMINATED, ServiceStatus.CANCELLED)
+
+
+def follow_services(order_id: int, *, actor: Any = None) -> None:
+    """A paid order follows its services (provisioning calls this after moving one): provisioning
+    once one of them is on its way, completed once none is still waiting to be set up. Runs in the
+    caller's transaction; an order in any other status is left as it is."""
+    order = locks.locked_order(order_id)
+    if order.status not in (OrderStatus.PAID, OrderStatus.PROVISIONING):
+        return
+    statuses = set(Service.objects.filter(order_line__order=order).values_list("status", flat=True))
+    if statuses and statuses <= set(SETTLED):
+        status = OrderStatus.COMPLETED
+    elif statuses - {ServiceStatus.PENDING}:
+        status = OrderStatus.PROVISIONING
+    else:
+        return
+    if status == order.status:
+        return
+    order.status = status
+    order.save(update_fields=["status"])
+    record_event(f"orders.order_{status}", actor=actor, target=order, data={"number": order.number})

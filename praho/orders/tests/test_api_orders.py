@@ -290,7 +290,7 @@ def test_a_paid_order_cannot_be_cancelled(shop, carol, alice_admin, carol_custom
     assert response.status_code == 400
     error = error_of(response)
     assert error["code"] == "not_cancellable"
-    assert Order.objects.get().status == OrderStatus.PAID
+    assert Order.objects.get().status == OrderStatus.PROVISIONING
 
 
 def test_who_may_cancel(shop, carol, dave, erin_viewer, clerk, carol_customer):

@@ -29,7 +29,7 @@ def test_orders_and_lines_are_written_as_their_fields_say(shop, carol, alice_adm
     pay(alice_admin, first)
     cancel_order(actor=carol, order=second, reason="No")
     orders = list(with_lines(Order.objects.all()))
-    assert {order.status for order in orders} == {"paid", "cancelled"}
+    assert {order.status for order in orders} == {"provisioning", "cancelled"}
     for order in orders:
         written = OrderSerializer(order).data
         assert written == as_drf_writes_it(OrderSerializer(), order)

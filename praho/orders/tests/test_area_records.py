@@ -147,9 +147,9 @@ def test_a_paid_order_cannot_be_cancelled(as_user, shop, carol, carol_customer, 
     order = paid(carol, carol_customer, bill_billing)
     client = as_user(carol)
     response = client.post(order_url(order, "area-order-cancel"), follow=True)
-    assert "A paid order cannot be cancelled" in response.content.decode()
+    assert "A provisioning order cannot be cancelled" in response.content.decode()
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.PROVISIONING
 
 
 def test_another_customers_order_answers_404(as_user, shop, carol, carol_customer, dave, dave_customer):

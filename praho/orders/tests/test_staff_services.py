@@ -69,7 +69,9 @@ def test_the_list_filters_by_status_plan_and_customer(
 
 
 @pytest.mark.parametrize("count", [1, 4])
-@pytest.mark.parametrize(("query", "htmx", "expected"), [({}, False, 8), ({"status": "pending"}, True, 8)])
+@pytest.mark.parametrize(
+    ("query", "htmx", "expected"), [({}, False, 8), ({"status": "provisioning"}, True, 8)]
+)
 def test_the_list_runs_a_fixed_number_of_queries(
     support, carol, carol_customer, alice_admin, django_assert_num_queries, count, query, htmx, expected
 ):
@@ -79,7 +81,9 @@ def test_the_list_runs_a_fixed_number_of_queries(
     # 6 the plans to filter by, 7 count, 8 the page of services with their customers and plans
     with django_assert_num_queries(expected):
         response = support.get(SERVICES, query, **(HTMX if htmx else {}))
-    assert len(response.context["services"]) == 2 * count
+    # Without a status, both services of each order; provisioning: the domain (set up by hand),
+    # not the hosting (no server to create it on, so still pending).
+    assert len(response.context["services"]) == (count if query else 2 * count)
 
 
 def test_the_service_page_shows_prices_package_and_order(support, carol, carol_customer, alice_admin):

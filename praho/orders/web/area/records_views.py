@@ -9,15 +9,19 @@ Lists run a fixed number of queries whatever their length.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from praho.billing.models import DocumentStatus
 from praho.catalog.models import PlanFeature
+from praho.core.contributions import contributions
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
 from praho.customers.models import Customer, Membership
@@ -30,6 +34,8 @@ from praho.orders.web.area import offer
 from praho.orders.web.area.forms import CancelForm
 
 PAGE_SIZE = 25
+# An app's `service_panels.area_panel(request, service)`: its part of the service page, as HTML.
+AreaPanel = Callable[[HttpRequest, Service], str]
 TEMPLATES = "orders/area/"
 # The proforma the billing area shows (it hides cancelled ones).
 SHOWN_DOCUMENT = (DocumentStatus.ISSUED, DocumentStatus.CONVERTED)
@@ -108,6 +114,10 @@ def services(request: AuthenticatedHttpRequest, membership: Membership) -> HttpR
     return render(request, TEMPLATES + "services.html", context)
 
 
+def area_panels() -> list[AreaPanel]:
+    return cast(list[AreaPanel], contributions("service_panels", "area_panel"))
+
+
 @area_page()
 def service(request: AuthenticatedHttpRequest, membership: Membership, service_id: int) -> HttpResponse:
     features = PlanFeature.objects.select_related("feature").order_by("feature__position", "feature_id")
@@ -123,5 +133,7 @@ def service(request: AuthenticatedHttpRequest, membership: Membership, service_i
         "features": offer.shown_features(found.plan.features.all()),
         "children": list(found.children.select_related("plan").order_by("pk")),
         "entitlements": entitlements_of(membership.customer),
+        # What the apps above orders show of the service (provisioning: login, usage).
+        "panels": [panel(request, found) for panel in area_panels()],
     }
     return render(request, TEMPLATES + "service.html", context)

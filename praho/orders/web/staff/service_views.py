@@ -1,6 +1,6 @@
 """Staff pages of services under /staff/orders/services/: the list with filters (status, plan,
-customer) and a service's page (plan, cycle, prices, next due date, the package it belongs to
-and the order that created it)."""
+customer) and a service's page (plan, cycle, prices, next due date, the package it belongs to,
+the order that created it, and the panels the apps above orders add to it)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from praho.core.contributions import contributions
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
 from praho.orders.models import Service
@@ -43,5 +44,7 @@ def service_detail(request: AuthenticatedHttpRequest, service_id: int) -> HttpRe
         "package": package,
         "order": line.order if line is not None else None,
         "history": queries.history_of(service, "orders.service"),
+        # What the apps above orders show of it (provisioning: server, account, actions).
+        "panels": [panel(request, service) for panel in contributions("service_panels", "staff_panel")],  # type: ignore[operator]
     }
     return render(request, TEMPLATES + "service_detail.html", context)
