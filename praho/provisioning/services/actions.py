@@ -36,6 +36,12 @@ STILL_WANTED = {
     Kind.CHANGE_PACKAGE: (Status.ACTIVE, Status.SUSPENDED),
     Kind.CHANGE_PASSWORD: (Status.ACTIVE, Status.SUSPENDED),
 }
+RETRYABLE = (OperationState.FAILED, OperationState.NEEDS_ATTENTION)
+
+
+def may_retry(operation: Operation, service_status: str) -> bool:
+    """Whether staff may try the operation again: it failed and the service still wants it."""
+    return operation.state in RETRYABLE and service_status in STILL_WANTED[operation.kind]
 
 
 def account_for(service: Service) -> Account:
@@ -93,7 +99,7 @@ def retry(*, operation_id: int, actor: Any) -> Operation | None:
     operation = Operation.objects.select_related("service").get(pk=operation_id)
     service = locks.locked_service(operation.service_id)
     operation = locks.locked_operation(operation_id)
-    if operation.state not in (OperationState.FAILED, OperationState.NEEDS_ATTENTION):
+    if operation.state not in RETRYABLE:
         raise ValidationError(
             _("Only a failed operation, or one that needs attention, can be tried again."), code="not_failed"
         )

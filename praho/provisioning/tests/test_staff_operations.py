@@ -43,18 +43,20 @@ def service(shop, carol_customer):
 
 def test_those_needing_staff_come_first_then_the_newest(support, service, server):
     done = operation(service, "create", State.SUCCEEDED, server=server)
-    failed = operation(service, "suspend", State.FAILED, server=server, last_error="quota exceeded")
+    superseded = operation(service, "suspend", State.FAILED, server=server)  # the service is active
+    failed = operation(service, "change_package", State.FAILED, server=server, last_error="quota exceeded")
     queued = operation(service, "unsuspend", State.QUEUED, server=server)
-    attention = operation(service, "terminate", State.NEEDS_ATTENTION, server=server, attempts=8)
+    attention = operation(service, "change_password", State.NEEDS_ATTENTION, server=server, attempts=8)
 
     response = support.get(OPERATIONS)
 
-    assert response.context["operations"] == [attention, failed, queued, done]
+    assert response.context["operations"] == [attention, failed, superseded, queued, done]
     page = response.content.decode()
     assert "quota exceeded" in page
     assert f'action="{OPERATIONS}{failed.pk}/retry/"' in page
     assert f'action="{OPERATIONS}{attention.pk}/retry/"' in page
     assert f'action="{OPERATIONS}{done.pk}/retry/"' not in page
+    assert f'action="{OPERATIONS}{superseded.pk}/retry/"' not in page  # it would be refused
     assert f'href="/staff/orders/services/{service.pk}/"' in page
 
 

@@ -126,7 +126,7 @@ def test_operations_are_listed_latest_first_with_their_steps(staff_client, sue_s
     )
     second = Operation.objects.create(
         service=hosting,
-        kind="suspend",
+        kind="change_package",
         state=OperationState.NEEDS_ATTENTION,
         attempts=3,
         idempotency_key="k2",
@@ -138,6 +138,11 @@ def test_operations_are_listed_latest_first_with_their_steps(staff_client, sue_s
     assert "Panel said no" in page
     assert f'action="/staff/provisioning/services/{hosting.pk}/operations/{second.pk}/retry/"' in page
     assert f"/operations/{first.pk}/retry/" not in page
+    superseded = Operation.objects.create(
+        service=hosting, kind="suspend", state=OperationState.FAILED, idempotency_key="k3"
+    )
+    page = page_of(staff_client(sue_support), hosting)
+    assert f"/operations/{superseded.pk}/retry/" not in page  # the service is active: it would be refused
 
 
 @pytest.mark.parametrize("action", [*ACTIONS, "welcome"])

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
 from praho.provisioning.models import Operation
+from praho.provisioning.services.actions import may_retry
 from praho.provisioning.web.staff import queries
 from praho.provisioning.web.staff.action_views import retry_operation
 from praho.provisioning.web.staff.forms import OperationFilterForm
@@ -26,11 +27,12 @@ def operation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound and valid else {}
     found = queries.operations(data) if valid else Operation.objects.none()
     page_obj = DeferredJoinPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    operations = list(page_obj)
     context: dict[str, Any] = {
         "form": form,
         "page_obj": page_obj,
-        "operations": list(page_obj),
-        "retryable": queries.RETRYABLE,
+        "operations": operations,
+        "retryable_ids": {op.pk for op in operations if may_retry(op, op.service.status)},
     }
     template = "_operation_results.html" if request.htmx else "operation_list.html"
     return render(request, TEMPLATES + template, context)

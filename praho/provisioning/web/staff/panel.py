@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from praho.orders.models import Service, ServiceStatus
 from praho.provisioning import lifecycle
+from praho.provisioning.services.actions import may_retry
 from praho.provisioning.services.packages import live_children
 from praho.provisioning.web.staff import queries
 
@@ -41,14 +42,15 @@ def allowed_actions(service: Service, *, may_manage: bool) -> dict[str, bool]:
 def panel_context(request: HttpRequest, service: Service) -> dict[str, Any]:
     may_manage = request.user.has_perm("provisioning.manage_service")
     actions = allowed_actions(service, may_manage=may_manage)
+    operations = queries.operations_of(service)
     # Names unlike those of the page around it: tests read a page's context by name.
     return {
         "service": service,
         "account": queries.account_of(service),
-        "operations": queries.operations_of(service),
+        "operations": operations,
         "allowed": actions,
         "may_manage": may_manage,
-        "retryable": queries.RETRYABLE,
+        "retryable_ids": {op.pk for op in operations if may_retry(op, service.status)},
         "other_plans": queries.other_plans(service) if actions.get("change_plan") else [],
         "live_addons": live_children(service) if actions.get("terminate") else [],
     }

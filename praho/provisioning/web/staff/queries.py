@@ -15,7 +15,6 @@ from praho.provisioning.models import Account, Operation, OperationState, Server
 from praho.provisioning.services.placement import HOLDING, HYPERVISOR_NEEDS
 
 OPERATIONS_SHOWN = 20  # on a service's panel, latest first
-RETRYABLE = (OperationState.FAILED, OperationState.NEEDS_ATTENTION)
 
 
 @dataclass(frozen=True)
