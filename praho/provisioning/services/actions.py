@@ -28,7 +28,7 @@ Status = ServiceStatus
 Kind = OperationKind
 CHILDREN_CHOICES = ("terminate", "keep")
 # The statuses in which a failed operation of each kind is still worth running again.
-STILL_WANTED = {
+STILL_WANTED: dict[str, tuple[str, ...]] = {
     Kind.CREATE: (Status.PENDING, Status.PROVISIONING),
     Kind.SUSPEND: (Status.SUSPENDED,),
     Kind.UNSUSPEND: (Status.ACTIVE,),
