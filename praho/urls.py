@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("praho.core.urls")),
     path("", include("praho.accounts.web.urls")),
     path("staff/audit/", include("praho.audit.urls")),
+    path("staff/inbox/", include("praho.inbox.web.urls")),
     path("", include("praho.customers.urls")),
     path("", include("praho.billing.urls")),
     path("staff/efactura/", include("praho.efactura.web.staff.urls")),

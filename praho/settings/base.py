@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "praho.core",
     "praho.audit",
     "praho.accounts",
+    "praho.inbox",
     "praho.customers",
     "praho.billing",
     "praho.efactura",
@@ -333,6 +334,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Disk and bandwidth of every live service, asked of its panel hourly (one sample a day, the
     # last reading wins); staff hear of a service newly over its plan's limits.
     "provisioning.collect_usage": {"task": "provisioning.collect_usage", "schedule": crontab(minute="17")},
+    # Inbound webhook events whose processing failed (after their backoff) or whose message was
+    # lost are sent to a worker again (praho.inbox).
+    "inbox.sweep": {"task": "inbox.sweep", "schedule": crontab(minute="*")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.submissions.watch",)
@@ -531,3 +535,9 @@ PROVISIONING_LEASE_SECONDS = int(env_str("PROVISIONING_LEASE_SECONDS", "1000"))
 PROVISIONING_MAX_ATTEMPTS = int(env_str("PROVISIONING_MAX_ATTEMPTS", "8"))
 PROVISIONING_RETRY_BASE_SECONDS = int(env_str("PROVISIONING_RETRY_BASE_SECONDS", "30"))
 PROVISIONING_HTTP_TIMEOUT = float(env_str("PROVISIONING_HTTP_TIMEOUT", "30"))
+
+# --- Webhook inbox (praho.inbox) ---
+# A failed event is tried again after 30 s, 1, 2, 4 ... minutes (at most an hour apart) up to
+# this many attempts; then it waits for staff to replay it.
+INBOX_MAX_ATTEMPTS = int(env_str("INBOX_MAX_ATTEMPTS", "8"))
+INBOX_RETRY_BASE_SECONDS = int(env_str("INBOX_RETRY_BASE_SECONDS", "30"))

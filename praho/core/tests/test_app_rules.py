@@ -36,6 +36,7 @@ def test_every_app_takes_its_row_locks_in_its_locks_module_only():
         "efactura",
         "orders",
         "provisioning",
+        "inbox",
     }
 
 
