@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 import stripe
 
-from praho.testing.fakes import HANG_UP_AFTER, SERVER_ERROR, UP
-from praho.testing.fakes.stripe import CONFLICT, FakeStripe
+from praho.testing.fakes import HANG_UP_AFTER, SERVER_ERROR, UP, Reply
+from praho.testing.fakes.stripe import CONFLICT, FakeStripe, IdempotencyKeys
 from praho.testing.fakes.stripe_objects import API_VERSION
+from praho.testing.fakes.stripe_wire import StripeError
 
 KEY = "sk_test_praho_1234567890"
 SUCCESS = "https://praho.test/pay/done?session={CHECKOUT_SESSION_ID}"
@@ -454,3 +456,31 @@ def test_failures_answer_in_stripes_shape(fake: FakeStripe, client: stripe.Strip
         client.v1.customers.list()
     fake.go_down(UP)
     assert client.v1.customers.list().data == []
+
+
+def test_concurrent_requests_with_one_key_make_one_customer(fake: FakeStripe) -> None:
+    def create(_: int) -> str:
+        client = client_for(fake, retries=3)  # a key still in use is a 409, which the library retries
+        return client.v1.customers.create(
+            params={"email": "ana@example.com"}, options={"idempotency_key": "k-9"}
+        ).id
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = set(pool.map(create, range(6)))
+
+    assert len(ids) == 1
+    assert len(fake.events_of("customer.created")) == 1
+
+
+def test_a_key_still_in_use_is_a_409_and_a_finished_one_replays() -> None:
+    keys = IdempotencyKeys()
+    assert keys.begin("k", "params") is None
+
+    with pytest.raises(StripeError) as in_use:
+        keys.begin("k", "params")
+    keys.finish("k", Reply(200, b"{}"), "req_1")
+
+    assert (in_use.value.status, in_use.value.code) == (409, "idempotency_key_in_use")
+    replay = keys.begin("k", "params")
+    assert replay is not None
+    assert replay.request_id == "req_1"
