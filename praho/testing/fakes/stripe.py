@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -258,6 +259,7 @@ class FakeStripe(FakeService):
             headers["Idempotency-Key"] = key
         try:
             self._authenticate(received.headers.get("authorization", ""))
+            _check_version(headers["Stripe-Version"])
             reply = self._idempotent(received.method, path, _params(received), key, request_id)
         except StripeError as error:
             reply = _json(error.status, error.body())
@@ -395,6 +397,12 @@ class IdempotencyKeys:
                 self._entries.pop(key, None)
             else:
                 self._entries[key] = _Entry(self._entries[key].fingerprint, reply, request_id)
+
+
+def _check_version(version: str) -> None:
+    """Stripe refuses a Stripe-Version that is not a dated version (`2026-02-25.clover`)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?", version):
+        raise StripeError(400, f"Invalid Stripe API version: {version}", stored=False)
 
 
 def _params(received: Received) -> Params:

@@ -155,7 +155,8 @@ def _expand(account: Account, obj: Obj, segments: list[str], path: str) -> None:
 
 def _page(items: list[Obj], params: Params, url: str) -> Obj:
     """One page of a list, newest first, with Stripe's `limit`, `starting_after`, `ending_before`."""
-    limit = integer(params, "limit") or 10
+    limit = integer(params, "limit")
+    limit = 10 if limit is None else limit
     if not 1 <= limit <= 100:
         raise invalid("Invalid limit: must be between 1 and 100.", "limit")
     ids = [obj["id"] for obj in items]

@@ -100,11 +100,12 @@ class Ledger:
         return obj
 
     def update_customer(self, customer_id: str, fields: Obj, metadata: dict[str, str] | None) -> Obj:
-        """Stripe merges metadata key by key, an empty value removing the key."""
+        """Stripe merges metadata key by key, an empty value removing the key (and `metadata=""`
+        all of them)."""
         obj = self.get(customer_id, "customer")
         wanted = {name: value for name, value in fields.items() if name in CUSTOMER_FIELDS}
         if metadata is not None:
-            merged = {**obj["metadata"], **metadata}
+            merged = {**obj["metadata"], **metadata} if metadata else {}
             wanted["metadata"] = {key: value for key, value in merged.items() if value}
         default = fields.get("default_payment_method")
         if default is not None:

@@ -220,7 +220,7 @@ def charge(*, created: int, intent: Obj, method: Obj, status: str, failure: Obj 
         amount_captured=intent["amount"] if succeeded else 0,
         amount_refunded=0,
         balance_transaction=new_id("txn") if succeeded else None,
-        billing_details=method["billing_details"],
+        billing_details=deep_copy(method["billing_details"]),
         captured=succeeded,
         currency=intent["currency"],
         customer=intent["customer"],

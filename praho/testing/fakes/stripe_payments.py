@@ -159,6 +159,8 @@ class Payments(Ledger):
     ) -> Obj:
         """Refund `amount` (all that is left when None) of a charge, named directly or by its
         PaymentIntent."""
+        if amount is not None and amount <= 0:
+            raise invalid(f"Invalid positive integer: {amount}", "amount", "parameter_invalid_integer")
         charge = self.refundable_charge(charge_id, intent_id)
         left = charge["amount"] - charge["amount_refunded"]
         if charge["disputed"]:

@@ -135,6 +135,30 @@ def test_unknown_and_ill_typed_parameters_are_refused_naming_them(client: stripe
     assert bad_email.value.param == "email"
 
 
+def test_metadata_is_emptied_by_an_empty_value_and_limits_are_checked(client: stripe.StripeClient) -> None:
+    created = client.v1.customers.create(
+        params={"email": "ana@example.com", "metadata": {"a": "1", "b": "2"}}
+    )
+
+    one_gone = client.v1.customers.update(created.id, params={"metadata": {"a": ""}})
+    all_gone = client.v1.customers.update(created.id, params={"metadata": ""})
+
+    assert dict(one_gone.metadata) == {"b": "2"}
+    assert dict(all_gone.metadata) == {}
+    with pytest.raises(stripe.InvalidRequestError) as zero:
+        client.v1.customers.list(params={"limit": 0})
+    assert zero.value.param == "limit"
+
+
+def test_a_stripe_version_that_is_not_a_dated_version_is_refused(fake: FakeStripe) -> None:
+    with pytest.raises(stripe.InvalidRequestError, match="Invalid Stripe API version"):
+        stripe.StripeClient(
+            KEY, base_addresses={"api": fake.url}, stripe_version="latest"
+        ).v1.customers.list()
+    answer = client_for(fake).v1.customers.list()
+    assert answer.last_response.headers["Stripe-Version"] == API_VERSION
+
+
 def test_an_unknown_id_is_stripes_404_resource_missing(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as missing:
         client.v1.customers.retrieve("cus_nobody")
