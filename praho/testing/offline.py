@@ -16,12 +16,19 @@ packages and templates of the demo catalog's plans, ANAF and VIES know one compa
 | 8715 | Virtualmin                  | the demo server "Demo Virtualmin (local fake)"           |
 | 8716 | Proxmox VE                  | the demo server "Demo Proxmox VE (local fake)"           |
 | 8717 | HestiaCP                    | the demo server "Demo HestiaCP (local fake)"             |
+| 8718 | Stripe, its Checkout pages  | STRIPE_API_BASE, STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_KEY |
+
+The Stripe fake takes any test secret key (`sk_test_...`) and sends its events, signed with
+STRIPE_WEBHOOK_SECRET (or `whsec_praho_demo` when that setting is empty), to PRAHO's webhook,
+`{PRAHO_BASE_URL}/webhooks/stripe/` (the address `make demo` serves on), unless
+`manage.py fakes --stripe-webhook-url` says otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +42,7 @@ from praho.efactura.tests.fakes.anaf_validation import FakeAnafValidation
 from praho.testing.fakes.hestiacp import FakeHestia
 from praho.testing.fakes.proxmox import FakeProxmox
 from praho.testing.fakes.service import FakeService
+from praho.testing.fakes.stripe import FakeStripe
 from praho.testing.fakes.virtualmin import FakeVirtualmin
 
 BASE_PORT = 8710
@@ -48,10 +56,14 @@ OFFSETS = {
     "virtualmin": 5,
     "proxmox": 6,
     "hestiacp": 7,
+    "stripe": 8,
 }
 PANELS = ("virtualmin", "proxmox", "hestiacp")  # the catalog's module names
 DEMO_COMPANY = (33034700, "EXEMPLU TECH SRL")  # a valid CUI, answered by the ANAF fake
 DEMO_VAT_NUMBER = ("DE136695976", "Carol GmbH", "Hauptstraße 5, Berlin")  # answered by VIES
+STRIPE_WEBHOOK_PATH = "/webhooks/stripe/"  # PRAHO's webhook, where the Stripe fake posts
+STRIPE_DEMO_SECRET = "whsec_praho_demo"  # noqa: S105 (a fixed dev value, for when settings have none)
+STRIPE_DEMO_KEY = "sk_test_praho_demo"
 
 
 @dataclass
@@ -148,6 +160,24 @@ def efactura_validation(port: int) -> Running:
     return Running("efactura_validation", "ANAF e-Factura validation", fake, env)
 
 
+def stripe_webhook_url() -> str:
+    """PRAHO's webhook on the address it is served at (`make demo`: PRAHO_BASE_URL)."""
+    base = str(getattr(settings, "PRAHO_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+    return base + STRIPE_WEBHOOK_PATH
+
+
+def stripe(port: int, webhook_url: str | None = None) -> Running:
+    """The webhook secret is PRAHO's own when it has one, so that its webhook view accepts the
+    fake's signatures; the secret key only when PRAHO has none (the fake takes any test key)."""
+    secret = getattr(settings, "STRIPE_WEBHOOK_SECRET", "") or STRIPE_DEMO_SECRET
+    fake = FakeStripe(port=port, webhook_url=webhook_url or None, webhook_secret=secret)
+    env = [("STRIPE_API_BASE", fake.url), ("STRIPE_WEBHOOK_SECRET", fake.webhook_secret)]
+    if not getattr(settings, "STRIPE_SECRET_KEY", ""):
+        env.append(("STRIPE_SECRET_KEY", STRIPE_DEMO_KEY))
+    about = f"webhooks to {webhook_url}" if webhook_url else "webhooks off"
+    return Running("stripe", "Stripe API, Checkout and portal pages", fake, env, about)
+
+
 BUILDERS: dict[str, Callable[[int], Running]] = {
     "anaf": anaf,
     "vies": vies,
@@ -157,6 +187,7 @@ BUILDERS: dict[str, Callable[[int], Running]] = {
     "virtualmin": virtualmin,
     "proxmox": proxmox,
     "hestiacp": hestiacp,
+    "stripe": stripe,
 }
 
 
@@ -165,13 +196,24 @@ def port_of(name: str, base_port: int) -> int:
     return base_port + OFFSETS[name] if base_port else 0
 
 
-def start_all(base_port: int = BASE_PORT, names: tuple[str, ...] | None = None) -> list[Running]:
+def start_all(
+    base_port: int = BASE_PORT,
+    names: tuple[str, ...] | None = None,
+    *,
+    stripe_webhook: str | None = None,
+) -> list[Running]:
     """Start the fakes (all, or those named) on their ports; stop every one started if one fails
-    (its port is taken)."""
+    (its port is taken). The Stripe fake posts its events to `stripe_webhook`, or to PRAHO's own
+    webhook when None; "" turns its webhooks off."""
+    webhook = stripe_webhook_url() if stripe_webhook is None else stripe_webhook or None
+    builders: dict[str, Callable[[int], Running]] = {
+        **BUILDERS,
+        "stripe": partial(stripe, webhook_url=webhook),
+    }
     started: list[Running] = []
     try:
         for name in names or tuple(OFFSETS):
-            running = BUILDERS[name](port_of(name, base_port))
+            running = builders[name](port_of(name, base_port))
             running.fake.start()
             started.append(running)
     except BaseException:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import stripe
 from django.core.management import call_command
 
 from praho.billing.gateways.bnr import fetch_daily
@@ -28,7 +29,7 @@ from praho.testing.fakes.virtualmin import FakeVirtualmin
 
 @pytest.fixture
 def running():
-    started = offline.start_all(0)  # a free port each: tests run side by side
+    started = offline.start_all(0, stripe_webhook="")  # a free port each; no PRAHO to post events to
     yield {each.name: each for each in started}
     offline.stop_all(started)
 
@@ -36,7 +37,7 @@ def running():
 def test_the_fixed_ports_are_one_block_and_the_demo_servers_use_the_panels_ports():
     ports = {name: offline.port_of(name, offline.BASE_PORT) for name in offline.OFFSETS}
 
-    assert sorted(ports.values()) == list(range(8710, 8718))
+    assert sorted(ports.values()) == list(range(8710, 8719))
     assert {panel: ports[panel] for panel in offline.PANELS} == demo.PANEL_PORTS
     assert offline.port_of("proxmox", 9000) == 9006
     assert offline.port_of("proxmox", 0) == 0
@@ -73,6 +74,8 @@ def test_each_fake_answers_praho_pointed_at_it_by_the_printed_settings(running, 
     assert exchange_code(code).access_token
     verdict = httpx.post(settings.EFACTURA_REMOTE_VALIDATION_URL + "/FACT1", content=b"<Invoice/>")
     assert verdict.json()["stare"] == "ok"
+    client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
+    assert client.v1.customers.create(params={"email": "ana@example.com"}).id.startswith("cus_")
 
 
 def test_the_panels_take_the_demo_servers_logins_and_know_the_demo_catalogs_packages(running):
@@ -98,22 +101,47 @@ def test_the_panels_take_the_demo_servers_logins_and_know_the_demo_catalogs_pack
     assert running["proxmox"].fake.guest(9000).template
 
 
-def test_the_command_prints_every_fake_and_the_exports_then_stops_them():
+def test_the_command_prints_every_fake_and_the_exports_then_stops_them(settings):
     out = StringIO()
 
     call_command("fakes", base_port=0, seconds=0.1, stdout=out)
 
     text = out.getvalue()
     urls = re.findall(r"^  (http://127\.0\.0\.1:\d+) ", text, re.MULTILINE)
-    assert len(urls) == len(offline.OFFSETS) == 8
-    for name in ("ANAF_COMPANY_LOOKUP_URL", "VIES_API_URL", "BNR_FEED_URL", "EFACTURA_API_URL"):
+    assert len(urls) == len(offline.OFFSETS) == 9
+    for name in (
+        "ANAF_COMPANY_LOOKUP_URL",
+        "VIES_API_URL",
+        "BNR_FEED_URL",
+        "EFACTURA_API_URL",
+        "STRIPE_API_BASE",
+    ):
         assert re.search(rf"^export {name}=http://127\.0\.0\.1:\d+", text, re.MULTILINE), name
-    for title in ("Virtualmin", "Proxmox VE", "HestiaCP"):
+    for title in ("Virtualmin", "Proxmox VE", "HestiaCP", "Stripe"):
         assert title in text
+    assert f"webhooks to {settings.PRAHO_BASE_URL}/webhooks/stripe/" in text  # PRAHO's own webhook
     assert text.rstrip().endswith("Stopped.")
     for url in urls:  # stopped: nothing listens there any more
         with pytest.raises(httpx.ConnectError):
             httpx.get(url, timeout=1)
+
+
+def test_the_stripe_fake_signs_with_praho_s_secret_and_posts_where_it_is_told(settings):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_from_settings"
+    out = StringIO()
+
+    call_command("fakes", base_port=0, seconds=0.1, stripe_webhook_url="http://127.0.0.1:9/hook/", stdout=out)
+
+    text = out.getvalue()
+    assert "export STRIPE_WEBHOOK_SECRET=whsec_from_settings" in text
+    assert "webhooks to http://127.0.0.1:9/hook/" in text
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    (running,) = offline.start_all(0, ("stripe",), stripe_webhook="")
+    try:
+        assert running.fake.webhook_secret == offline.STRIPE_DEMO_SECRET
+        assert "webhooks off" in running.about
+    finally:
+        offline.stop_all([running])
 
 
 def test_a_taken_port_stops_the_fakes_already_started():

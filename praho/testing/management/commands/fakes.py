@@ -1,5 +1,5 @@
 """`manage.py fakes`: every local fake (ANAF, VIES, BNR, e-Factura, Virtualmin, Proxmox VE,
-HestiaCP) on its fixed loopback port (praho/testing/offline.py), until Ctrl-C."""
+HestiaCP, Stripe) on its fixed loopback port (praho/testing/offline.py), until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -20,7 +20,18 @@ class Command(BaseCommand):
             "--base-port",
             type=int,
             default=offline.BASE_PORT,
-            help=f"The first port (default {offline.BASE_PORT}); the fakes take it and the next seven.",
+            help=(
+                f"The first port (default {offline.BASE_PORT}); the fakes take it and the next "
+                f"{len(offline.OFFSETS) - 1}."
+            ),
+        )
+        parser.add_argument(
+            "--stripe-webhook-url",
+            default=None,
+            help=(
+                f"Where the Stripe fake posts its events (default PRAHO_BASE_URL + "
+                f"{offline.STRIPE_WEBHOOK_PATH}, PRAHO's own webhook); an empty value turns them off."
+            ),
         )
         parser.add_argument(
             "--seconds",
@@ -29,8 +40,10 @@ class Command(BaseCommand):
             help="Stop after this many seconds (default: run until Ctrl-C).",
         )
 
-    def handle(self, *args: Any, base_port: int, seconds: float, **options: Any) -> None:
-        running = offline.start_all(base_port)
+    def handle(
+        self, *args: Any, base_port: int, seconds: float, stripe_webhook_url: str | None, **options: Any
+    ) -> None:
+        running = offline.start_all(base_port, stripe_webhook=stripe_webhook_url)
         try:
             self.stdout.write("Local fakes on 127.0.0.1:")
             for line in offline.describe(running):
