@@ -55,14 +55,17 @@ def parse(data: bytes) -> ParsedStatement:
         texts = _Texts.of(statement, _STATEMENT_PATHS)
         iban = fields.account_iban(texts.first("Acct/Id/IBAN"), statement=index)
         accounts.append(iban)
-        currencies.append(texts.first("Acct/Ccy", "Bal/Amt@Ccy").upper())
         ids.append(fields.clean_text(texts.first("Id"), fields.REFERENCE_LENGTH))
+        first = len(drafts)
         for element in statement.iterchildren(f"{{{namespace}}}Ntry"):
             number += 1
             entry = _Entry(element, namespace, number, iban)
             if entry.is_booked:
                 drafts.extend(entry.drafts())
                 fields.check_entry_count(len(drafts))
+        # The account's currency, else a balance's, else its first entry's.
+        own = drafts[first][0].currency if len(drafts) > first else ""
+        currencies.append((texts.first("Acct/Ccy", "Bal/Amt@Ccy") or own).upper())
     return ParsedStatement(
         format=f"camt.053.001.{version:02d}",
         statement_id=joined_ids(ids),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -352,6 +353,8 @@ def test_amount_forms_currency_case_and_statement_currency_from_the_balances():
         (Decimal("7.00"), "RON"),
     ]
     assert parsed.currency == "RON"
+    no_balances = re.sub(rb"<Bal>.*?</Bal>", b"", document, flags=re.DOTALL)
+    assert parse_statement(no_balances).currency == "RON"  # the first entry's
 
 
 def test_an_entry_without_details_and_a_prefixed_namespace():
