@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 )
 
 from praho.accounts.api.views import MeView, RevokeTokensView, TokenObtainView, TokenRefreshView
+from praho.payments.web.intake import stripe_webhook
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
@@ -43,6 +44,7 @@ handler404 = "praho.core.api.errors.not_found"
 handler500 = "praho.core.api.errors.server_error"
 
 urlpatterns = [
+    path("webhooks/stripe/", stripe_webhook, name="webhook-stripe"),
     path("", include("praho.core.urls")),
     path("", include("praho.accounts.web.urls")),
     path("staff/audit/", include("praho.audit.urls")),
@@ -50,6 +52,7 @@ urlpatterns = [
     path("", include("praho.customers.urls")),
     path("", include("praho.billing.urls")),
     path("staff/efactura/", include("praho.efactura.web.staff.urls")),
+    path("", include("praho.payments.urls")),
     path("", include("praho.catalog.urls")),
     path("", include("praho.orders.urls")),
     path("", include("praho.provisioning.urls")),

@@ -88,17 +88,19 @@ def document_amounts(document: Document) -> DocumentAmounts:
     """One query: an invoice's receivable split into invoiced, credited, paid and outstanding."""
     paying = Q(transaction__kind__in=PAYING_KINDS)
     crediting = Q(transaction__kind=TransactionKind.CREDIT_NOTE_ISSUED)
+    refunding = Q(transaction__kind=TransactionKind.REFUND_PAID)
     totals = LedgerEntry.objects.filter(account=AccountKind.RECEIVABLE, document=document).aggregate(
         debits=Sum("debit"),
         credits=Sum("credit"),
         paid=Sum("credit", filter=paying),
         credited=Sum("credit", filter=crediting),
+        refunded=Sum("debit", filter=refunding),
     )
-    debit, credit = _sum(totals["debits"]), _sum(totals["credits"])
+    debit, credit, refunded = _sum(totals["debits"]), _sum(totals["credits"]), _sum(totals["refunded"])
     return DocumentAmounts(
-        invoiced=debit,
+        invoiced=debit - refunded,  # a refund that reopened the invoice is not more invoiced
         credited=_sum(totals["credited"]),
-        paid=_sum(totals["paid"]),
+        paid=_sum(totals["paid"]) - refunded,
         outstanding=debit - credit,
     )
 

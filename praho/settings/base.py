@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "praho.customers",
     "praho.billing",
     "praho.efactura",
+    "praho.payments",
     "praho.catalog",
     "praho.orders",
     "praho.provisioning",
@@ -541,3 +542,22 @@ PROVISIONING_HTTP_TIMEOUT = float(env_str("PROVISIONING_HTTP_TIMEOUT", "30"))
 # this many attempts; then it waits for staff to replay it.
 INBOX_MAX_ATTEMPTS = int(env_str("INBOX_MAX_ATTEMPTS", "8"))
 INBOX_RETRY_BASE_SECONDS = int(env_str("INBOX_RETRY_BASE_SECONDS", "30"))
+
+# --- Payments (praho.payments) ---
+# Stripe: the secret key the server calls the API with, the publishable key (shown to browsers),
+# the webhook endpoint's signing secret, and the API's address (a local fake in the demo and tests).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# A Stripe-Signature older (or newer) than this is refused (Stripe's own default tolerance).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(env_str("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+STRIPE_TIMEOUT_SECONDS = float(env_str("STRIPE_TIMEOUT_SECONDS", "20"))
+# "Pay by card" and "Manage saved cards" are forms whose answer redirects to Stripe's Checkout and
+# Portal: the browser checks those redirects against form-action (the fake serves both itself).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+    SELF,
+    "https://checkout.stripe.com",
+    "https://billing.stripe.com",
+    *([] if "stripe.com" in STRIPE_API_BASE else [STRIPE_API_BASE.rstrip("/")]),
+]

@@ -23,5 +23,11 @@ EFACTURA_VALIDATION_DIR = env_str(  # noqa: F405
 PROVISIONING_SECRET_KEY = env_str(  # noqa: F405
     "PROVISIONING_SECRET_KEY", "bb2KgE0m4uftmtKo_ahfeI06hS8IsJ8xA-TqDMRQrFE="
 )
+# Card payments go to the local fake Stripe (`manage.py fakes`) unless the environment says otherwise.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_praho_demo")  # noqa: F405
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_praho_demo")  # noqa: F405
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "whsec_praho_demo")  # noqa: F405
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "http://127.0.0.1:8718")  # noqa: F405
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(STRIPE_API_BASE)  # noqa: F405 (the fake's pages)
 # The test helpers' commands (`manage.py fakes`: the local fakes of ANAF, VIES, BNR and the panels).
 INSTALLED_APPS = [*INSTALLED_APPS, "praho.testing"]  # noqa: F405

@@ -56,6 +56,12 @@ AUDIT_CHECKPOINT_FILE = str(
 )
 PROVISIONING_SECRET_KEY = "t_4lL9zBcpVSrocrt2X9ye3Tfy7Q0rXL4rFWpdcp7hY="  # noqa: S105 (tests only)
 PROVISIONING_HTTP_TIMEOUT = 2.0
+# The fake_stripe fixture points STRIPE_API_BASE at a local fake; without it a call is refused at once.
+STRIPE_SECRET_KEY = "sk_test_praho"  # noqa: S105 (tests only)
+STRIPE_PUBLISHABLE_KEY = "pk_test_praho"
+STRIPE_WEBHOOK_SECRET = "whsec_praho_test"  # noqa: S105 (tests only)
+STRIPE_API_BASE = "http://127.0.0.1:9"
+STRIPE_TIMEOUT_SECONDS = 2.0
 PROVISIONING_RETRY_BASE_SECONDS = 1
 # The test helpers' commands (`manage.py fakes`), tested like the rest.
 INSTALLED_APPS = [*INSTALLED_APPS, "praho.testing"]  # noqa: F405

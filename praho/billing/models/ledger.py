@@ -44,6 +44,7 @@ class TransactionKind(models.TextChoices):
     CREDIT_NOTE_ISSUED = "credit_note_issued", _("Credit note issued")
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
     CREDIT_APPLIED = "credit_applied", _("Customer credit applied")
+    REFUND_PAID = "refund_paid", _("Refund paid")
 
 
 class _AppendOnlyQuerySet(models.QuerySet[Any]):

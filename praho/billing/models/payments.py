@@ -92,3 +92,52 @@ class Payment(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Payments are append-only and cannot be deleted.")
+
+
+class Refund(models.Model):
+    """Money paid back to a customer against one of its payments (a card refund, a transfer back).
+
+    Append-only, as payments are. The ledger pays it out of the customer's credit in the payment's
+    currency first (what a credit note or an overpayment left there), and reopens the invoice the
+    payment paid for the rest (praho.billing.services.refunds)."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("customer")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    refunded_on = models.DateField(_("refunded on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    # The processor's id of the refund (a Stripe refund): recorded once however often reported.
+    external_id = models.CharField(_("external id"), max_length=128, blank=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ("-refunded_on", "-id")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_refund_positive"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="billing_refund_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.refunded_on} -{self.amount} {self.currency}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Refunds are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Refunds are append-only and cannot be deleted.")

@@ -117,6 +117,19 @@ def payment_postings(
     ]
 
 
+def refund_postings(
+    *, method: str, customer_id: int, invoice_id: int | None, amount: Decimal, credit_available: Decimal
+) -> list[PostingLine]:
+    """Money paid back: out of the customer's credit as far as it goes, the rest reopening the
+    invoice the refunded payment paid (it owes that again)."""
+    from_credit = min(amount, max(credit_available, ZERO)) if invoice_id else amount
+    return [
+        PostingLine(AccountKind.CUSTOMER_CREDIT, from_credit, customer_id),
+        PostingLine(AccountKind.RECEIVABLE, amount - from_credit, customer_id, invoice_id),
+        PostingLine(METHOD_ACCOUNTS[PaymentMethod(method)], -amount),
+    ]
+
+
 def credit_application_postings(*, customer_id: int, invoice_id: int, amount: Decimal) -> list[PostingLine]:
     return [
         PostingLine(AccountKind.CUSTOMER_CREDIT, amount, customer_id),

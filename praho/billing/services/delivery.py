@@ -198,6 +198,9 @@ def _context(document: Document, language: str) -> dict[str, Any]:
         "valid_until": format_date(document.valid_until, language) if document.valid_until else "",
         "total": format_money(document.total, currency, language),
         "payment_reference": pdf.payment_reference(document),
+        # The customer area's page of the document: its payment details, and "Pay by card" when
+        # card payments are set up (praho.payments adds it there).
+        "pay_url": f"{settings.PRAHO_BASE_URL}/app/billing/documents/{document.pk}/",
         "iban": grouped_iban(seller.iban),
         "bank_name": seller.bank_name,
         "seller_name": seller.name,

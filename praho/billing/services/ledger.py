@@ -14,6 +14,9 @@ Postings (each one balanced `LedgerTransaction`, in the document's currency):
                          Cr customer credit (customer)           the rest (overpayment)
     credit applied       Dr customer credit (customer)           amount
                          Cr receivable (customer, invoice)       amount
+    refund paid          Dr customer credit (customer)           up to the credit available
+                         Dr receivable (customer, invoice)       the rest: the invoice owes it again
+                         Cr bank | cash | card clearing          amount
 
 The posting rules themselves are pure and live in praho.billing.rules.postings; the sums read
 back (amounts, payment status, balances) in praho.billing.ledger_queries.
@@ -65,6 +68,7 @@ from praho.billing.models import (
     LedgerEntry,
     LedgerTransaction,
     Payment,
+    Refund,
     TransactionKind,
 )
 from praho.billing.rules.postings import (
@@ -77,6 +81,7 @@ from praho.billing.rules.postings import (
     credit_note_postings,
     invoice_postings,
     payment_postings,
+    refund_postings,
 )
 from praho.core.money import round_money
 from praho.core.validation import fiscal_today
@@ -142,7 +147,9 @@ def refresh_document_amounts(document_ids: Iterable[int]) -> None:
     if ids:
         Document.objects.filter(pk__in=ids).update(
             outstanding_amount=receivable_sum(Sum("debit") - Sum("credit")),
-            paid_amount=receivable_sum(Sum("credit"), *PAYING_KINDS),
+            # A refund that reopened the invoice takes back what it had paid.
+            paid_amount=receivable_sum(Sum("credit"), *PAYING_KINDS)
+            - receivable_sum(Sum("debit"), TransactionKind.REFUND_PAID),
             credited_amount=receivable_sum(Sum("credit"), TransactionKind.CREDIT_NOTE_ISSUED),
         )
         _announce_paid(ids)
@@ -354,6 +361,39 @@ def post_payment(payment: Payment, *, actor: Any = None) -> LedgerTransaction:
             document=invoice,
             payment=payment,
             memo=payment.reference,
+        )
+        return _post(posting, actor=actor)
+
+
+def post_refund(refund: Refund, *, actor: Any = None) -> LedgerTransaction:
+    """Post a refund: out of the customer's credit as far as it goes, the rest reopening the
+    invoice the refunded payment paid; the money leaves the account the payment came into."""
+    if refund.pk is None:
+        raise ValueError("Save the refund before posting it.")
+    payment = refund.payment
+    key = f"{TransactionKind.REFUND_PAID}:{refund.pk}"
+    with transaction.atomic():
+        existing = _posted(key)
+        if existing is not None:
+            return existing
+        lock_customer(refund.customer_id)
+        lines = refund_postings(
+            method=payment.method,
+            customer_id=refund.customer_id,
+            invoice_id=payment.document_id,
+            amount=refund.amount,
+            credit_available=customer_credit_available(refund.customer, refund.currency),
+        )
+        posting = Posting(
+            key=key,
+            kind=TransactionKind.REFUND_PAID,
+            currency=refund.currency,
+            occurred_on=refund.refunded_on,
+            customer_id=refund.customer_id,
+            lines=lines,
+            document=payment.document,
+            payment=payment,
+            memo=refund.reference,
         )
         return _post(posting, actor=actor)
 

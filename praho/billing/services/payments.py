@@ -117,23 +117,26 @@ def _check_invoice(invoice: Document, currency: str, errors: dict[str, Validatio
         errors["invoice"] = ValidationError(
             _("Issue the invoice before recording a payment."), code="not_issued"
         )
+    _check_currency(currency, errors, invoice.currency)
+
+
+def _check_currency(currency: str, errors: dict[str, ValidationError], wanted: str | None) -> None:
     if currency not in Currency.values:
         errors["currency"] = ValidationError(
             _("Unknown currency %(currency)s; use one of %(choices)s.")
             % {"currency": currency, "choices": ", ".join(Currency.values)},
             code="invalid_currency",
         )
-    elif currency != invoice.currency:
+    elif wanted is not None and currency != wanted:
         errors["currency"] = ValidationError(
-            _("The payment must be in the invoice's currency (%(currency)s).")
-            % {"currency": invoice.currency},
+            _("The payment must be in the invoice's currency (%(currency)s).") % {"currency": wanted},
             code="currency_mismatch",
         )
 
 
 def _validate(
     *,
-    invoice: Document,
+    invoice: Document | None,
     amount: Any,
     currency: str,
     method: str,
@@ -145,7 +148,10 @@ def _validate(
         raise TypeError("A payment's date is a date in Europe/Bucharest, not a time.")
     errors: dict[str, ValidationError] = {}
     clean_amount = _amount(amount, errors)
-    _check_invoice(invoice, currency, errors)
+    if invoice is None:
+        _check_currency(currency, errors, None)
+    else:
+        _check_invoice(invoice, currency, errors)
     if method not in PaymentMethod.values:
         errors["method"] = ValidationError(
             _("Unknown payment method %(method)s; use one of %(choices)s.")
@@ -329,6 +335,78 @@ def record_payment(
     record_event("billing.payment_recorded", actor=actor, target=payment, data=data)
     if overpaid > 0 and settings.BILLING_AUTO_APPLY_CREDIT:
         _apply_overpayment(actor=actor, payment=payment, amount=overpaid)
+    return payment
+
+
+@service_transaction
+def record_unallocated_payment(
+    *,
+    actor: Any,
+    customer: Customer,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    reference: str,
+    received_on: date,
+    external_id: str = "",
+) -> Payment:
+    """Record money received that pays no document: all of it is the customer's credit in its
+    currency (a card payment for a proforma cancelled meanwhile, a transfer staff book as credit).
+    Idempotent by `external_id`, as record_payment."""
+    clean_amount = _validate(
+        invoice=None,
+        amount=amount,
+        currency=currency,
+        method=method,
+        reference=reference,
+        received_on=received_on,
+        external_id=external_id,
+    )
+    if external_id:
+        existing = Payment.objects.filter(external_id=external_id).first()
+        if existing is not None:
+            if (existing.customer_id, existing.document_id, existing.amount, existing.currency) != (
+                customer.pk,
+                None,
+                clean_amount,
+                currency,
+            ):
+                raise ValidationError(
+                    {
+                        "external_id": ValidationError(
+                            _("Payment %(external_id)s was already recorded with another invoice or amount.")
+                            % {"external_id": external_id},
+                            code="external_id_reused",
+                        )
+                    }
+                )
+            return existing
+    payment = Payment.objects.create(
+        customer=customer,
+        document=None,
+        amount=clean_amount,
+        currency=currency,
+        method=method,
+        reference=reference,
+        received_on=received_on,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        external_id=external_id,
+    )
+    ledger.post_payment(payment, actor=actor)
+    record_event(
+        "billing.payment_recorded",
+        actor=actor,
+        target=payment,
+        data={
+            "amount": str(clean_amount),
+            "currency": currency,
+            "method": method,
+            "reference": reference,
+            "received_on": received_on.isoformat(),
+            "external_id": external_id,
+            "to_customer_credit": str(clean_amount),
+        },
+    )
     return payment
 
 

@@ -163,6 +163,11 @@ def test_a_partly_paid_invoice_is_emailed_with_the_amount_still_due(
         "Due date: 24 Mar 2026",
     ]
     assert "quote the payment reference" in body
+    # The customer area's page of the invoice, where it is paid by card or its transfer details shown.
+    assert (
+        f"Pay online, by card or by transfer: http://127.0.0.1:8700/app/billing/documents/{invoice.pk}/"
+        in body
+    )
 
 
 def test_a_paid_invoice_is_emailed_saying_nothing_is_due_and_without_payment_details(
@@ -198,6 +203,7 @@ def test_a_paid_invoice_is_emailed_saying_nothing_is_due_and_without_payment_det
     ]
     assert "payment reference" not in body
     assert "RO49 AAAA" not in body
+    assert "Pay online" not in body
 
 
 def test_the_request_and_the_outcome_are_audited(invoice, bill_billing, django_capture_on_commit_callbacks):

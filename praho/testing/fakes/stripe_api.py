@@ -306,6 +306,24 @@ def retrieve_session(account: Account, ids: list[str], params: Params) -> Obj:
     return account.session(ids[0])
 
 
+def list_sessions(account: Account, ids: list[str], params: Params) -> Obj:
+    only(params, (*PAGING, "payment_intent", "customer", "status", "created"))
+    wanted = {
+        field: text(params, field) for field in ("payment_intent", "customer", "status") if params.get(field)
+    }
+    found = [
+        obj for obj in account.of_kind("checkout.session") if all(obj.get(k) == v for k, v in wanted.items())
+    ]
+    return _page(found, params, "/v1/checkout/sessions")
+
+
+def list_refunds(account: Account, ids: list[str], params: Params) -> Obj:
+    only(params, (*PAGING, "charge", "payment_intent", "created"))
+    wanted = {field: text(params, field) for field in ("charge", "payment_intent") if params.get(field)}
+    found = [obj for obj in account.of_kind("refund") if all(obj.get(k) == v for k, v in wanted.items())]
+    return _page(found, params, "/v1/refunds")
+
+
 def expire_session(account: Account, ids: list[str], params: Params) -> Obj:
     only(params, ())
     return account.expire_session(ids[0])
@@ -389,6 +407,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("POST", rf"/v1/customers{_ID}", update_customer),
         ("GET", rf"/v1/customers{_ID}/payment_methods", customer_methods),
         ("POST", r"/v1/checkout/sessions", create_session),
+        ("GET", r"/v1/checkout/sessions", list_sessions),
         ("GET", rf"/v1/checkout/sessions{_ID}", retrieve_session),
         ("GET", rf"/v1/checkout/sessions{_ID}/line_items", session_line_items),
         ("POST", rf"/v1/checkout/sessions{_ID}/expire", expire_session),
@@ -398,6 +417,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", rf"/v1/payment_methods{_ID}", _retrieve("payment_method")),
         ("GET", rf"/v1/charges{_ID}", _retrieve("charge")),
         ("POST", r"/v1/refunds", create_refund),
+        ("GET", r"/v1/refunds", list_refunds),
         ("GET", rf"/v1/refunds{_ID}", _retrieve("refund")),
         ("GET", rf"/v1/disputes{_ID}", _retrieve("dispute")),
         ("GET", r"/v1/events", list_events),

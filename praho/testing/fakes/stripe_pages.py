@@ -157,6 +157,7 @@ def _page(status: int, title: str, body: str) -> Reply:
     text = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'  # no /favicon.ico request (it would be refused: no API key)
         f"<title>{html.escape(title)} · Stripe (local fake)</title></head>"
         f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
     )

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, cast
 
 from babel.numbers import format_decimal, format_percent
 from django.db.models import QuerySet
@@ -46,6 +46,7 @@ from praho.billing.selectors import (
     shown_to_customers,
 )
 from praho.billing.services.delivery import attachment_filename, grouped_iban
+from praho.core.contributions import contributions
 from praho.core.formatting import babel_locale
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
@@ -269,7 +270,17 @@ def document_detail(
         "converted_from": document.converted_from,
     }
     context |= _invoice_context(request, document) | _payment_context(document)
+    if context["show_payment"]:
+        # Other ways to pay, from the apps above billing (payments: by card through Stripe).
+        context["panels"] = [panel(request, document) for panel in document_panels()]
     return render(request, TEMPLATES + "document.html", context)
+
+
+def document_panels() -> list[Callable[[AuthenticatedHttpRequest, Document], Any]]:
+    return cast(
+        list[Callable[[AuthenticatedHttpRequest, Document], Any]],
+        contributions("document_panels", "area_panel"),
+    )
 
 
 @billing_page
