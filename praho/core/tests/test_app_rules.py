@@ -37,6 +37,7 @@ def test_every_app_takes_its_row_locks_in_its_locks_module_only():
         "orders",
         "provisioning",
         "inbox",
+        "payments",
     }
 
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
-from praho.billing import ledger_queries
 from praho.billing.models import Document, DocumentStatus, DocumentType
 from praho.payments.gateways import stripe_api
 from praho.payments.models import CheckoutSession, CheckoutStatus
@@ -37,7 +36,7 @@ def amount_due(document: Document) -> Decimal | None:
     if document.document_type == DocumentType.PROFORMA:
         return document.total if document.total > 0 else None
     if document.document_type == DocumentType.INVOICE:
-        owed = ledger_queries.document_outstanding(document)
+        owed = document.outstanding_amount  # kept by the ledger in the transaction of each posting
         return owed if owed > 0 else None
     return None
 
