@@ -67,7 +67,11 @@ def test_the_page_lets_the_connect_button_lead_to_anafs_login(admin, fake_anaf_e
     # Besides its own pages, only ANAF's login (and Stripe's pages, which every page may post to).
     assert form_action.split()[:2] == ["form-action", "'self'"]
     assert fake_anaf_efactura.url in form_action.split()
-    assert set(form_action.split()[2:]) <= {fake_anaf_efactura.url, "https://checkout.stripe.com", "https://billing.stripe.com"}
+    assert set(form_action.split()[2:]) <= {
+        fake_anaf_efactura.url,
+        "https://checkout.stripe.com",
+        "https://billing.stripe.com",
+    }
 
 
 def test_the_page_shows_a_valid_token_and_who_connected_it(staff_client, alice_admin, anaf_connected):
