@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("praho.customers.api.urls")),
     path("", include("praho.billing.api.urls")),
     path("", include("praho.efactura.api.urls")),
+    path("", include("praho.payments.api.urls")),
     path("", include("praho.catalog.api.urls")),
     path("", include("praho.provisioning.api.urls")),  # before orders': a service's detail
     path("", include("praho.orders.api.urls")),

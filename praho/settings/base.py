@@ -553,6 +553,9 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 # A Stripe-Signature older (or newer) than this is refused (Stripe's own default tolerance).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(env_str("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
 STRIPE_TIMEOUT_SECONDS = float(env_str("STRIPE_TIMEOUT_SECONDS", "20"))
+# A bank transfer naming an open document's number, in its currency, for exactly what it asks is
+# booked without staff; every other match waits in the review queue.
+PAYMENTS_AUTO_BOOK_EXACT = env_bool("PAYMENTS_AUTO_BOOK_EXACT", True)
 # "Pay by card" and "Manage saved cards" are forms whose answer redirects to Stripe's Checkout and
 # Portal: the browser checks those redirects against form-action (the fake serves both itself).
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [

@@ -119,9 +119,10 @@ def test_the_staff_dashboard_takes_the_same_number_of_queries_however_much_happe
     # permissions; the panels in INSTALLED_APPS order: audit 6 events today, 7 the five most recent
     # events; accounts 8 her roles, 9 active staff count, 10 and 11 locked accounts and addresses;
     # billing 12 receivables per currency, 13 invoiced per month, 14 recent payments; e-Factura
-    # 15 submissions needing attention, 16 documents not tracked yet; orders 17 orders waiting;
-    # provisioning 18-19 operations needing attention, 20-21 services over their limits.
-    with django_assert_num_queries(21):
+    # 15 submissions needing attention, 16 documents not tracked yet; payments 17-19 transfers to
+    # review, failed webhook events, open disputes; orders 20 orders waiting; provisioning 21-22
+    # operations needing attention, 23-24 services over their limits.
+    with django_assert_num_queries(24):
         response = client.get("/staff/")
 
     assert len(panel_data(response, "_staff_audit.html")["summary"].recent_events) == 5

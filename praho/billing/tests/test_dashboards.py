@@ -182,6 +182,7 @@ def test_the_staff_dashboard_shows_the_money_before_the_administration(staff_cli
         "efactura/dashboard/_attention.html",
         "orders/dashboard/_orders_waiting.html",
         "billing/dashboard/_recent_payments.html",
+        "payments/dashboard/_waiting.html",
         "provisioning/dashboard/_attention.html",
         "provisioning/dashboard/_over_limits.html",
     ]
@@ -212,9 +213,10 @@ def test_the_staff_dashboard_runs_a_fixed_number_of_queries(
     # 1 session, 2 user, 3 authenticators (staff gate), 4 user permissions, 5 group permissions;
     # accounts 6 her roles, 7 active staff count; billing 8 receivables, 9 invoiced per month,
     # 10 recent payments; e-Factura 11 submissions needing attention, 12 documents not tracked;
-    # orders 13 orders waiting; provisioning 14-15 operations needing attention (latest, count),
-    # 16-17 services over their limits (latest, count).
-    with django_assert_num_queries(17):
+    # payments 13-15 transfers to review, failed webhook events, open disputes; orders 16 orders
+    # waiting; provisioning 17-18 operations needing attention (latest, count), 19-20 services
+    # over their limits (latest, count).
+    with django_assert_num_queries(20):
         client.get("/staff/")
 
 
