@@ -238,7 +238,9 @@ def book_exact_matches(statement_id: int) -> int:
         try:
             confirm(actor=None, transaction_id=pk)
         except ValidationError as refused:
-            BankTransaction.objects.filter(pk=pk).update(note="; ".join(refused.messages)[:500])
+            # Staff booked it meanwhile (nothing to say), or it cannot be booked: say why in the queue.
+            still = BankTransaction.objects.filter(pk=pk, status=TransactionStatus.PROPOSED)
+            still.update(note="; ".join(refused.messages)[:500])
         else:
             booked += 1
     return booked
