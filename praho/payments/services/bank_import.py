@@ -53,6 +53,11 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "") -> Imported
         parsed = parse_statement(data, filename=filename)
     except StatementError as problem:
         raise ValidationError({"file": ValidationError(str(problem), code="bad_statement")}) from None
+    return import_parsed(actor=actor, parsed=parsed, digest=digest, filename=filename)
+
+
+def import_parsed(*, actor: Any, parsed: ParsedStatement, digest: str, filename: str = "") -> Imported:
+    """The import of a statement already read (the demo builds one without a file)."""
     try:
         statement, exact = _store(actor, parsed, digest, filename[:255])
     except IntegrityError:  # the same file, uploaded twice at once: the first one stands
