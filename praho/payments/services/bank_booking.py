@@ -77,15 +77,19 @@ def _documents(parts: list[Part]) -> dict[int, Document]:
     return found
 
 
-def _check(
-    tx: BankTransaction, parts: list[Part], documents: dict[int, Document], customer: Customer | None
-) -> Customer:
+def _still_open(tx: BankTransaction) -> None:
     if tx.status in DONE:
         raise _refuse(
             "transaction",
             _("This transfer is %(status)s already.") % {"status": tx.get_status_display().lower()},
             "done",
         )
+
+
+def _check(
+    tx: BankTransaction, parts: list[Part], documents: dict[int, Document], customer: Customer | None
+) -> Customer:
+    _still_open(tx)
     total = sum((part.amount for part in parts), Decimal("0.00"))
     if total > tx.amount:
         raise _refuse(
@@ -215,12 +219,7 @@ def confirm(*, actor: Any, transaction_id: int) -> BankTransaction:
 @service_transaction
 def ignore(*, actor: Any, transaction_id: int, note: str) -> BankTransaction:
     tx = locks.locked_bank_transaction(transaction_id)
-    if tx.status in DONE:
-        raise _refuse(
-            "transaction",
-            _("This transfer is %(status)s already.") % {"status": tx.get_status_display().lower()},
-            "done",
-        )
+    _still_open(tx)
     tx.status = TransactionStatus.IGNORED
     tx.note = note.strip()[:500]
     tx.save(update_fields=["status", "note"])
