@@ -147,4 +147,4 @@ def create_refund(
 
 
 def _plain(obj: Any) -> dict[str, Any]:
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return obj.to_dict_recursive() if hasattr(obj, "to_dict_recursive") else dict(obj)
