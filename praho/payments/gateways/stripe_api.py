@@ -146,5 +146,10 @@ def create_refund(
     return _plain(created)
 
 
-def _plain(obj: Any) -> dict[str, Any]:
-    return obj.to_dict_recursive() if hasattr(obj, "to_dict_recursive") else dict(obj)
+def _plain(obj: Any) -> Any:
+    """Stripe's objects (dicts underneath) as plain dicts and lists, all the way down."""
+    if isinstance(obj, dict):
+        return {key: _plain(value) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(value) for value in obj]
+    return obj
