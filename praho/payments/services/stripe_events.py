@@ -4,8 +4,8 @@ of events matters, so any order of delivery ends in the same state:
 
 - checkout.session.completed / async_payment_succeeded / async_payment_failed: the session is
   fetched; paid → billing payment on `metadata.document_id` for `amount_total` (external id = the
-  PaymentIntent, so recorded once), completed but unpaid (a bank debit) → awaiting payment,
-  failed → marked and audited (dunning reads it).
+  PaymentIntent, so recorded once), completed but unpaid (a bank debit) → awaiting payment (unless
+  the debit's failure was processed first), failed → marked and audited (dunning reads it).
 - payment_intent.payment_failed: the card was declined; recorded on the session and audited.
 - charge.refunded: the charge's refunds are fetched and every succeeded one is recorded once
   (billing refund, external id = Stripe's refund id), made here or in Stripe's dashboard; the
@@ -126,6 +126,10 @@ def _mark(
     session = locks.locked_checkout(session_id)
     if session is None or session.status == CheckoutStatus.PAID:
         return  # opened elsewhere (another PRAHO, the API), or paid: nothing moves it back
+    if status == CheckoutStatus.AWAITING_PAYMENT and session.status != CheckoutStatus.OPEN:
+        # Stripe's session reads "complete, unpaid" before and after a bank debit fails, so a
+        # completion processed after the failure would otherwise move it back to waiting.
+        return
     session.status = status
     session.payment_intent = payment_intent or session.payment_intent
     session.last_error = error or session.last_error

@@ -186,3 +186,23 @@ def test_a_checkout_of_another_shop_is_ignored(client, fake_stripe, django_captu
     stored = InboundEvent.objects.get()
     assert stored.status == EventStatus.IGNORED
     assert "Not a PRAHO checkout" in stored.last_error
+
+
+def test_a_failed_bank_debit_stays_failed_when_its_completion_arrives_last(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    # The session completes (debit pending), then the bank refuses the debit; Stripe's session is
+    # "complete, unpaid" either way, so the late completion must not move it back to waiting.
+    session = checkout(proforma, carol)
+    fake_stripe.complete_session(session.session_id, asynchronous=True)
+    fake_stripe.async_payment_failed(session.session_id)
+    deliver_all(
+        client,
+        fake_stripe,
+        "checkout.session.async_payment_failed",
+        capture=django_capture_on_commit_callbacks,
+    )
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+    session.refresh_from_db()
+    assert session.status == CheckoutStatus.FAILED
+    assert not Payment.objects.exists()
