@@ -206,3 +206,18 @@ def test_a_failed_bank_debit_stays_failed_when_its_completion_arrives_last(
     session.refresh_from_db()
     assert session.status == CheckoutStatus.FAILED
     assert not Payment.objects.exists()
+
+
+def test_a_dispute_arriving_before_the_payment_is_tied_to_it(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    session = checkout(proforma, carol)
+    fake_stripe.complete_session(session.session_id)
+    intent = fake_stripe.lookup(session.session_id)["payment_intent"]
+    fake_stripe.dispute(intent)
+    deliver_all(client, fake_stripe, "charge.dispute.created", capture=django_capture_on_commit_callbacks)
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+    payment = Payment.objects.get()
+    assert (payment.external_id, payment.amount) == (intent, D("121.00"))
+    assert Dispute.objects.get().payment == payment
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.PROCESSED}
