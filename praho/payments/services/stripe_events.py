@@ -4,13 +4,14 @@ of events matters, so any order of delivery ends in the same state:
 
 - checkout.session.completed / async_payment_succeeded / async_payment_failed: the session is
   fetched; paid → billing payment on `metadata.document_id` for `amount_total` (external id = the
-  PaymentIntent, so recorded once), completed but unpaid (a bank debit) → awaiting payment,
-  failed → marked and audited (dunning reads it).
+  PaymentIntent, so recorded once), completed but unpaid (a bank debit) → awaiting payment (unless
+  the debit's failure was processed first), failed → marked and audited (dunning reads it).
 - payment_intent.payment_failed: the card was declined; recorded on the session and audited.
 - charge.refunded: the charge's refunds are fetched and every succeeded one is recorded once
   (billing refund, external id = Stripe's refund id), made here or in Stripe's dashboard; the
   payment is recorded first if its own event has not been processed yet.
-- charge.dispute.created: a dispute row and an audit event staff see.
+- charge.dispute.created: a dispute row and an audit event staff see, tied to its payment (recorded
+  first, as for a refund, when its own event has not been processed yet).
 - customer.updated: the e-mail and default card kept on the Stripe customer row.
 """
 
@@ -126,6 +127,10 @@ def _mark(
     session = locks.locked_checkout(session_id)
     if session is None or session.status == CheckoutStatus.PAID:
         return  # opened elsewhere (another PRAHO, the API), or paid: nothing moves it back
+    if status == CheckoutStatus.AWAITING_PAYMENT and session.status != CheckoutStatus.OPEN:
+        # Stripe's session reads "complete, unpaid" before and after a bank debit fails, so a
+        # completion processed after the failure would otherwise move it back to waiting.
+        return
     session.status = status
     session.payment_intent = payment_intent or session.payment_intent
     session.last_error = error or session.last_error
@@ -188,9 +193,20 @@ def charge_refunded(event: InboundEvent) -> None:
             )
 
 
+def _payment_if_ours(intent: str, *, received_on: Any) -> Payment | None:
+    """The billing payment of a PaymentIntent (recorded now if its own event is still to come), or
+    None for a charge PRAHO's checkouts did not make."""
+    if not intent:
+        return None
+    try:
+        return _payment_of_intent(intent, received_on=received_on)
+    except IgnoreEvent:
+        return None
+
+
 def dispute_created(event: InboundEvent) -> None:
     dispute = _object(event)
-    payment = Payment.objects.filter(external_id=str(dispute.get("payment_intent") or "")).first()
+    payment = _payment_if_ours(str(dispute.get("payment_intent") or ""), received_on=_created_day(event))
     row, created = Dispute.objects.get_or_create(
         dispute_id=dispute["id"],
         defaults={
@@ -202,6 +218,9 @@ def dispute_created(event: InboundEvent) -> None:
             "status": str(dispute.get("status", ""))[:40],
         },
     )
+    if not created and row.payment is None and payment is not None:  # a replay ties it to its payment
+        row.payment = payment
+        row.save(update_fields=["payment"])
     if created:
         record_event(
             "payments.dispute_opened",

@@ -186,3 +186,55 @@ def test_a_checkout_of_another_shop_is_ignored(client, fake_stripe, django_captu
     stored = InboundEvent.objects.get()
     assert stored.status == EventStatus.IGNORED
     assert "Not a PRAHO checkout" in stored.last_error
+
+
+def test_a_failed_bank_debit_stays_failed_when_its_completion_arrives_last(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    # The session completes (debit pending), then the bank refuses the debit; Stripe's session is
+    # "complete, unpaid" either way, so the late completion must not move it back to waiting.
+    session = checkout(proforma, carol)
+    fake_stripe.complete_session(session.session_id, asynchronous=True)
+    fake_stripe.async_payment_failed(session.session_id)
+    deliver_all(
+        client,
+        fake_stripe,
+        "checkout.session.async_payment_failed",
+        capture=django_capture_on_commit_callbacks,
+    )
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+    session.refresh_from_db()
+    assert session.status == CheckoutStatus.FAILED
+    assert not Payment.objects.exists()
+
+
+def test_a_dispute_arriving_before_the_payment_is_tied_to_it(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    session = checkout(proforma, carol)
+    fake_stripe.complete_session(session.session_id)
+    intent = fake_stripe.lookup(session.session_id)["payment_intent"]
+    fake_stripe.dispute(intent)
+    deliver_all(client, fake_stripe, "charge.dispute.created", capture=django_capture_on_commit_callbacks)
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+    payment = Payment.objects.get()
+    assert (payment.external_id, payment.amount) == (intent, D("121.00"))
+    assert Dispute.objects.get().payment == payment
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.PROCESSED}
+
+
+def test_replaying_a_dispute_kept_without_its_payment_ties_it(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    # As a dispute processed before its payment was kept until the handler recorded the payment first.
+    session = checkout(proforma, carol)
+    fake_stripe.complete_session(session.session_id)
+    intent = fake_stripe.lookup(session.session_id)["payment_intent"]
+    sent = fake_stripe.dispute(intent)
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+    Dispute.objects.create(
+        dispute_id=sent["id"], charge_id=sent["charge"], payment=None, amount=D("121.00"), currency="RON"
+    )
+    deliver_all(client, fake_stripe, "charge.dispute.created", capture=django_capture_on_commit_callbacks)
+    assert Dispute.objects.get().payment == Payment.objects.get()
+    assert not AuditEvent.objects.filter(action="payments.dispute_opened").exists()  # opened before
