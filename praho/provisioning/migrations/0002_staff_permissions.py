@@ -1,7 +1,43 @@
 from django.db import migrations
 
 from praho.accounts.roles import sync_role_permissions
-from praho.provisioning.roles import STAFF_PERMISSIONS
+
+# As they were when this migration was written (roles.py grows; a migration must not).
+STAFF_PERMISSIONS = {
+    "admin": [
+        "provisioning.view_server",
+        "provisioning.view_operation",
+        "provisioning.view_usagesample",
+        "provisioning.add_server",
+        "provisioning.change_server",
+        "provisioning.manage_service",
+    ],
+    "manager": [
+        "provisioning.view_server",
+        "provisioning.view_operation",
+        "provisioning.view_usagesample",
+        "provisioning.add_server",
+        "provisioning.change_server",
+        "provisioning.manage_service",
+    ],
+    "support": [
+        "provisioning.view_server",
+        "provisioning.view_operation",
+        "provisioning.view_usagesample",
+        "provisioning.manage_service",
+    ],
+    "billing": [
+        "provisioning.view_server",
+        "provisioning.view_operation",
+        "provisioning.view_usagesample",
+        "provisioning.manage_service",
+    ],
+    "sales": [
+        "provisioning.view_server",
+        "provisioning.view_operation",
+        "provisioning.view_usagesample",
+    ],
+}
 
 
 def add_role_permissions(apps, schema_editor):
