@@ -59,3 +59,11 @@ def test_a_signed_body_that_is_not_an_event_is_refused(client, fake_stripe):
 
 def test_only_post(client):
     assert client.get(WEBHOOK).status_code == 405
+
+
+def test_without_a_webhook_secret_nothing_is_stored(client, fake_stripe, settings):
+    body, header = fake_stripe.signed(EVENT)
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    response = client.post(WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+    assert response.status_code == 400
+    assert not InboundEvent.objects.exists()
