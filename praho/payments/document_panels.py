@@ -17,7 +17,7 @@ from praho.payments.services.checkout import amount_due
 def area_panel(request: HttpRequest, document: Document) -> SafeString:
     if not settings.STRIPE_SECRET_KEY:
         return mark_safe("")  # card payments are not set up
-    due = amount_due(document)
+    due = amount_due(document, from_ledger=False)  # the page read it with the document
     if due is None:
         return mark_safe("")
     latest = CheckoutSession.objects.filter(document=document).order_by("-id").first()

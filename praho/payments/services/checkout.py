@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
+from praho.billing import ledger_queries
 from praho.billing.models import Document, DocumentStatus, DocumentType
 from praho.payments.gateways import stripe_api
 from praho.payments.models import CheckoutSession, CheckoutStatus
@@ -29,14 +30,18 @@ from praho.payments.services.stripe_customers import stripe_customer_of
 REUSE_MARGIN = timedelta(minutes=30)
 
 
-def amount_due(document: Document) -> Decimal | None:
-    """What paying the document by card would pay now, or None when it asks for nothing."""
+def amount_due(document: Document, *, from_ledger: bool = True) -> Decimal | None:
+    """What paying the document by card would pay now, or None when it asks for nothing.
+
+    From the ledger (one query) where money is asked for; a page that only offers the button
+    reads the amount stored on the invoice, which the ledger keeps in each posting's transaction
+    (an invoice object held since before a posting would have it stale)."""
     if document.status != DocumentStatus.ISSUED:
         return None
     if document.document_type == DocumentType.PROFORMA:
         return document.total if document.total > 0 else None
     if document.document_type == DocumentType.INVOICE:
-        owed = document.outstanding_amount  # kept by the ledger in the transaction of each posting
+        owed = ledger_queries.document_outstanding(document) if from_ledger else document.outstanding_amount
         return owed if owed > 0 else None
     return None
 

@@ -14,6 +14,7 @@ from praho.billing.models import DocumentStatus, Payment, Refund
 from praho.billing.services.corrections import cancel_proforma
 from praho.inbox.models import EventStatus, InboundEvent
 from praho.payments.models import CheckoutStatus, Dispute, StripeCustomer
+from praho.payments.tests.bank_steps import issued
 from praho.payments.tests.stripe_steps import checkout, deliver_all, post_event
 
 D = Decimal
@@ -238,3 +239,10 @@ def test_replaying_a_dispute_kept_without_its_payment_ties_it(
     deliver_all(client, fake_stripe, "charge.dispute.created", capture=django_capture_on_commit_callbacks)
     assert Dispute.objects.get().payment == Payment.objects.get()
     assert not AuditEvent.objects.filter(action="payments.dispute_opened").exists()  # opened before
+
+
+def test_an_invoice_just_issued_asks_what_the_ledger_says_it_owes(
+    fake_stripe, billing_ready, bill_billing, carol, carol_customer
+):
+    invoice = issued(bill_billing, carol_customer, "invoice")  # the object as issuing returned it
+    assert checkout(invoice, carol).amount == D("121.00")
