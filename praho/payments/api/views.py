@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from praho.core.api import ErrorResponses, refused, require_staff_permission, user_of
 from praho.payments.models import BankStatement
 from praho.payments.services.bank_import import import_statement
+from praho.payments.statements import MAX_FILE_BYTES
 
 error_responses = ErrorResponses(
     invalid=gettext_lazy(
@@ -73,6 +74,8 @@ class BankStatementUploadView(APIView):
             raise refused(
                 "file", str(gettext_lazy("Send the statement as the multipart field `file`.")), "required"
             )
+        if upload.size and upload.size > MAX_FILE_BYTES:  # refused before it is read into memory
+            raise refused("file", str(gettext_lazy("The file is larger than 20 MB.")), "too_large")
         imported = import_statement(actor=user, data=upload.read(), filename=upload.name or "")
         body = ImportedStatementSerializer(imported.statement).data
         if not imported.created:

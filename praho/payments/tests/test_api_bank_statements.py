@@ -79,3 +79,9 @@ def test_an_mt940_statement_is_imported_too(bill_billing, billing_ready):
     response = upload(bearer(bill_billing), data, "extras.sta")
     assert response.status_code == 201
     assert (response.json()["format"], response.json()["transactions"]) == ("mt940", 1)
+
+
+def test_a_file_over_20_mb_is_refused_before_it_is_read(bill_billing, billing_ready, settings):
+    response = upload(bearer(bill_billing), b"x" * (20 * 1024 * 1024 + 1), "huge.xml")
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"file": ["The file is larger than 20 MB."]}
