@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django.utils.translation import gettext as _
 from praho.audit.services import record_event
 from praho.billing.models import DocumentStatus, DocumentType
 from praho.billing.services.corrections import cancel_proforma
-from praho.catalog.models import Coupon, Cycle
+from praho.catalog.cycles import months_of, period_start
+from praho.catalog.models import Coupon
 from praho.core.transactions import service_transaction
 from praho.core.validation import fiscal_today
 from praho.orders import locks
@@ -32,22 +32,12 @@ from praho.orders.models import (
 from praho.orders.services.checkout import bill_order
 from praho.orders.signals import services_created
 
-CYCLE_MONTHS = {
-    Cycle.MONTHLY: 1,
-    Cycle.QUARTERLY: 3,
-    Cycle.SEMIANNUAL: 6,
-    Cycle.ANNUAL: 12,
-    Cycle.BIENNIAL: 24,
-    Cycle.TRIENNIAL: 36,
-}
 CANCELLABLE = (OrderStatus.DRAFT, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT)
 
 
 def next_due_date(start: date, cycle: str) -> date | None:
-    """The day the next period starts; None for a one-time purchase. Month ends stay month ends
-    as far as the calendar allows (31 January + 1 month = 28/29 February)."""
-    months = CYCLE_MONTHS.get(Cycle(cycle))
-    return None if months is None else start + relativedelta(months=months)
+    """The day the next period starts (praho.catalog.cycles); None for a one-time purchase."""
+    return None if months_of(cycle) is None else period_start(start, cycle, 1)
 
 
 def _refuse(code: str, message: str) -> ValidationError:
