@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -68,10 +70,9 @@ def allocations_of(tx: BankTransaction) -> list[BankAllocation]:
 
 
 def documents_by_number(numbers: list[str]) -> dict[str, Document]:
-    """Issued documents whose number is one of these (case ignored), keyed by the number as typed."""
-    found: dict[str, Document] = {}
-    for number in numbers:
-        document = Document.objects.filter(number__iexact=number).first()
-        if document is not None:
-            found[number] = document
-    return found
+    """Documents whose number is one of these (case ignored; one query), keyed by the number as typed."""
+    if not numbers:
+        return {}
+    wanted = reduce(or_, (Q(number__iexact=number) for number in numbers))
+    by_number = {document.number.upper(): document for document in Document.objects.filter(wanted)}
+    return {number: by_number[number.upper()] for number in numbers if number.upper() in by_number}

@@ -196,16 +196,20 @@ def _already_recorded(
         amount,
         currency,
     ):
-        raise ValidationError(
-            {
-                "external_id": ValidationError(
-                    _("Payment %(external_id)s was already recorded with another invoice or amount.")
-                    % {"external_id": external_id},
-                    code="external_id_reused",
-                )
-            }
-        )
+        raise _reused(external_id)
     return existing
+
+
+def _reused(external_id: str) -> ValidationError:
+    return ValidationError(
+        {
+            "external_id": ValidationError(
+                _("Payment %(external_id)s was already recorded with another invoice or amount.")
+                % {"external_id": external_id},
+                code="external_id_reused",
+            )
+        }
+    )
 
 
 def _locked_proforma(proforma: Document) -> Document:
@@ -371,15 +375,7 @@ def record_unallocated_payment(
                 clean_amount,
                 currency,
             ):
-                raise ValidationError(
-                    {
-                        "external_id": ValidationError(
-                            _("Payment %(external_id)s was already recorded with another invoice or amount.")
-                            % {"external_id": external_id},
-                            code="external_id_reused",
-                        )
-                    }
-                )
+                raise _reused(external_id)
             return existing
     payment = Payment.objects.create(
         customer=customer,

@@ -38,12 +38,13 @@ def _refuse(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-def _check(payment: Payment, amount: Decimal, reference: str, refunded_on: date) -> None:
+def check_refund_amount(payment: Payment, amount: Any, *, left: Decimal) -> None:
+    """A refund's amount: cents, above zero, at most `left` (what is left to refund of the payment;
+    a processor's caller also keeps back refunds it asked for and has no answer to yet)."""
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount != round_money(amount):
         raise _refuse("amount", _("Enter an amount in cents, e.g. 12.50."), "decimals")
     if amount <= 0:
         raise _refuse("amount", _("The amount must be greater than zero."), "not_positive")
-    left = refundable(payment)
     if amount > left:
         raise _refuse(
             "amount",
@@ -51,6 +52,10 @@ def _check(payment: Payment, amount: Decimal, reference: str, refunded_on: date)
             % {"left": left, "currency": payment.currency},
             "exceeds_payment",
         )
+
+
+def _check(payment: Payment, amount: Decimal, reference: str, refunded_on: date) -> None:
+    check_refund_amount(payment, amount, left=refundable(payment))
     if (problem := text_error(reference)) is not None:
         raise ValidationError({"reference": problem})
     if len(reference) > REFERENCE_MAX:

@@ -22,8 +22,7 @@ from praho.audit.services import record_event
 from praho.billing.locks import lock_customer
 from praho.billing.models import Payment, PaymentMethod
 from praho.billing.services.corrections import credit_note as issue_credit_note
-from praho.billing.services.refunds import record_refund, refundable
-from praho.core.money import round_money
+from praho.billing.services.refunds import check_refund_amount, record_refund, refundable
 from praho.core.transactions import service_transaction
 from praho.core.validation import fiscal_today, text_error
 from praho.payments import locks
@@ -53,18 +52,7 @@ def _check(payment: Payment, amount: Any, reason: str) -> Decimal:
         raise _refuse(
             "payment", _("Only a card payment made through Stripe can be refunded here."), "not_card"
         )
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount != round_money(amount):
-        raise _refuse("amount", _("Enter an amount in cents, e.g. 12.50."), "decimals")
-    if amount <= 0:
-        raise _refuse("amount", _("The amount must be greater than zero."), "not_positive")
-    left = refundable_now(payment)
-    if amount > left:
-        raise _refuse(
-            "amount",
-            _("Only %(left)s %(currency)s of this payment is left to refund.")
-            % {"left": left, "currency": payment.currency},
-            "exceeds_payment",
-        )
+    check_refund_amount(payment, amount, left=refundable_now(payment))
     if (problem := text_error(reason)) is not None:
         raise ValidationError({"reason": problem})
     if len(reason) > REASON_MAX:
