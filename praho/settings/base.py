@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "praho.catalog",
     "praho.orders",
     "praho.provisioning",
+    "praho.recurring",
 ]
 
 MIDDLEWARE = [
@@ -338,6 +339,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Inbound webhook events whose processing failed (after their backoff) or whose message was
     # lost are sent to a worker again (praho.inbox).
     "inbox.sweep": {"task": "inbox.sweep", "schedule": crontab(minute="*")},
+    # Renewals: the day's billing run, then dunning (reminders, suspensions, terminations) and the
+    # automatic card charges of what falls due; 04:10 UTC is 06:10 or 07:10 in Bucharest, before
+    # the working day, after the night's usage collection (praho.recurring).
+    "recurring.daily": {"task": "recurring.daily", "schedule": crontab(minute="10", hour="4")},
 }
 # Task modules beyond the apps' tasks.py (autodiscovered): the deadline watch's task.
 CELERY_IMPORTS = ("praho.efactura.submissions.watch",)
@@ -556,6 +561,18 @@ STRIPE_TIMEOUT_SECONDS = float(env_str("STRIPE_TIMEOUT_SECONDS", "20"))
 # A bank transfer naming an open document's number, in its currency, for exactly what it asks is
 # booked without staff; every other match waits in the review queue.
 PAYMENTS_AUTO_BOOK_EXACT = env_bool("PAYMENTS_AUTO_BOOK_EXACT", True)
+
+# Recurring billing (praho.recurring): services are billed this many days before their due date
+# (a plan may say otherwise), on a proforma (Romanian practice) or an invoice.
+RECURRING_LEAD_DAYS = int(env_str("RECURRING_LEAD_DAYS", "14"))
+RECURRING_DOCUMENT = env_str("RECURRING_DOCUMENT", "proforma")
+# A plan change whose credit for unused time is more than the new plan's charge: a credit note
+# for the difference ("credit_note") or the difference kept as the customer's credit ("credit").
+RECURRING_NEGATIVE_PRORATION = env_str("RECURRING_NEGATIVE_PRORATION", "credit_note")
+# Dunning's termination step waits for staff to confirm it unless this is on.
+RECURRING_TERMINATE_WITHOUT_CONFIRMATION = env_bool("RECURRING_TERMINATE_WITHOUT_CONFIRMATION", False)
+# A run keeps at most this many errors in its summary (the rest are counted in the log).
+RECURRING_RUN_ERRORS_KEPT = 200
 # "Pay by card" and "Manage saved cards" are forms whose answer redirects to Stripe's Checkout and
 # Portal: the browser checks those redirects against form-action (the fake serves both itself).
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [

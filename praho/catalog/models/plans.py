@@ -77,6 +77,10 @@ class Plan(Translated):
     requires_domain = models.BooleanField(_("asks for a domain name"), default=False)
     # A plan behind a feature flag is offered only to those the flag is on for (orders.FeatureFlag).
     flag = models.CharField(_("feature flag"), max_length=100, blank=True)
+    # Days before the due date its renewals are billed; empty: RECURRING_LEAD_DAYS.
+    renewal_lead_days = models.PositiveSmallIntegerField(
+        _("renewal lead time (days)"), null=True, blank=True, validators=[MaxValueValidator(365)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -75,6 +75,16 @@ class Service(models.Model):
     list_price = _money(_("price after the discount"))
     discounted_periods = models.PositiveSmallIntegerField(null=True, blank=True)
     next_due_date = models.DateField(_("next due date"), null=True, blank=True)
+    # Renewals (praho.recurring): periods are counted from the anchor (praho.catalog.cycles), the
+    # first day of the first period; next_due_date is always one of their starts.
+    billing_anchor = models.DateField(_("billing anchor"), null=True, blank=True)
+    # Renew at the plan's list price of the day rather than the price it was sold at (staff's choice).
+    follow_list_price = models.BooleanField(_("renew at the list price"), default=False)
+    # The last day the service runs once cancelled at the end of its paid period (it renews no more).
+    cancel_at = models.DateField(_("ends after"), null=True, blank=True)
+    # Staff leave a service out of billing runs (a dispute, a free service) until they include it again.
+    renewals_excluded = models.BooleanField(_("left out of billing runs"), default=False)
+    renewals_excluded_reason = models.CharField(_("why it is left out"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -86,7 +96,13 @@ class Service(models.Model):
             models.Index(fields=["customer", "status"], name="orders_service_customer"),
             models.Index(fields=["status", "-id"], name="orders_service_status"),
             models.Index(fields=["plan", "-id"], name="orders_service_plan"),
+            models.Index(fields=["next_due_date"], name="orders_service_due"),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan} #{self.pk}" + (f" ({self.domain})" if self.domain else "")
+
+    @property
+    def auto_renew(self) -> bool:
+        """Whether the service renews at the end of its period: a recurring cycle, not cancelled."""
+        return self.cycle != Cycle.ONE_TIME and self.cancel_at is None

@@ -182,6 +182,7 @@ def create_services(order: Order) -> list[Service]:
             discounted_periods=line.discounted_periods,
             currency=order.currency,
             next_due_date=next_due_date(start, line.cycle),
+            billing_anchor=start if months_of(line.cycle) else None,
         )
         created[line.pk] = service
     return [created[line.pk] for line in lines]

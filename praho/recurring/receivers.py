@@ -1,0 +1,1 @@
+"""What recurring billing hears from billing (which does not know it exists)."""
