@@ -1,4 +1,5 @@
 """The billing run: what it bills, once, grouped, at which price, and what paying does."""
+# ruff: noqa: RUF001, RUF003 (the en dash of the periods on the lines)
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from praho.billing.models import Document, ExchangeRate, DocumentStatus, DocumentType
+from praho.billing.models import Document, DocumentStatus, DocumentType, ExchangeRate
 from praho.billing.services.corrections import cancel_proforma
 from praho.billing.services.payments import record_payment
 from praho.orders.models import ServiceStatus
@@ -60,7 +61,8 @@ def test_a_service_due_within_the_lead_time_is_billed_once_on_a_proforma(shop, c
         date(2027, 1, 31),
     )
     document = renewal.document
-    assert document.document_type == DocumentType.PROFORMA and document.status == DocumentStatus.ISSUED
+    assert document.document_type == DocumentType.PROFORMA
+    assert document.status == DocumentStatus.ISSUED
     assert document.due_date == date(2027, 1, 1)
     (line,) = document.lines.all()
     assert line.description.endswith("01.01.2027 – 31.01.2027")
@@ -135,7 +137,8 @@ def test_paying_moves_the_due_date_one_cycle_and_the_next_run_bills_the_next_per
     service.refresh_from_db()
     assert service.next_due_date == date(2027, 2, 1)
     first = renewals_of(service)[0]
-    assert first.status == RenewalStatus.PAID and first.paid_at is not None
+    assert first.status == RenewalStatus.PAID
+    assert first.paid_at is not None
     with at("2027-01-20"):
         run_billing(on=date(2027, 1, 20))
     assert [(r.period_number, r.period_start) for r in renewals_of(service)] == [
@@ -201,7 +204,7 @@ def test_following_the_list_price_bills_the_catalog_price_of_the_day(shop, carol
     with at("2026-12-20"):
         run_billing(on=date(2026, 12, 20))
     (renewal,) = renewals_of(service)
-    assert renewal.net_amount == Decimal("40.00")  # web-start monthly RON 20.00 × 2
+    assert renewal.net_amount == Decimal("40.00")  # web-start monthly RON 20.00 x 2
     (line,) = renewal.document.lines.all()
     assert (line.quantity, line.unit_price) == (Decimal("2"), Decimal("20.00"))
 
@@ -222,7 +225,8 @@ def test_the_invoice_setting_issues_invoices(shop, carol_customer, settings):
     with at("2026-12-20"):
         run_billing(on=date(2026, 12, 20))
         document = renewals_of(service)[0].document
-        assert document.document_type == DocumentType.INVOICE and document.number
+        assert document.document_type == DocumentType.INVOICE
+        assert document.number
         pay(document)
     service.refresh_from_db()
     assert service.next_due_date == date(2027, 2, 1)
@@ -246,9 +250,11 @@ def test_the_command_bills_and_its_dry_run_writes_nothing(shop, carol_customer):
     out = StringIO()
     with at("2026-12-20"):
         call_command("billing_run", "--date", "2026-12-20", "--dry-run", stdout=out)
-        assert "shop.ro" in out.getvalue() and "01.01.2027 – 31.01.2027" in out.getvalue()
+        assert "shop.ro" in out.getvalue()
+        assert "01.01.2027 – 31.01.2027" in out.getvalue()
         assert "1 documents for 1 services, 10.00 RON" in out.getvalue()
-        assert not BillingRun.objects.exists() and not Document.objects.exists()
+        assert not BillingRun.objects.exists()
+        assert not Document.objects.exists()
         out = StringIO()
         call_command("billing_run", stdout=out)
     assert "1 documents for 1 services" in out.getvalue()
