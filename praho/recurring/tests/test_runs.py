@@ -1,5 +1,5 @@
 """The billing run: what it bills, once, grouped, at which price, and what paying does."""
-# ruff: noqa: RUF001, RUF003 (the en dash of the periods on the lines)
+# ruff: noqa: RUF001 (the en dash of the periods on the lines)
 
 from __future__ import annotations
 
