@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from praho.billing.locks import lock_customer
+from praho.customers.models import Customer
 from praho.orders.models import Service
 from praho.provisioning.locks import locked_services
 
 
-def locked_customer_services(customer_id: int, service_ids: Iterable[int]) -> list[Service]:
-    lock_customer(customer_id)
-    return locked_services(service_ids)
+def locked_customers_and_services(
+    customer_ids: Iterable[int], service_ids: Iterable[int]
+) -> tuple[dict[int, Customer], list[Service]]:
+    """The customers by id (locked as billing's lock_customer locks one, in id order), then their
+    services (by id, with their plans)."""
+    customers = Customer.objects.select_for_update(no_key=True, of=("self",)).filter(
+        pk__in=list(customer_ids)
+    )
+    found = {customer.pk: customer for customer in customers.order_by("pk")}
+    return found, locked_services(service_ids)

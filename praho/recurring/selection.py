@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 
 from praho.catalog.cycles import Period
 from praho.catalog.models import Cycle, Plan
@@ -73,6 +73,14 @@ def renewable_services(*, on: date) -> QuerySet[Service]:
         )
         .exclude(cycle=Cycle.ONE_TIME)
         .filter(Q(cancel_at__isnull=True) | Q(cancel_at__gte=F("next_due_date")))
+        # Billed already: the period starting on the next due date is on a live renewal.
+        .exclude(
+            Exists(
+                Renewal.objects.filter(
+                    service=OuterRef("pk"), period_start=OuterRef("next_due_date")
+                ).exclude(status=RenewalStatus.VOID)
+            )
+        )
         .select_related("plan")
         .order_by("customer_id", "next_due_date", "pk")
     )
@@ -86,11 +94,7 @@ def due_items(services: Iterable[Service], *, on: date) -> list[Due]:
         if service.next_due_date is not None
         and service.next_due_date <= on + timedelta(days=lead_days(service.plan))
     ]
-    billed = set(
-        Renewal.objects.filter(service__in=[service.pk for service in candidates])
-        .exclude(status=RenewalStatus.VOID)
-        .values_list("service_id", "period_number")
-    )
+    billed = billed_periods(service.pk for service in candidates)
     prices = _list_prices(candidates)
     items = []
     for service in candidates:
@@ -115,6 +119,29 @@ def _list_prices(services: list[Service]) -> dict[tuple[date, int, str, str], De
         for key, amount in pricing.list_prices(group, on=day).items():
             found[(day, *key)] = amount
     return found
+
+
+def billed_periods(service_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(service, period) of the live renewals of these services."""
+    return set(
+        Renewal.objects.filter(service__in=list(service_ids))
+        .exclude(status=RenewalStatus.VOID)
+        .values_list("service_id", "period_number")
+    )
+
+
+def still_due(items: list[Due], fresh: dict[int, Service], billed: set[tuple[int, int]]) -> list[Due]:
+    """Of the items planned before the locks were taken, those still to bill now that the
+    services are locked (`fresh`): still renewable, still due for that period, not in `billed`."""
+    kept = []
+    for item in items:
+        service = fresh.get(item.service.pk)
+        if service is None or service.status not in RENEWABLE or service.renewals_excluded:
+            continue
+        period = pricing.next_period(service)
+        if period == item.period and (service.pk, period.number) not in billed:
+            kept.append(Due(service, period, item.price))
+    return kept
 
 
 def bills_of(items: list[Due], *, on: date) -> list[Bill]:

@@ -95,6 +95,7 @@ class Renewal(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "period_start"], name="recurring_renewal_open"),
+            models.Index(fields=["service", "period_start"], name="recurring_renewal_period"),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,14 @@
 """The billing run: every service due for renewal billed once for its next period.
 
-Each document (a customer's services due on one day in one currency, selection.py) is made in its
-own durable transaction, under the customer's lock and its services' locks: the renewal rows and
-the issued document commit together or not at all. A run that dies between two documents has
-committed the first ones; the next run finds their renewals and bills only the rest. Two runs at
-once queue on the customer's lock, and the second finds the renewals the first made; should
-anything get past that, the unique (service, period) constraint refuses it and the document is
+Documents (one per customer's services due on one day in one currency, selection.py) are made
+CHUNK at a time in one durable transaction, under the customers' locks and their services' locks,
+with billing's batch drafting and issuing (one INSERT of documents, one of lines, one counter
+update): the renewal rows and the issued documents commit together or not at all. A chunk with a
+document that cannot be made is made again one document at a time, so only that one is left out
+(noted in the run's summary). A run that dies between two chunks has committed the first ones;
+the next run finds their renewals and bills only the rest. Two runs at once queue on the
+customers' locks (taken in id order), and the second finds the renewals the first made; should
+anything get past that, the unique (service, period) constraint refuses it and the chunk is
 rolled back with it.
 
 The documents are proformas (RECURRING_DOCUMENT, Romanian practice: the invoice is issued when
@@ -26,22 +29,25 @@ from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from praho.audit.services import record_event
+from praho.audit.services import EventSpec, record_event, record_events
 from praho.billing.models import Document, DocumentType
-from praho.billing.services.drafts import create_document
-from praho.billing.services.issuing import issue_document
+from praho.billing.services.drafts_batch import DraftSpec, create_documents
+from praho.billing.services.issuing_batch import issue_documents, issue_proformas
 from praho.catalog.models import Cycle
 from praho.catalog.models.translated import translated
 from praho.core.transactions import service_transaction
 from praho.core.validation import fiscal_today
+from praho.customers.models import Customer
 from praho.recurring import selection
-from praho.recurring.locks import locked_customer_services
+from praho.recurring.locks import locked_customers_and_services
 from praho.recurring.models import BillingRun, Renewal, RunStatus, RunTrigger
 from praho.recurring.selection import Bill, Due
 
 logger = logging.getLogger(__name__)
 
 STALE_RUN = timedelta(hours=6)
+# Documents made per transaction: fewer round trips, short enough locks on the customers.
+CHUNK = 100
 
 
 @dataclass
@@ -51,6 +57,12 @@ class Outcome:
     totals: dict[str, Decimal] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
+    def add(self, billed: list[tuple[Document, int]]) -> None:
+        for document, services in billed:
+            self.documents += 1
+            self.services += services
+            self.totals[document.currency] = self.totals.get(document.currency, Decimal("0")) + document.total
+
 
 def run_billing(*, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = None) -> BillingRun:
     """Bill what is due by `on` (see the module docstring) and write the run's summary."""
@@ -58,8 +70,9 @@ def run_billing(*, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = Non
     run = BillingRun.objects.create(run_date=on, trigger=trigger, started_by=actor)
     outcome = Outcome()
     try:
-        for bill in selection.bills_due(on=on):
-            _bill_safely(run, bill, outcome, actor=actor)
+        bills = selection.bills_due(on=on)
+        for first in range(0, len(bills), CHUNK):
+            _bill_chunk(run, bills[first : first + CHUNK], outcome, actor=actor)
     except Exception as error:
         _finish(run, outcome, RunStatus.FAILED, failure=str(error))
         raise
@@ -67,53 +80,55 @@ def run_billing(*, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = Non
     return run
 
 
-def _bill_safely(run: BillingRun, bill: Bill, outcome: Outcome, *, actor: Any) -> None:
-    """One document; a problem with it (the customer lacks a billing address, …) is noted in the
-    run's summary and the run goes on with the next one."""
-    try:
-        document, billed = bill_customer(run=run, bill=bill, actor=actor)
-    except (ValidationError, IntegrityError) as error:
-        messages = error.messages if isinstance(error, ValidationError) else [str(error)]
-        logger.warning("Billing run %s: customer %s not billed: %s", run.pk, bill.customer_id, messages)
-        outcome.errors.append(
-            {"customer": bill.customer_id, "currency": bill.currency, "message": "; ".join(messages)}
-        )
-        return
-    if document is None:
-        return
-    outcome.documents += 1
-    outcome.services += billed
-    outcome.totals[document.currency] = outcome.totals.get(document.currency, Decimal("0")) + document.total
+def _bill_chunk(run: BillingRun, bills: list[Bill], outcome: Outcome, *, actor: Any) -> None:
+    """Up to CHUNK documents in one transaction; when one of them cannot be made (a customer
+    without a billing address…), the chunk is made again one document at a time, so that only
+    that one is left out and noted in the run's summary."""
+    if len(bills) > 1:
+        try:
+            outcome.add(bill_customers(run=run, bills=bills, actor=actor))
+            return
+        except (ValidationError, IntegrityError):
+            logger.info("Billing run %s: a chunk failed; billing its customers one by one", run.pk)
+    for bill in bills:
+        try:
+            outcome.add(bill_customers(run=run, bills=[bill], actor=actor))
+        except (ValidationError, IntegrityError) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+            logger.warning("Billing run %s: customer %s not billed: %s", run.pk, bill.customer_id, messages)
+            outcome.errors.append(
+                {"customer": bill.customer_id, "currency": bill.currency, "message": "; ".join(messages)}
+            )
 
 
 @service_transaction
-def bill_customer(*, run: BillingRun | None, bill: Bill, actor: Any = None) -> tuple[Document | None, int]:
-    """Issue the bill's document with one renewal per service period; (None, 0) when, under the
-    locks, everything on it turned out billed already (another run got there first)."""
-    services = locked_customer_services(bill.customer_id, [item.service.pk for item in bill.items])
-    fresh = {service.pk: service for service in services}
-    items = [item for item in selection.due_items(fresh.values(), on=bill.due_date) if _same_bill(item, bill)]
-    if not items:
-        return None, 0
-    with translation.override(bill.language):
-        lines = [renewal_line(item) for item in items]
-        notes = _("Renewal of your services for the period starting %(day)s.") % {
-            "day": bill.due_date.strftime("%d.%m.%Y")
-        }
-    today = fiscal_today()
-    document = create_document(
-        actor=actor,
-        document_type=DocumentType.PROFORMA
-        if settings.RECURRING_DOCUMENT == "proforma"
-        else DocumentType.INVOICE,
-        customer=items[0].service.customer,
-        currency=bill.currency,
-        issue_date=today,
-        due_date=max(bill.due_date, today),
-        lines=lines,
-        notes=notes,
+def bill_customers(
+    *, run: BillingRun | None, bills: list[Bill], actor: Any = None
+) -> list[tuple[Document, int]]:
+    """Issue the bills' documents, each with one renewal per service period, under the customers'
+    and services' locks; a bill whose periods turn out billed already (another run got there
+    first, or the service was paid or cancelled meanwhile) makes no document."""
+    customers, services = locked_customers_and_services(
+        {bill.customer_id for bill in bills}, [item.service.pk for bill in bills for item in bill.items]
     )
-    document = issue_document(actor=actor, document=document)
+    today = fiscal_today()
+    fresh = {service.pk: service for service in services}
+    billed = selection.billed_periods(fresh)
+    kept: list[tuple[Bill, list[Due]]] = []
+    for bill in bills:
+        items = selection.still_due(bill.items, fresh, billed)
+        if items:
+            kept.append((bill, items))
+    if not kept:
+        return []
+    specs = [_draft_spec(bill, items, customers[bill.customer_id], today) for bill, items in kept]
+    proforma = settings.RECURRING_DOCUMENT == "proforma"
+    drafts = create_documents(
+        actor=actor, document_type=DocumentType.PROFORMA if proforma else DocumentType.INVOICE, specs=specs
+    )
+    issued = (issue_proformas if proforma else issue_documents)(actor=actor, documents=drafts)
+    by_id = {document.pk: document for document in issued}
+    documents = [by_id[draft.pk] for draft in drafts]
     Renewal.objects.bulk_create(
         Renewal(
             service=item.service,
@@ -125,23 +140,43 @@ def bill_customer(*, run: BillingRun | None, bill: Bill, actor: Any = None) -> t
             net_amount=item.price.net,
             currency=bill.currency,
         )
+        for (bill, items), document in zip(kept, documents, strict=True)
         for item in items
     )
-    record_event(
-        "recurring.services_renewed",
-        actor=actor,
-        target=document,
-        data={
-            "run": run.pk if run else None,
-            "number": document.number,
-            "services": [{"service": item.service.pk, "period": item.period.number} for item in items],
-        },
+    record_events(
+        [
+            EventSpec(
+                "recurring.services_renewed",
+                actor=actor,
+                target=document,
+                data={
+                    "run": run.pk if run else None,
+                    "number": document.number,
+                    "services": [
+                        {"service": item.service.pk, "period": item.period.number} for item in items
+                    ],
+                },
+            )
+            for (bill, items), document in zip(kept, documents, strict=True)
+        ]
     )
-    return document, len(items)
+    return [(document, len(items)) for (bill, items), document in zip(kept, documents, strict=True)]
 
 
-def _same_bill(item: Due, bill: Bill) -> bool:
-    return item.service.currency == bill.currency and item.period.start == bill.due_date
+def _draft_spec(bill: Bill, items: list[Due], customer: Customer, today: date) -> DraftSpec:
+    with translation.override(bill.language):
+        lines = [renewal_line(item) for item in items]
+        notes = _("Renewal of your services for the period starting %(day)s.") % {
+            "day": bill.due_date.strftime("%d.%m.%Y")
+        }
+    return DraftSpec(
+        customer=customer,
+        currency=bill.currency,
+        issue_date=today,
+        due_date=max(bill.due_date, today),
+        lines=lines,
+        notes=notes,
+    )
 
 
 def period_label(start: date, end: date) -> str:
