@@ -148,7 +148,8 @@ def run(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     load(args.customers, args.services, due)
     print(
-        f"loaded {args.customers:,} customers, {args.services:,} services in {time.perf_counter() - started:.1f} s"
+        f"loaded {args.customers:,} customers, {args.services:,} services "
+        f"in {time.perf_counter() - started:.1f} s"
     )
 
     started = time.perf_counter()
