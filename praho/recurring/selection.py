@@ -138,9 +138,10 @@ def still_due(items: list[Due], fresh: dict[int, Service], billed: set[tuple[int
         service = fresh.get(item.service.pk)
         if service is None or service.status not in RENEWABLE or service.renewals_excluded:
             continue
-        period = pricing.next_period(service)
-        if period == item.period and (service.pk, period.number) not in billed:
-            kept.append(Due(service, period, item.price))
+        # Still the period starting on the next due date (the anchor and cycle do not change).
+        still = service.next_due_date == item.period.start and service.cycle == item.service.cycle
+        if still and (service.pk, item.period.number) not in billed:
+            kept.append(Due(service, item.period, item.price))
     return kept
 
 
