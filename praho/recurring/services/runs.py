@@ -1,8 +1,8 @@
 """The billing run: every service due for renewal billed once for its next period.
 
 Documents (one per customer's services due on one day in one currency, selection.py) are made
-CHUNK at a time in one durable transaction, under the customers' locks and their services' locks,
-with billing's batch drafting and issuing (one INSERT of documents, one of lines, one counter
+RECURRING_RUN_CHUNK at a time in one durable transaction, under the customers' locks and their
+services' locks, with billing's batch drafting and issuing (one INSERT of documents, one of lines, one counter
 update): the renewal rows and the issued documents commit together or not at all. A chunk with a
 document that cannot be made is made again one document at a time, so only that one is left out
 (noted in the run's summary). A run that dies between two chunks has committed the first ones;
@@ -46,8 +46,6 @@ from praho.recurring.selection import Bill, Due
 logger = logging.getLogger(__name__)
 
 STALE_RUN = timedelta(hours=6)
-# Documents made per transaction: fewer round trips, short enough locks on the customers.
-CHUNK = 100
 
 
 @dataclass
@@ -71,8 +69,9 @@ def run_billing(*, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = Non
     outcome = Outcome()
     try:
         bills = selection.bills_due(on=on)
-        for first in range(0, len(bills), CHUNK):
-            _bill_chunk(run, bills[first : first + CHUNK], outcome, actor=actor)
+        size = max(settings.RECURRING_RUN_CHUNK, 1)
+        for first in range(0, len(bills), size):
+            _bill_chunk(run, bills[first : first + size], outcome, actor=actor)
     except Exception as error:
         _finish(run, outcome, RunStatus.FAILED, failure=str(error))
         raise
@@ -81,8 +80,8 @@ def run_billing(*, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = Non
 
 
 def _bill_chunk(run: BillingRun, bills: list[Bill], outcome: Outcome, *, actor: Any) -> None:
-    """Up to CHUNK documents in one transaction; when one of them cannot be made (a customer
-    without a billing address…), the chunk is made again one document at a time, so that only
+    """Up to RECURRING_RUN_CHUNK documents in one transaction; when one of them cannot be made (a
+    customer without a billing address…), the chunk is made again one document at a time, so that only
     that one is left out and noted in the run's summary."""
     if len(bills) > 1:
         try:
