@@ -17,6 +17,7 @@ it is paid) or invoices, issued today, due on the services' due date (today when
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -62,20 +63,43 @@ class Outcome:
             self.totals[document.currency] = self.totals.get(document.currency, Decimal("0")) + document.total
 
 
-def run_billing(*, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = None) -> BillingRun:
-    """Bill what is due by `on` (see the module docstring) and write the run's summary."""
+def run_billing(
+    *, on: date, trigger: str = RunTrigger.COMMAND, actor: Any = None, run: BillingRun | None = None
+) -> BillingRun:
+    """Bill what is due by `on` (see the module docstring) and write the run's summary; `run`: a
+    run row made beforehand (staff's "run now", whose page follows its progress)."""
     _close_interrupted_runs()
-    run = BillingRun.objects.create(run_date=on, trigger=trigger, started_by=actor)
+    if run is None:
+        run = BillingRun.objects.create(run_date=on, trigger=trigger, started_by=actor)
     outcome = Outcome()
     try:
         bills = selection.bills_due(on=on)
+        BillingRun.objects.filter(pk=run.pk).update(planned=len(bills))
         size = max(settings.RECURRING_RUN_CHUNK, 1)
         for first in range(0, len(bills), size):
             _bill_chunk(run, bills[first : first + size], outcome, actor=actor)
+            BillingRun.objects.filter(pk=run.pk).update(
+                documents=outcome.documents, services=outcome.services
+            )
     except Exception as error:
         _finish(run, outcome, RunStatus.FAILED, failure=str(error))
         raise
     _finish(run, outcome, RunStatus.COMPLETED)
+    return run
+
+
+@service_transaction
+def start_run(*, actor: Any, on: date) -> BillingRun:
+    """Staff's "run now": the run's row at once, the run itself on a worker after commit."""
+    from praho.recurring.tasks import run_now  # tasks import this module
+
+    if BillingRun.objects.filter(
+        status=RunStatus.RUNNING, started_at__gte=timezone.now() - STALE_RUN
+    ).exists():
+        raise ValidationError(_("A billing run is under way; wait for it to finish."), code="run_under_way")
+    run = BillingRun.objects.create(run_date=on, trigger=RunTrigger.STAFF, started_by=actor)
+    record_event("recurring.billing_run_started", actor=actor, target=run, data={"date": str(on)})
+    transaction.on_commit(functools.partial(run_now.delay, run.pk), robust=True)
     return run
 
 
