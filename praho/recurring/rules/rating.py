@@ -67,7 +67,8 @@ class Rating:
         return sum((part.net for part in self.parts), ZERO)
 
 
-def _number(value: Any) -> Decimal | None:
+def number_of(value: Any) -> Decimal | None:
+    """A number as staff or JSON give it ("0,50", "0.5", 2), or None."""
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     if isinstance(value, bool) or value is None:
@@ -77,7 +78,7 @@ def _number(value: Any) -> Decimal | None:
     return plain_decimal(str(value), comma=True) if isinstance(value, str) else None
 
 
-def _places(value: Decimal) -> int:
+def places_of(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(-exponent, 0) if isinstance(exponent, int) else 0
 
@@ -121,7 +122,7 @@ def _tier_limit(
         message = _("Tier %(n)s: the last tier has no upper limit (it takes everything above).")
         errors.append(ValidationError(message % {"n": index}, code="closed_last"))
         return None
-    up_to = _number(value)
+    up_to = number_of(value)
     if up_to is None:
         errors.append(
             ValidationError(_("Tier %(n)s: the limit is not a number.") % {"n": index}, code="invalid")
@@ -129,7 +130,7 @@ def _tier_limit(
     elif up_to <= previous:
         message = _("Tier %(n)s: the limit must be greater than %(previous)s (limits go up).")
         errors.append(ValidationError(message % {"n": index, "previous": previous}, code="not_ascending"))
-    elif _places(up_to) > QUANTITY_PLACES or up_to > LARGEST:
+    elif places_of(up_to) > QUANTITY_PLACES or up_to > LARGEST:
         message = _("Tier %(n)s: the limit has at most %(places)s decimals and is at most %(max)s.")
         params = {"n": index, "places": QUANTITY_PLACES, "max": LARGEST}
         errors.append(ValidationError(message % params, code="invalid"))
@@ -139,14 +140,14 @@ def _tier_limit(
 
 
 def _tier_price(errors: list[ValidationError], index: int, value: Any) -> Decimal | None:
-    price = _number(value)
+    price = number_of(value)
     if price is None:
         message = _("Tier %(n)s: the unit price is not a number.") % {"n": index}
         errors.append(ValidationError(message, code="invalid"))
     elif price < 0:
         message = _("Tier %(n)s: the unit price cannot be negative.") % {"n": index}
         errors.append(ValidationError(message, code="negative"))
-    elif _places(price) > PRICE_PLACES or price > LARGEST:
+    elif places_of(price) > PRICE_PLACES or price > LARGEST:
         message = _("Tier %(n)s: the unit price has at most %(places)s decimals and is at most %(max)s.")
         params = {"n": index, "places": PRICE_PLACES, "max": LARGEST}
         errors.append(ValidationError(message % params, code="invalid"))
