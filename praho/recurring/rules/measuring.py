@@ -5,33 +5,32 @@ A sample (provisioning.UsageSample) is one row per service and day, updated in p
 day (the last reading wins): `disk_mb` in use and `bandwidth_mb`, the calendar month's transfer
 so far as panels count it (the counter starts again on the 1st). 1 GB = 1024 MB.
 
-Which samples a charge counts. Every sample is counted at most once per metered item
-(BilledSample, unique per sample and item). The charge of period p counts the samples of the
-item not yet billed whose day lies in its *window*: from `lower` to the end of p, each going to
-the charge of the period holding its day. `lower` is the start of the period billed last for
-this item (so a sample that came late, after its period was billed, goes to the next charge),
-or for the first charge of an item the later of the period's start and the day the item bills
-usage from (MeteredItem.billed_from). A sample later than one whole period is not billed, nor is
-one before the day the item bills from. When several periods are billed at once (the run did
-not come for a while) the window spans them and each sample goes to its own period's charge,
-a late one to the first.
+Which samples a charge counts. Every sample is counted at most once per measure (a BilledSample
+of any item of that measure; the database refuses a second one per sample and item). The
+charges of a service's periods p1..pn billed together count the samples not yet billed for the
+measure whose day lies in the *window* from `lower` to the end of pn, each in the charge of the
+period holding its day. `lower` is the start of the period billed last for the measure, so a
+sample that came late (after its period was billed) goes to the first charge after it; when the
+measure has billed nothing for the service yet, `lower` is the later of the service's billing
+anchor and the day the item bills usage from (MeteredItem.billed_from). A sample later than one
+whole period is not billed, nor is one before the day the item bills from: both only count as
+readings already accounted for (below).
 
 What a charge's samples measure:
 
 - bandwidth_gb: per calendar month, the largest month-to-date reading among the charge's
   samples minus the largest reading of that month already accounted for (by samples billed
-  for this item, by samples before the window, or by the charge of an earlier period in the same
-  batch), never below 0; summed over the months. So a period from the 15th to the 14th bills
+  for the measure, by samples before the window, or by the charge of an earlier period in the
+  same batch), never below 0; summed over the months. So a period from the 15th to the 14th bills
   15 Jan - 31 Jan as January's total less the reading of the 14th (billed with the previous
   period), plus February's reading of the 14th; a sample updated in place after it was billed
   is not billed again (its new reading only raises what the next charge subtracts).
 - disk_gb: the period's peak, the largest disk_mb among the charge's samples.
 - vm_hours: 24 for every day of the charge with a sample (a machine reported that day).
 
-GB are MB / 1024 rounded up to 2 decimals (0.01 GB ≈ 10 MB, never to the customer's loss by
-more than that); hours are whole. Days without a sample count nothing (no reading: no use to
-bill); a missing day in the middle of a month costs no bandwidth either, since the next
-month-to-date reading holds it.
+GB are MB / 1024 rounded up to 2 decimals (0.01 GB, about 10 MB: the most rounding adds to a
+charge's quantity); hours are whole. Days without a sample count nothing (no reading: no use to
+bill); a day missing inside a month loses no bandwidth: the next month-to-date reading holds it.
 """
 
 from __future__ import annotations

@@ -5,13 +5,15 @@ pending charge's `lines()` on the customer's renewal document, then records the 
 that document.
 
 Which periods. For a service whose plan has metered items in the service's currency, each item
-bills every completed period (its end before `on`) after the last one it billed for the service
-(UsageCharge, unique per service, item and period number), counted from the service's billing
-anchor (praho.catalog.cycles); an item that has billed nothing for the service yet starts with
-the period holding the later of the anchor and the day the item bills from
-(MeteredItem.billed_from). Never the period the service is in, never one before its first, never
-one after the period holding `cancel_at`. Which samples each charge counts and what they
-measure: praho.recurring.rules.measuring; the price: praho.recurring.rules.rating.
+bills every completed period (its end before `on`) after the last period in which the service's
+usage of that measure was billed (UsageCharge; by this item or another one of the same measure,
+so a service that changed plans goes on where its old plan's item stopped and is not billed
+twice), periods counted from the service's billing anchor (praho.catalog.cycles). When the
+measure has billed nothing for the service yet, the first period is the one holding the later of
+the anchor and the day the item bills usage from (MeteredItem.billed_from). Never the period the
+service is in, never one before its first, never one after the period holding `cancel_at`.
+Which samples each charge counts and what they measure: praho.recurring.rules.measuring; the
+price: praho.recurring.rules.rating.
 
 A charge with nothing billable (all within the included quantity, or no samples) is still
 returned and recorded (net 0, no document line): its period is then done and its samples are
@@ -141,8 +143,8 @@ class _Plan:
 
 def pending_usage(services: Sequence[Service], *, on: date) -> dict[int, list[PendingUsage]]:
     """What the metered items of these services' plans bill as of `on`, by service id, each
-    service's charges by period then measure. Four queries for the whole list (one when no plan
-    has metered items): the items, the last period each item billed, the samples, and which of
+    service's charges by period then measure. Four queries for the whole list, fewer when there
+    is nothing to bill: the items, the last period each measure billed, the samples, and which of
     them are billed."""
     recurring = [service for service in services if _has_periods(service)]
     if not recurring:
@@ -155,7 +157,7 @@ def pending_usage(services: Sequence[Service], *, on: date) -> dict[int, list[Pe
     plans = [
         plan
         for service, item in pairs
-        if (plan := _plan(service, item, last.get((service.pk, item.pk)), on)) is not None
+        if (plan := _plan(service, item, last.get((service.pk, item.measure)), on)) is not None
     ]
     if not plans:
         return {}
@@ -194,18 +196,19 @@ def _items(services: list[Service]) -> dict[tuple[int, str], list[MeteredItem]]:
     return found
 
 
-def _last_billed(pairs: list[tuple[Service, MeteredItem]]) -> dict[tuple[int, int], int]:
-    """The last period number each (service, item) was charged for: one query."""
+def _last_billed(pairs: list[tuple[Service, MeteredItem]]) -> dict[tuple[int, str], int]:
+    """The last period number each (service, measure) was charged for, by any item (a service
+    that changed plans goes on from where its old plan's item stopped): one query."""
     rows = (
         UsageCharge.objects.filter(
             service_id__in={service.pk for service, _item in pairs},
-            item_id__in={item.pk for _s, item in pairs},
+            item__measure__in={item.measure for _service, item in pairs},
         )
-        .values_list("service_id", "item_id")
+        .values_list("service_id", "item__measure")
         .annotate(last=Max("period_number"))
         .order_by()
     )
-    return {(service_id, item_id): last for service_id, item_id, last in rows}
+    return {(service_id, measure): last for service_id, measure, last in rows}
 
 
 def _plan(service: Service, item: MeteredItem, last: int | None, on: date) -> _Plan | None:
@@ -249,9 +252,9 @@ def _windows(plans: list[_Plan], prefix: str = "") -> Q:
 
 def _samples(
     plans: list[_Plan],
-) -> tuple[dict[int, list[measuring.Reading]], set[tuple[int, int]]]:
-    """The samples in the plans' windows by service, and the (sample, item) pairs already
-    billed among them: two queries."""
+) -> tuple[dict[int, list[measuring.Reading]], set[tuple[int, str]]]:
+    """The samples in the plans' windows by service, and the (sample, measure) pairs already
+    billed among them (by any item: see _last_billed): two queries."""
     rows = UsageSample.objects.filter(_windows(plans)).values_list(
         "pk", "service_id", "day", "disk_mb", "bandwidth_mb"
     )
@@ -259,18 +262,18 @@ def _samples(
     for pk, service_id, day, disk_mb, bandwidth_mb in rows:
         readings[service_id].append(measuring.Reading(pk, day, disk_mb, bandwidth_mb))
     billed = BilledSample.objects.filter(
-        _windows(plans, "sample__"), item_id__in={plan.item.pk for plan in plans}
+        _windows(plans, "sample__"), item__measure__in={plan.item.measure for plan in plans}
     )
-    return readings, set(billed.values_list("sample_id", "item_id"))
+    return readings, set(billed.values_list("sample_id", "item__measure"))
 
 
 def _charges(
-    plan: _Plan, readings: list[measuring.Reading], billed: set[tuple[int, int]], tiers: list[Tier]
+    plan: _Plan, readings: list[measuring.Reading], billed: set[tuple[int, str]], tiers: list[Tier]
 ) -> Iterable[PendingUsage]:
     item = plan.item
     end = plan.periods[-1].end
     mine = [reading for reading in readings if plan.read_from <= reading.day <= end]
-    done = [reading for reading in mine if (reading.sample_id, item.pk) in billed]
+    done = [reading for reading in mine if (reading.sample_id, item.measure) in billed]
     done_ids = {reading.sample_id for reading in done}
     unbilled = [reading for reading in mine if reading.sample_id not in done_ids]
     before = [reading for reading in unbilled if reading.day < plan.lower]

@@ -232,3 +232,19 @@ def test_the_queries_are_the_same_for_one_service_and_fifty(carol_customer, vps,
     assert len(many) == 51
     with django_assert_num_queries(2):  # no period complete: no samples read
         assert pending_usage(services, on=date(2026, 12, 1)) == {}
+
+
+def test_a_service_that_changed_plans_goes_on_where_its_old_plan_stopped(
+    carol_customer, vps, shop, renewal_document
+):
+    metered(vps, unit_price=D("1"))
+    bigger = shop.plans["vps-m"]
+    metered(bigger, unit_price=D("0.5"))
+    svc = service(carol_customer, vps, anchor=date(2027, 1, 15))
+    daily(svc, date(2027, 1, 15), date(2027, 3, 14), bandwidth_per_day=GB)
+    record_usage(pending=_only(pending_usage([svc], on=date(2027, 2, 15)), svc), document=renewal_document)
+    svc.plan = bigger
+    svc.save(update_fields=["plan"])
+    [charge] = _only(pending_usage([svc], on=date(2027, 3, 15)), svc)
+    assert (charge.item.plan, charge.period.number) == (bigger, 1)
+    assert charge.quantity == D("28.00")  # February less the 14 GB its old plan billed, March's 14
