@@ -80,6 +80,7 @@ def test_the_list_runs_a_fixed_number_of_queries(staff_client, alice_admin, shop
         page = client.get(BASE).content.decode()
     assert page.count("/edit/") == 13
     assert "100: 0.5; *: 0.25" in page
+    assert "0.5 RON per GB" in page
     with django_assert_num_queries(7):
         one_plan = client.get(BASE, {"plan": shop.plans["vps-m"].pk}).content.decode()
     assert one_plan.count("/edit/") == 3

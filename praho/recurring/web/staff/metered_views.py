@@ -19,7 +19,7 @@ from praho.core.http import AuthenticatedHttpRequest
 from praho.core.numbers import is_plain_integer
 from praho.core.validation import add_service_errors
 from praho.recurring.metered_queries import staff_metered_items
-from praho.recurring.models import MeteredItem, TierMode
+from praho.recurring.models import Measure, MeteredItem, TierMode
 from praho.recurring.services import metered
 from praho.recurring.web.staff.metered_forms import MeteredItemForm, tiers_as_text
 
@@ -29,9 +29,10 @@ TEMPLATES = "recurring/staff/"
 
 
 def pricing_of(item: MeteredItem) -> str:
-    """ "0,5 per unit" or the tiers, as the list shows them."""
+    """ "0,5 RON per GB" or the tiers, as the list shows them."""
     if item.tier_mode == TierMode.FLAT:
-        return _("%(price)s %(currency)s per unit") % {
+        text = _("%(price)s %(currency)s per hour") if item.measure == Measure.VM_HOURS else None
+        return (text or _("%(price)s %(currency)s per GB")) % {
             "price": typed_number(item.unit_price),
             "currency": item.currency,
         }
