@@ -32,7 +32,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from praho.audit.services import record_event
+from praho.audit.services import EventSpec, record_events
 from praho.billing.models import Document
 from praho.catalog.cycles import Period, months_of, period, period_on
 from praho.core.formatting import typed_number
@@ -292,36 +292,54 @@ def _charges(
 def record_usage(*, pending: Sequence[PendingUsage], document: Document) -> list[UsageCharge]:
     """Record these charges as billed on `document` (net 0 ones too) with the samples each
     counted: three queries (the charges, their samples, one audit event, linked into the chain at
-    the end of the outermost service transaction).
+    the end of the outermost service transaction). See record_usages for what guards against a
+    double bill."""
+    return _record([(document, list(pending))] if pending else [])
+
+
+@service_transaction
+def record_usages(*, billed: Sequence[tuple[Document, Sequence[PendingUsage]]]) -> list[UsageCharge]:
+    """Record the charges billed on several documents (a run's chunk of customers): three
+    queries whatever their number (the charges, their samples, one audit event per document).
 
     Nothing is billed twice: a (service, item, period) has one charge and a (sample, item) one
     BilledSample, both unique in the database. A second run, or one running beside it, that
     computed the same charges fails here with an IntegrityError (on PostgreSQL it waits for the
-    first to commit): the caller must let it propagate so that its whole transaction, the document
+    first to commit): the caller must let it propagate so that its whole transaction, the documents
     with these lines included, rolls back; it must not catch it and carry on in that transaction.
     """
-    if not pending:
+    return _record([(document, list(pending)) for document, pending in billed if pending])
+
+
+def _record(kept: list[tuple[Document, list[PendingUsage]]]) -> list[UsageCharge]:
+    if not kept:
         return []
+    pending = [(document, one) for document, charges in kept for one in charges]
     charges = UsageCharge.objects.bulk_create(
         UsageCharge(
-            service=charge.service,
-            item=charge.item,
-            period_number=charge.period.number,
-            period_start=charge.period.start,
-            period_end=charge.period.end,
-            quantity=charge.quantity,
-            billed_quantity=charge.billed_quantity,
-            net_amount=charge.net,
+            service=one.service,
+            item=one.item,
+            period_number=one.period.number,
+            period_start=one.period.start,
+            period_end=one.period.end,
+            quantity=one.quantity,
+            billed_quantity=one.billed_quantity,
+            net_amount=one.net,
             document=document,
         )
-        for charge in pending
+        for document, one in pending
     )
     BilledSample.objects.bulk_create(
         BilledSample(sample_id=sample_id, charge=charge, item=one.item)
-        for one, charge in zip(pending, charges, strict=True)
+        for (_document, one), charge in zip(pending, charges, strict=True)
         for sample_id in one.sample_ids
     )
-    record_event(
+    record_events([_billed_event(document, charges) for document, charges in kept])
+    return charges
+
+
+def _billed_event(document: Document, pending: list[PendingUsage]) -> EventSpec:
+    return EventSpec(
         "recurring.usage_billed",
         target=document,
         data={
@@ -339,4 +357,3 @@ def record_usage(*, pending: Sequence[PendingUsage], document: Document) -> list
             ]
         },
     )
-    return charges

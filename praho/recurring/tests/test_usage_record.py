@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from praho.audit.models import AuditEvent
 from praho.core.transactions import service_transaction
 from praho.recurring.models import BilledSample, UsageCharge
-from praho.recurring.services.usage import pending_usage, record_usage
+from praho.recurring.services.usage import pending_usage, record_usage, record_usages
 from praho.recurring.tests.usage_fixtures import (  # noqa: F401 (fixtures)
     GB,
     billing_ready,
@@ -112,3 +112,39 @@ def test_a_sample_is_billed_once_per_item_even_by_another_period(carol_customer,
     with pytest.raises(IntegrityError), transaction.atomic():
         record_usage(pending=[stolen], document=renewal_document)
     assert UsageCharge.objects.count() == 1
+
+
+def test_a_run_chunk_records_several_documents_in_three_queries(
+    carol_customer, dave_customer, vps, bill_billing, django_assert_num_queries
+):
+    from praho.billing.services.drafts import create_document
+
+    metered(vps, "vm_hours", unit_price=D("1"))
+    services, documents = [], []
+    for customer in (carol_customer, dave_customer):
+        svc = service(customer, vps, anchor=date(2027, 1, 1))
+        daily(svc, date(2027, 1, 1), date(2027, 1, 31))
+        services.append(svc)
+        line = {"description": "VPS", "quantity": "1", "unit_code": "MON", "unit_price": "1"}
+        documents.append(
+            create_document(actor=bill_billing, document_type="proforma", customer=customer, lines=[line])
+        )
+    pending = pending_usage(services, on=date(2027, 2, 1))
+
+    @service_transaction
+    def billing_run() -> None:
+        # A savepoint, the charges, their samples, the audit events, the savepoint released.
+        with django_assert_num_queries(5):
+            record_usages(
+                billed=[
+                    (document, pending[svc.pk]) for document, svc in zip(documents, services, strict=True)
+                ]
+                + [(documents[0], [])]
+            )
+
+    billing_run()
+    assert sorted(UsageCharge.objects.values_list("document_id", flat=True)) == sorted(
+        d.pk for d in documents
+    )
+    assert BilledSample.objects.count() == 62
+    assert AuditEvent.objects.filter(action="recurring.usage_billed").count() == 2
