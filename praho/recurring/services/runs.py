@@ -43,6 +43,7 @@ from praho.recurring import selection
 from praho.recurring.locks import locked_customers_and_services
 from praho.recurring.models import BillingRun, Renewal, RunStatus, RunTrigger
 from praho.recurring.selection import Bill, Due
+from praho.recurring.services.usage import PendingUsage, pending_usage, period_text, record_usages
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +110,13 @@ def _bill_chunk(run: BillingRun, bills: list[Bill], outcome: Outcome, *, actor: 
     that one is left out and noted in the run's summary."""
     if len(bills) > 1:
         try:
-            outcome.add(bill_customers(run=run, bills=bills, actor=actor))
+            outcome.add(bill_customers(run=run, bills=bills, on=run.run_date, actor=actor))
             return
         except (ValidationError, IntegrityError):
             logger.info("Billing run %s: a chunk failed; billing its customers one by one", run.pk)
     for bill in bills:
         try:
-            outcome.add(bill_customers(run=run, bills=[bill], actor=actor))
+            outcome.add(bill_customers(run=run, bills=[bill], on=run.run_date, actor=actor))
         except (ValidationError, IntegrityError) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             logger.warning("Billing run %s: customer %s not billed: %s", run.pk, bill.customer_id, messages)
@@ -126,11 +127,12 @@ def _bill_chunk(run: BillingRun, bills: list[Bill], outcome: Outcome, *, actor: 
 
 @service_transaction
 def bill_customers(
-    *, run: BillingRun | None, bills: list[Bill], actor: Any = None
+    *, run: BillingRun | None, bills: list[Bill], on: date, actor: Any = None
 ) -> list[tuple[Document, int]]:
-    """Issue the bills' documents, each with one renewal per service period, under the customers'
-    and services' locks; a bill whose periods turn out billed already (another run got there
-    first, or the service was paid or cancelled meanwhile) makes no document."""
+    """Issue the bills' documents, each with one renewal per service period and the services'
+    usage of their completed periods (services.usage), under the customers' and services' locks;
+    a bill whose periods turn out billed already (another run got there first, or the service was
+    paid or cancelled meanwhile) makes no document."""
     customers, services = locked_customers_and_services(
         {bill.customer_id for bill in bills}, [item.service.pk for bill in bills for item in bill.items]
     )
@@ -144,7 +146,9 @@ def bill_customers(
             kept.append((bill, items))
     if not kept:
         return []
-    specs = [_draft_spec(bill, items, customers[bill.customer_id], today) for bill, items in kept]
+    metered = pending_usage([item.service for _, items in kept for item in items], on=on)
+    usages = [[found for item in items for found in metered.get(item.service.pk, [])] for _, items in kept]
+    specs = [_draft_spec(bill, items, customers[bill.customer_id], today, metered) for bill, items in kept]
     proforma = settings.RECURRING_DOCUMENT == "proforma"
     drafts = create_documents(
         actor=actor, document_type=DocumentType.PROFORMA if proforma else DocumentType.INVOICE, specs=specs
@@ -166,6 +170,9 @@ def bill_customers(
         for (bill, items), document in zip(kept, documents, strict=True)
         for item in items
     )
+    record_usages(
+        billed=[(document, found) for document, found in zip(documents, usages, strict=True) if found]
+    )
     record_events(
         [
             EventSpec(
@@ -186,9 +193,15 @@ def bill_customers(
     return [(document, len(items)) for (bill, items), document in zip(kept, documents, strict=True)]
 
 
-def _draft_spec(bill: Bill, items: list[Due], customer: Customer, today: date) -> DraftSpec:
+def _draft_spec(
+    bill: Bill, items: list[Due], customer: Customer, today: date, metered: dict[int, list[PendingUsage]]
+) -> DraftSpec:
+    """The document of one bill: each service's renewal line followed by its usage lines."""
     with translation.override(bill.language):
-        lines = [renewal_line(item) for item in items]
+        lines = []
+        for item in items:
+            lines.append(renewal_line(item))
+            lines += [line for found in metered.get(item.service.pk, []) for line in found.lines()]
         notes = _("Renewal of your services for the period starting %(day)s.") % {
             "day": bill.due_date.strftime("%d.%m.%Y")
         }
@@ -200,10 +213,6 @@ def _draft_spec(bill: Bill, items: list[Due], customer: Customer, today: date) -
         lines=lines,
         notes=notes,
     )
-
-
-def period_label(start: date, end: date) -> str:
-    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"  # noqa: RUF001 (the en dash of a range)
 
 
 def renewal_line(item: Due) -> dict[str, Any]:
@@ -218,7 +227,7 @@ def renewal_line(item: Due) -> dict[str, Any]:
     if (unit_price * quantity).quantize(Decimal("0.01")) != item.price.net:
         quantity, unit_price = 1, item.price.net  # a price that does not divide by the units
     return {
-        "description": f"{label}, {period_label(item.period.start, item.period.end)}",
+        "description": f"{label}, {period_text(item.period.start, item.period.end)}",
         "quantity": str(quantity),
         "unit_price": str(unit_price),
     }
@@ -266,20 +275,21 @@ class DryLine:
 
 
 def dry_run(*, on: date) -> list[DryLine]:
-    """What a run on `on` would bill, without writing anything."""
+    """What a run on `on` would bill (renewals and usage), without writing anything."""
+    bills = selection.bills_due(on=on)
+    metered = pending_usage([item.service for bill in bills for item in bill.items], on=on)
     lines = []
-    for bill in selection.bills_due(on=on):
+    for bill in bills:
         with translation.override(bill.language):
             for item in bill.items:
-                line = renewal_line(item)
-                lines.append(
-                    DryLine(
-                        bill.customer_id,
-                        bill.currency,
-                        bill.due_date,
-                        item.service.pk,
-                        line["description"],
-                        item.price.net,
-                    )
-                )
+                shown = [(renewal_line(item)["description"], item.price.net)]
+                shown += [
+                    (line["description"], line["net"])
+                    for found in metered.get(item.service.pk, [])
+                    for line in found.lines()
+                ]
+                lines += [
+                    DryLine(bill.customer_id, bill.currency, bill.due_date, item.service.pk, text, net)
+                    for text, net in shown
+                ]
     return lines

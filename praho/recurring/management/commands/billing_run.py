@@ -64,6 +64,7 @@ class Command(BaseCommand):
             ", ".join(f"{amount} {currency}" for currency, amount in sorted(totals.items())) or "nothing"
         )
         self.stdout.write(
-            f"Dry run as of {on}: {len(documents)} documents for {len(lines)} services, {summary} "
-            "without VAT; nothing was written."
+            f"Dry run as of {on}: {len(documents)} documents for "
+            f"{len({line.service_id for line in lines})} services, {summary} without VAT; "
+            "nothing was written."
         )
