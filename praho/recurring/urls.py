@@ -6,5 +6,6 @@ from django.urls import include, path
 app_name = "recurring"
 
 urlpatterns = [
+    path("", include("praho.recurring.web.staff.run_urls")),
     path("", include("praho.recurring.web.staff.metered_urls")),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -52,6 +54,11 @@ class BillingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_date} #{self.pk}"
+
+    @property
+    def total_amounts(self) -> list[tuple[str, Decimal]]:
+        """The totals as (currency, amount), for pages."""
+        return [(currency, Decimal(amount)) for currency, amount in sorted(self.totals.items())]
 
 
 class RenewalStatus(models.TextChoices):

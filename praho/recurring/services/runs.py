@@ -75,6 +75,18 @@ def run_billing(
     outcome = Outcome()
     try:
         bills = selection.bills_due(on=on)
+        outcome.errors += [
+            {
+                "customer": service.customer_id,
+                "currency": service.currency,
+                "message": _(
+                    "Service #%(service)s: its next due date %(due)s is not the start of one of its periods "
+                    "(counted from %(anchor)s); correct one of them."
+                )
+                % {"service": service.pk, "due": service.next_due_date, "anchor": service.billing_anchor},
+            }
+            for service in selection.misaligned(on=on)
+        ]
         BillingRun.objects.filter(pk=run.pk).update(planned=len(bills))
         size = max(settings.RECURRING_RUN_CHUNK, 1)
         for first in range(0, len(bills), size):

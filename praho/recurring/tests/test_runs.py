@@ -266,3 +266,15 @@ def test_the_command_refuses_a_bad_date(db):
 
     with pytest.raises(CommandError, match="--date"):
         call_command("billing_run", "--date", "2026-02-30")
+
+
+def test_a_due_date_edited_off_its_periods_is_reported_not_billed(shop, carol_customer):
+    service = renewing_service(
+        shop, carol_customer, started=date(2026, 12, 1), next_due_date=date(2026, 12, 20)
+    )
+    with at("2026-12-15"):
+        run = run_billing(on=date(2026, 12, 15))
+    assert run.documents == 0
+    (error,) = run.errors
+    assert f"Service #{service.pk}" in error["message"]
+    assert not Renewal.objects.exists()
