@@ -30,13 +30,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from praho.audit.services import record_event
-from praho.billing.models import Document, DocumentStatus, DocumentType
+from praho.billing.models import Document
 from praho.billing.pdf.context import document_language
 from praho.billing.services.delivery import default_recipient
 from praho.core.formatting import format_date, format_money
@@ -45,7 +45,8 @@ from praho.payments.gateways.stripe_api import StripeCardError, StripeRefusedErr
 from praho.payments.services import card_charges
 from praho.payments.services.checkout import amount_due
 from praho.recurring import locks
-from praho.recurring.models import AutoCharge, BillingPreference, ChargeStatus, Renewal, RenewalStatus
+from praho.recurring.models import AutoCharge, BillingPreference, ChargeStatus
+from praho.recurring.renewals_queries import unpaid_renewal_documents
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +57,6 @@ RESEND_AFTER = timedelta(minutes=15)
 RESEND_UNTIL = timedelta(hours=23)
 SUBJECT_TEMPLATE = "recurring/email/card_declined_subject.txt"
 BODY_TEMPLATE = "recurring/email/card_declined_body.txt"
-
-
-def unpaid_renewal_documents() -> QuerySet[Document]:
-    """Documents of renewals awaiting payment that still ask for money: an issued proforma (not
-    converted or cancelled) or an issued invoice with something outstanding."""
-    billed = Renewal.objects.filter(status=RenewalStatus.BILLED).values("document_id")
-    asks = Q(document_type=DocumentType.PROFORMA) | Q(
-        document_type=DocumentType.INVOICE, outstanding_amount__gt=0
-    )
-    return Document.objects.filter(asks, pk__in=billed, status=DocumentStatus.ISSUED)
 
 
 def due_documents(on: date) -> QuerySet[Document]:

@@ -1,0 +1,10 @@
+"""Recurring billing's pages (namespace "recurring"): the customer area's under /app/renewals/,
+staff's under /staff/recurring/."""
+
+from django.urls import include, path
+
+app_name = "recurring"
+
+urlpatterns = [
+    path("", include("praho.recurring.web.area.renewals_urls")),
+]
