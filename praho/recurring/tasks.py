@@ -19,7 +19,7 @@ from praho.recurring.services import autocharge as autocharge_services
 )
 def autocharge(autocharge_id: int) -> str:
     """Ask Stripe to charge one pending automatic charge (the same charge however often it runs)."""
-    return str(autocharge_services.ask_stripe(autocharge_id).status)
+    return str(autocharge_services.ask_stripe(autocharge_id=autocharge_id).status)
 
 
 @shared_task(name="recurring.charge_due", ignore_result=True)
@@ -30,4 +30,4 @@ def charge_due() -> int:
 
 @shared_task(name="recurring.autocharge_declined_email", ignore_result=True)
 def autocharge_declined_email(autocharge_id: int) -> bool:
-    return autocharge_services.send_declined_email(autocharge_id)
+    return autocharge_services.send_declined_email(autocharge_id=autocharge_id)

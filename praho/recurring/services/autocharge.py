@@ -119,7 +119,7 @@ def _enqueue(autocharge_id: int) -> None:
     autocharge.delay(autocharge_id)
 
 
-def resend_unanswered(now: Any = None) -> int:
+def resend_unanswered(*, now: Any = None) -> int:
     """Send again the pending charges Stripe has not answered (no PaymentIntent known) for a
     while, within its idempotency window; how many."""
     now = now or timezone.now()
@@ -135,7 +135,7 @@ def resend_unanswered(now: Any = None) -> int:
     return len(ids)
 
 
-def ask_stripe(autocharge_id: int) -> AutoCharge:
+def ask_stripe(*, autocharge_id: int) -> AutoCharge:
     """Charge the card for a pending charge (the task's work; outside any transaction).
 
     StripeUnavailableError reaches the caller (the task retries; the charge stays pending)."""
@@ -244,7 +244,7 @@ def declined_email(charge: AutoCharge) -> EmailMessage | None:
     return EmailMessage(subject, body, None, [recipient], headers={"Content-Language": language})
 
 
-def send_declined_email(autocharge_id: int) -> bool:
+def send_declined_email(*, autocharge_id: int) -> bool:
     """Send the e-mail of a failed charge (the task's work); False when there is nobody to send to."""
     charge = AutoCharge.objects.get(pk=autocharge_id)
     if charge.status != ChargeStatus.FAILED:

@@ -107,7 +107,7 @@ def test_the_webhook_before_stripes_answer_pays_once(
 
     fake_stripe.fail_next("payment_intents", HANG_UP_AFTER)  # Stripe charges; its answer is lost
     with pytest.raises(StripeUnavailableError):
-        ask_stripe(charge_id)
+        ask_stripe(autocharge_id=charge_id)
     assert AutoCharge.objects.get().status == ChargeStatus.PENDING
     assert not Payment.objects.exists()
 
@@ -118,7 +118,7 @@ def test_the_webhook_before_stripes_answer_pays_once(
     assert Payment.objects.get().external_id == intent
 
     # The task's retry finds the charge finished and asks Stripe nothing.
-    assert ask_stripe(charge_id).status == ChargeStatus.SUCCEEDED
+    assert ask_stripe(autocharge_id=charge_id).status == ChargeStatus.SUCCEEDED
     assert len(_charged(fake_stripe)) == 1
     assert Payment.objects.count() == 1
 
@@ -170,7 +170,7 @@ def test_a_decline_arriving_first_by_webhook_fails_once(
         [charge_id] = charge_due(on=fiscal_today())
     fake_stripe.fail_next("payment_intents", HANG_UP_AFTER)
     with pytest.raises(StripeUnavailableError):
-        ask_stripe(charge_id)
+        ask_stripe(autocharge_id=charge_id)
 
     deliver(client, fake_stripe, "payment_intent.payment_failed", capture=django_capture_on_commit_callbacks)
     charge = AutoCharge.objects.get()
@@ -180,7 +180,7 @@ def test_a_decline_arriving_first_by_webhook_fails_once(
 
     # The retry: Stripe replays its 402 for the key; the charge stays failed, no second e-mail.
     with django_capture_on_commit_callbacks(execute=True):
-        assert ask_stripe(charge_id).status == ChargeStatus.FAILED
+        assert ask_stripe(autocharge_id=charge_id).status == ChargeStatus.FAILED
     assert len(mail.outbox) == 1
 
 
