@@ -61,6 +61,16 @@ def charge_saved_card(
     )
 
 
+def refusal_reason(refused: stripe_api.StripeRefusedError) -> str:
+    """What a refusal of `charge_saved_card` is recorded as: "<code>: <Stripe's message>", as the
+    `payment_intent.payment_failed` webhook reports the same refusal."""
+    if isinstance(refused, stripe_api.StripeCardError):
+        error = {"code": refused.code, "decline_code": refused.decline_code, "message": str(refused)}
+        return stripe_events.decline_reason(error)
+    code = "no_saved_card" if isinstance(refused, NoSavedCardError) else "refused"
+    return f"{code}: {refused}"[:500]
+
+
 @service_transaction
 def record_success(*, charge: stripe_api.OffSessionCharge) -> Payment:
     """A charge Stripe answered as succeeded: its billing payment recorded now (once, by the

@@ -191,7 +191,8 @@ def payment_failed(event: InboundEvent) -> None:
     document_id = str((intent.get("metadata") or {}).get("document_id", ""))
     if not document_id.isdigit():
         raise IgnoreEvent(_("Not a PRAHO payment (no document_id in its metadata)."))
-    error = decline_reason(intent.get("last_payment_error") or {})
+    failure = intent.get("last_payment_error") or {}
+    error = failure.get("message") or _("The card was declined.")
     autocharge_id = _autocharge_id(intent)
     if autocharge_id is not None:
         card_charge_finished.send(
@@ -199,7 +200,7 @@ def payment_failed(event: InboundEvent) -> None:
             document_id=int(document_id),
             payment_intent=str(intent.get("id", "")),
             succeeded=False,
-            error=error,
+            error=decline_reason(failure),
             autocharge_id=autocharge_id,
         )
     session = CheckoutSession.objects.filter(document_id=int(document_id)).order_by("-id").first()
@@ -215,10 +216,12 @@ def payment_failed(event: InboundEvent) -> None:
 
 
 def decline_reason(error: dict[str, Any]) -> str:
-    """Stripe's message of a refused card with its code ("Your card was declined. (insufficient_funds)")."""
-    message = str(error.get("message") or _("The card was declined."))
-    code = str(error.get("decline_code") or error.get("code") or "")
-    return (f"{message} ({code})" if code and code not in message else message)[:500]
+    """A refused card as "<reason code>: <Stripe's message>" ("insufficient_funds: Your card has
+    insufficient funds."): the bank's decline code, else Stripe's error code; the code first, so
+    that what is shown to a customer can be chosen by it, in their language."""
+    message = str(error.get("message") or "The card was declined.")
+    code = str(error.get("decline_code") or error.get("code") or "card_declined")
+    return f"{code}: {message}"[:500]
 
 
 # --- Off-session charges of a saved card -------------------------------------------------------------

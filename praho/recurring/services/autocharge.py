@@ -143,7 +143,7 @@ def ask_stripe(*, autocharge_id: int) -> AutoCharge:
     if charge.status != ChargeStatus.PENDING or charge.payment_intent:
         return charge  # finished, or answered and waiting for its webhook
     if amount_due(charge.document) is None:  # paid meanwhile (a transfer, the customer by card)
-        finish(autocharge_id=charge.pk, succeeded=False, error=_("Nothing was left to pay."), notify=False)
+        finish(autocharge_id=charge.pk, succeeded=False, error="paid: nothing was left to pay", notify=False)
         return _fresh(charge)
     try:
         answer = card_charges.charge_saved_card(
@@ -192,7 +192,7 @@ def finish(
         return False
     charge.status = ChargeStatus.SUCCEEDED if succeeded else ChargeStatus.FAILED
     charge.payment_intent = payment_intent[:255] or charge.payment_intent
-    charge.error = "" if succeeded else (error or _("The card was declined."))[:ERROR_MAX]
+    charge.error = "" if succeeded else (error or "card_declined: The card was declined.")[:ERROR_MAX]
     charge.finished_at = timezone.now()
     charge.save(update_fields=["status", "payment_intent", "error", "finished_at"])
     record_event(
@@ -220,6 +220,20 @@ def _enqueue_email(autocharge_id: int) -> None:
 # --- the e-mail of a declined card ------------------------------------------------------------------
 
 
+def reason_text(error: str) -> str:
+    """Why the charge failed, for the customer, in the active language, by the reason's code."""
+    code = error.partition(":")[0].strip()
+    if code == "authentication_required":
+        return _("Your bank asks you to confirm this payment yourself, so it cannot be charged without you.")
+    if code == "insufficient_funds":
+        return _("The card has insufficient funds.")
+    if code in ("expired_card", "card_expired"):
+        return _("The card has expired; please save a new one.")
+    if code == "no_saved_card":
+        return _("No card is saved any more.")
+    return _("Your bank declined the payment.")
+
+
 def declined_email(charge: AutoCharge) -> EmailMessage | None:
     """ "Your card was declined, pay here", in the document's language, to the customer's invoice
     address (billing's rule); None when the customer has no address."""
@@ -233,12 +247,12 @@ def declined_email(charge: AutoCharge) -> EmailMessage | None:
         "number": document.number,
         "amount": format_money(charge.amount, charge.currency, language),
         "due_date": format_date(document.due_date, language),
-        "reason": charge.error,
         "pay_url": f"{settings.PRAHO_BASE_URL}/app/billing/documents/{document.pk}/",
         "renewals_url": f"{settings.PRAHO_BASE_URL}/app/renewals/",
         "site_name": settings.PRAHO_SITE_NAME,
     }
     with translation.override(language):
+        context["reason"] = reason_text(charge.error)
         subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
         body = render_to_string(BODY_TEMPLATE, context)
     return EmailMessage(subject, body, None, [recipient], headers={"Content-Language": language})
