@@ -153,11 +153,11 @@ def ask_stripe(*, autocharge_id: int) -> AutoCharge:
         finish(
             autocharge_id=charge.pk,
             succeeded=False,
-            error=str(declined),
+            error=card_charges.refusal_reason(declined),
             payment_intent=declined.payment_intent,
         )
     except StripeRefusedError as refused:  # no card saved any more, a card Stripe no longer has
-        finish(autocharge_id=charge.pk, succeeded=False, error=str(refused))
+        finish(autocharge_id=charge.pk, succeeded=False, error=card_charges.refusal_reason(refused))
     else:
         if answer.status == "succeeded":
             card_charges.record_success(charge=answer)  # → card_charge_finished → finish
