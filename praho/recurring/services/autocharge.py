@@ -231,6 +231,8 @@ def reason_text(error: str) -> str:
         return _("The card has expired; please save a new one.")
     if code == "no_saved_card":
         return _("No card is saved any more.")
+    if code == "refused":
+        return _("The card processor could not charge the card.")
     return _("Your bank declined the payment.")
 
 
