@@ -144,9 +144,10 @@ def record_card_payment(
 def _keep_saved_card(session: dict[str, Any], intent: str) -> None:
     """A card saved at checkout (`setup_future_usage=off_session`) becomes the customer's default
     card, here and at Stripe (its Portal shows it so, and `customer.updated` then agrees)."""
-    row = CheckoutSession.objects.filter(session_id=session["id"]).only("save_card").first()
+    if not CheckoutSession.objects.filter(session_id=session["id"], save_card=True).exists():
+        return
     account = StripeCustomer.objects.filter(stripe_id=str(session.get("customer") or "")).first()
-    if row is None or not row.save_card or account is None:
+    if account is None:
         return
     method = str(stripe_api.retrieve_payment_intent(intent).get("payment_method") or "")
     if not method or method == account.default_payment_method:
