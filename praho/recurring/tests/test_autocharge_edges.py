@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from praho.billing.models import Payment, Refund
 from praho.billing.services.payments import record_payment
 from praho.core.validation import fiscal_today
 from praho.customers.models import TaxProfile
@@ -23,6 +24,7 @@ from praho.recurring.models import AutoCharge, ChargeStatus
 from praho.recurring.services import autocharge
 from praho.recurring.services.autocharge import ask_stripe, charge_due, open_charge, resend_unanswered
 from praho.recurring.tests.renewal_steps import auto_pay, deliver, renewal_document, save_card, service
+from praho.testing.fakes.service import HANG_UP_AFTER
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -192,3 +194,24 @@ def test_an_outcome_for_another_document_changes_nothing(fake_stripe, shop, bill
             autocharge_id=charge.pk,
         )
     finish.assert_not_called()
+
+
+def test_a_refund_arriving_before_the_charge_is_known_records_both_once(
+    client, fake_stripe, shop, bill_billing, ready, django_capture_on_commit_callbacks
+):
+    renewal_document(bill_billing, [service(shop, ready)])
+    with django_capture_on_commit_callbacks(execute=False):
+        [charge_id] = charge_due(on=fiscal_today())
+    fake_stripe.fail_next("payment_intents", HANG_UP_AFTER)
+    with pytest.raises(stripe_api.StripeUnavailableError):
+        ask_stripe(autocharge_id=charge_id)
+    intent = fake_stripe.events_of("payment_intent.succeeded")[0]["data"]["object"]["id"]
+    fake_stripe.refund(intent, 2100)  # 21.00 RON back, from Stripe's dashboard
+
+    deliver(client, fake_stripe, "charge.refunded", capture=django_capture_on_commit_callbacks)
+    deliver(client, fake_stripe, "payment_intent.succeeded", capture=django_capture_on_commit_callbacks)
+
+    payment = Payment.objects.get()
+    assert (payment.external_id, payment.amount) == (intent, D("121.00"))
+    assert Refund.objects.get().amount == D("21.00")
+    assert AutoCharge.objects.get().status == ChargeStatus.SUCCEEDED
