@@ -1,8 +1,14 @@
-"""Row locks recurring billing takes. Order: billing's customer (every money action of one
-customer queues there) → the customer's services, by id (provisioning's) → what billing locks
-next when the renewal document is issued (series counter) → the audit chain
-(docs/decisions/0006-locking.md). A payment takes customer → documents → series → services, so
-it queues behind a run billing the same customer instead of meeting it in a circle."""
+"""Row locks recurring billing takes, after everything below it.
+
+- A billing run: billing's customer (every money action of one customer queues there; several
+  customers in id order) → the customers' services, by id (provisioning's) → what billing locks
+  next when the renewal documents are issued (series counter) → the audit chain. A payment takes
+  customer → documents → series → services, so it queues behind a run billing the same customer
+  instead of meeting it in a circle.
+- A charge's outcome: inbound event (inbox) → customer → documents (billing.locks) → payments'
+  rows → automatic charges, billing preferences (these) → the audit chain. It arrives inside the
+  transaction that recorded its payment (billing's locks first), so the charge's row comes after.
+(docs/decisions/0006-locking.md)"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from collections.abc import Iterable
 from praho.customers.models import Customer
 from praho.orders.models import Service
 from praho.provisioning.locks import locked_services
+from praho.recurring.models import AutoCharge, BillingPreference
 
 
 def locked_customers_and_services(
@@ -23,3 +30,11 @@ def locked_customers_and_services(
     )
     found = {customer.pk: customer for customer in customers.order_by("pk")}
     return found, locked_services(service_ids)
+
+
+def locked_autocharge(pk: int) -> AutoCharge | None:
+    return AutoCharge.objects.select_for_update(no_key=True).filter(pk=pk).first()
+
+
+def locked_preference(customer_id: int) -> BillingPreference | None:
+    return BillingPreference.objects.select_for_update(no_key=True).filter(customer_id=customer_id).first()
