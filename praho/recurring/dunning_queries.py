@@ -64,7 +64,9 @@ def documents_to_chase(*, on: date, earliest_days: int) -> list[tuple[int, date]
 def logged_steps(document_ids: list[int]) -> dict[int, set[tuple[int, str]]]:
     """The (days, action) steps already written for each document, whatever their outcome."""
     found: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    rows = DunningNotice.objects.filter(document_id__in=document_ids).values_list("document_id", "days", "action")
+    rows = DunningNotice.objects.filter(document_id__in=document_ids).values_list(
+        "document_id", "days", "action"
+    )
     for document_id, days, action in rows:
         found[document_id].add((days, action))
     return found
@@ -151,7 +153,9 @@ def dunning_queue(filters: dict[str, Any], *, today: date) -> QuerySet[Document]
     elif state == "suspended":
         documents = documents.filter(Exists(_suspended_unpaid()))
     elif state == "awaiting":
-        waiting = DunningNotice.objects.filter(document=OuterRef("pk"), status=NoticeStatus.AWAITING_CONFIRMATION)
+        waiting = DunningNotice.objects.filter(
+            document=OuterRef("pk"), status=NoticeStatus.AWAITING_CONFIRMATION
+        )
         documents = documents.filter(Exists(waiting))
     return documents.order_by("due_date", "pk")
 
@@ -211,9 +215,7 @@ def queue_rows(documents: list[Document], *, today: date) -> list[QueueRow]:
                 next=step,
                 next_on=document.due_date + timedelta(days=step.days) if step is not None else None,
                 suspended=suspended[document.pk],
-                awaiting=next(
-                    (n for n in written if n.status == NoticeStatus.AWAITING_CONFIRMATION), None
-                ),
+                awaiting=next((n for n in written if n.status == NoticeStatus.AWAITING_CONFIRMATION), None),
             )
         )
     return found

@@ -181,10 +181,9 @@ def unpaid_reason(document: Document) -> str:
 def _services(document: Document, statuses: tuple[str, ...]) -> list[int]:
     """The ids of the document's renewed services in those statuses, a package's root before its
     members (provisioning carries the root's action to its members)."""
-    rows = (
-        Renewal.objects.filter(document=document, status=RenewalStatus.BILLED, service__status__in=statuses)
-        .values_list("service_id", "service__parent_id")
-    )
+    rows = Renewal.objects.filter(
+        document=document, status=RenewalStatus.BILLED, service__status__in=statuses
+    ).values_list("service_id", "service__parent_id")
     return [service_id for service_id, _parent in sorted(rows, key=lambda row: (row[1] is not None, row[0]))]
 
 
@@ -285,7 +284,8 @@ def confirm_termination(*, notice_id: int, actor: Any) -> DunningNotice:
         )
     if queries.is_exempt(document.customer_id):
         raise ValidationError(
-            _("%(customer)s is exempt from dunning: nothing is terminated.") % {"customer": document.customer},
+            _("%(customer)s is exempt from dunning: nothing is terminated.")
+            % {"customer": document.customer},
             code="exempt",
         )
     done, refused = _terminate_services(document, actor=actor)
@@ -300,4 +300,3 @@ def confirm_termination(*, notice_id: int, actor: Any) -> DunningNotice:
         data={"notice": notice.pk, "days": notice.days, "services": done, "refused": refused},
     )
     return notice
-

@@ -57,9 +57,12 @@ def add_step(*, actor: Any, days: Any, action: Any) -> DunningStep:
             _("Services are suspended or terminated only after the due date: enter at least 1 day."),
             "not_after_due",
         )
-    if number is not None and action in DunningAction.values:
-        if DunningStep.objects.filter(days=number, action=action).exists():
-            errors.add("days", _("This step is in the schedule already."), "duplicate")
+    if (
+        number is not None
+        and action in DunningAction.values
+        and DunningStep.objects.filter(days=number, action=action).exists()
+    ):
+        errors.add("days", _("This step is in the schedule already."), "duplicate")
     errors.raise_if_any()
     assert number is not None
     try:

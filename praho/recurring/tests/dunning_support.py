@@ -14,6 +14,7 @@ from praho.billing.models import Document
 from praho.billing.services.drafts import create_document
 from praho.billing.services.issuing import issue_document
 from praho.billing.services.payments import record_payment
+from praho.core.validation import fiscal_today
 from praho.customers.services.customers import change_tax_profile
 from praho.orders.models import Service, ServiceStatus
 from praho.recurring.models import Renewal
@@ -23,11 +24,11 @@ from praho.testing.shop import Shop, build_shop
 
 from praho.billing.tests.conftest import billing_ready  # noqa: F401 (a fixture)  # isort: skip
 
-DUE = date.today() + timedelta(days=20)
+DUE = fiscal_today() + timedelta(days=20)
 
 
 @pytest.fixture
-def shop(db, billing_ready) -> Shop:  # noqa: F811 (the fixture above)
+def shop(db, billing_ready) -> Shop:
     return build_shop()
 
 
@@ -39,7 +40,9 @@ def invoice_email(actor: Any, customer: Any, *, language: str = "ro", email: str
     change_tax_profile(actor=actor, customer=customer, invoice_email=email, document_language=language)
 
 
-def service(shop: Shop, customer: Any, *, plan: str = "backup", status: str = ServiceStatus.ACTIVE, **fields: Any) -> Service:
+def service(
+    shop: Shop, customer: Any, *, plan: str = "backup", status: str = ServiceStatus.ACTIVE, **fields: Any
+) -> Service:
     """An active service on a plan without a panel module."""
     return make_service(shop.plans[plan], customer, status=status, **fields)
 
@@ -82,7 +85,7 @@ def pay(actor: Any, document: Document, amount: Decimal | None = None) -> None:
         currency=document.currency,
         method="bank_transfer",
         reference="test",
-        received_on=date.today(),
+        received_on=fiscal_today(),
     )
 
 

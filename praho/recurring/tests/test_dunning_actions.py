@@ -34,7 +34,7 @@ def status_and_cause(service):
     return service.status, account.suspension_cause if account else ""
 
 
-def test_suspension_suspends_the_active_services_for_non_payment(shop, bill_billing, carol_customer):  # noqa: F811
+def test_suspension_suspends_the_active_services_for_non_payment(shop, bill_billing, carol_customer):
     first, second = service(shop, carol_customer), service(shop, carol_customer, plan="ssl-basic")
     document = renewal_document(bill_billing, carol_customer, [first, second])
 
@@ -51,7 +51,7 @@ def test_suspension_suspends_the_active_services_for_non_payment(shop, bill_bill
     assert AuditEvent.objects.filter(action__startswith="provisioning.", object_id=str(first.pk)).exists()
 
 
-def test_a_service_staff_suspended_is_left_as_it_is(shop, bill_billing, carol_customer, alice_admin):  # noqa: F811
+def test_a_service_staff_suspended_is_left_as_it_is(shop, bill_billing, carol_customer, alice_admin):
     mine, theirs = service(shop, carol_customer), service(shop, carol_customer, plan="ssl-basic")
     actions.suspend(service_id=theirs.pk, actor=alice_admin, reason="Abuse report")
     renewal_document(bill_billing, carol_customer, [mine, theirs])
@@ -63,7 +63,7 @@ def test_a_service_staff_suspended_is_left_as_it_is(shop, bill_billing, carol_cu
     assert Account.objects.get(service=theirs).suspension_reason == "Abuse report"
 
 
-def test_terminated_and_cancelled_services_are_not_touched(shop, bill_billing, carol_customer):  # noqa: F811
+def test_terminated_and_cancelled_services_are_not_touched(shop, bill_billing, carol_customer):
     gone = service(shop, carol_customer, status=Status.TERMINATED)
     live = service(shop, carol_customer, plan="ssl-basic")
     renewal_document(bill_billing, carol_customer, [gone, live])
@@ -73,7 +73,7 @@ def test_terminated_and_cancelled_services_are_not_touched(shop, bill_billing, c
     assert gone.status == Status.TERMINATED
 
 
-def test_a_package_member_follows_its_root(shop, bill_billing, carol_customer):  # noqa: F811
+def test_a_package_member_follows_its_root(shop, bill_billing, carol_customer):
     root = service(shop, carol_customer, plan="vps-s")
     member = service(shop, carol_customer, plan="extra-ip", parent=root)
     renewal_document(bill_billing, carol_customer, [member, root])
@@ -84,7 +84,7 @@ def test_a_package_member_follows_its_root(shop, bill_billing, carol_customer): 
     assert status_and_cause(member) == (Status.SUSPENDED, SuspensionCause.PACKAGE)
 
 
-def test_suspension_happens_once(shop, bill_billing, carol_customer, alice_admin):  # noqa: F811
+def test_suspension_happens_once(shop, bill_billing, carol_customer, alice_admin):
     one = service(shop, carol_customer)
     renewal_document(bill_billing, carol_customer, [one])
     dun(10)
@@ -96,7 +96,7 @@ def test_suspension_happens_once(shop, bill_billing, carol_customer, alice_admin
     assert one.status == Status.ACTIVE
 
 
-def test_a_paid_document_is_not_suspended(shop, bill_billing, carol_customer):  # noqa: F811
+def test_a_paid_document_is_not_suspended(shop, bill_billing, carol_customer):
     one = service(shop, carol_customer)
     document = renewal_document(bill_billing, carol_customer, [one])
     pay(bill_billing, document)
@@ -109,7 +109,7 @@ def test_a_paid_document_is_not_suspended(shop, bill_billing, carol_customer):  
 
 
 @pytest.fixture
-def overdue(shop, bill_billing, carol_customer):  # noqa: F811
+def overdue(shop, bill_billing, carol_customer):
     one = service(shop, carol_customer)
     document = renewal_document(bill_billing, carol_customer, [one])
     dun(10)
@@ -129,7 +129,8 @@ def test_termination_waits_for_staff_then_is_confirmed(overdue, bill_billing):
     assert (notice.status, notice.confirmed_by) == (NoticeStatus.DONE, bill_billing)
     assert status_and_cause(one)[0] == Status.TERMINATED
     event = AuditEvent.objects.get(action="recurring.dunning_termination_confirmed")
-    assert event.actor == bill_billing and event.data["services"] == [one.pk]
+    assert event.actor == bill_billing
+    assert event.data["services"] == [one.pk]
     assert dun(31).documents == 0  # nothing is asked twice
 
 
@@ -155,8 +156,10 @@ def test_a_document_paid_before_confirmation_terminates_nothing(overdue, bill_bi
     assert status_and_cause(one)[0] != Status.TERMINATED
 
 
-def test_an_exempt_customer_is_not_terminated_on_confirmation(overdue, bill_billing, alice_admin, carol_customer):
-    document, one = overdue
+def test_an_exempt_customer_is_not_terminated_on_confirmation(
+    overdue, bill_billing, alice_admin, carol_customer
+):
+    document, _one = overdue
     set_exemption(actor=alice_admin, customer=carol_customer, reason="Negotiating")
     notice = DunningNotice.objects.get(document=document, action="terminate")
 
@@ -165,7 +168,7 @@ def test_an_exempt_customer_is_not_terminated_on_confirmation(overdue, bill_bill
     assert refused.value.code == "exempt"
 
 
-def test_termination_by_setting_needs_no_confirmation(shop, bill_billing, carol_customer, settings):  # noqa: F811
+def test_termination_by_setting_needs_no_confirmation(shop, bill_billing, carol_customer, settings):
     settings.RECURRING_TERMINATE_WITHOUT_CONFIRMATION = True
     one = service(shop, carol_customer)
     document = renewal_document(bill_billing, carol_customer, [one])
@@ -178,7 +181,7 @@ def test_termination_by_setting_needs_no_confirmation(shop, bill_billing, carol_
     assert AuditEvent.objects.filter(action="recurring.dunning_terminated").count() == 1
 
 
-def test_one_documents_trouble_does_not_stop_the_run(shop, bill_billing, carol_customer, monkeypatch):  # noqa: F811
+def test_one_documents_trouble_does_not_stop_the_run(shop, bill_billing, carol_customer, monkeypatch):
     from praho.recurring.services import dunning
 
     broken = renewal_document(bill_billing, carol_customer, [service(shop, carol_customer)])

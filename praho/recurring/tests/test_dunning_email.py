@@ -27,7 +27,7 @@ from praho.recurring.tests.dunning_support import (  # noqa: F401 (fixtures)
 pytestmark = pytest.mark.django_db
 
 
-def reminded(shop, actor, customer, day, capture, *, language="en"):  # noqa: F811
+def reminded(shop, actor, customer, day, capture, *, language="en"):
     invoice_email(actor, customer, language=language)
     document = renewal_document(actor, customer, [service(shop, customer)])
     dun(day, capture=capture)
@@ -37,7 +37,7 @@ def reminded(shop, actor, customer, day, capture, *, language="en"):  # noqa: F8
 
 @pytest.mark.parametrize("language", ["ro", "bg", "en"])
 def test_the_reminder_is_in_the_documents_language(
-    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks, language  # noqa: F811
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks, language
 ):
     document, message = reminded(
         shop, alice_admin, carol_customer, 0, django_capture_on_commit_callbacks, language=language
@@ -46,11 +46,14 @@ def test_the_reminder_is_in_the_documents_language(
     assert message.extra_headers["Content-Language"] == language
     assert DunningNotice.objects.get(document=document, days=0).language == language
     html, mime = message.alternatives[0]
-    assert mime == "text/html" and f'<html lang="{language}">' in html
+    assert mime == "text/html"
+    assert f'<html lang="{language}">' in html
     assert format_date(DUE, language) in message.body
 
 
-def test_the_reminder_says_what_to_pay_and_where(shop, alice_admin, carol_customer, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_reminder_says_what_to_pay_and_where(
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks
+):
     document, message = reminded(shop, alice_admin, carol_customer, -7, django_capture_on_commit_callbacks)
 
     assert message.to == [INVOICE_EMAIL]
@@ -59,7 +62,8 @@ def test_the_reminder_says_what_to_pay_and_where(shop, alice_admin, carol_custom
     assert amount in message.body
     assert f"/app/billing/documents/{document.pk}/" in message.body
     html = message.alternatives[0][0]
-    assert 'href="http://' in html and f"/app/billing/documents/{document.pk}/" in html
+    assert 'href="http://' in html
+    assert f"/app/billing/documents/{document.pk}/" in html
     assert amount in html
 
 
@@ -72,7 +76,7 @@ def test_the_reminder_says_what_to_pay_and_where(shop, alice_admin, carol_custom
     ],
 )
 def test_the_wording_follows_the_due_date(
-    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks, day, wording  # noqa: F811
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks, day, wording
 ):
     _document, message = reminded(shop, alice_admin, carol_customer, day, django_capture_on_commit_callbacks)
     assert wording in message.body
@@ -80,7 +84,7 @@ def test_the_wording_follows_the_due_date(
 
 
 def test_an_overdue_reminder_announces_the_suspension_day(
-    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks  # noqa: F811
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks
 ):
     _document, message = reminded(shop, alice_admin, carol_customer, 7, django_capture_on_commit_callbacks)
 
@@ -89,7 +93,9 @@ def test_an_overdue_reminder_announces_the_suspension_day(
     assert f"your services will be suspended on {day}" in message.body
 
 
-def test_no_suspension_is_announced_once_it_happened(shop, alice_admin, carol_customer, django_capture_on_commit_callbacks):  # noqa: F811
+def test_no_suspension_is_announced_once_it_happened(
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks
+):
     from praho.recurring.models import DunningStep
 
     DunningStep.objects.create(days=15, action="remind")
@@ -105,7 +111,7 @@ def test_no_suspension_is_announced_once_it_happened(shop, alice_admin, carol_cu
 
 
 def test_a_reminder_the_mail_server_refuses_says_so_on_its_notice(
-    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks, monkeypatch  # noqa: F811
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks, monkeypatch
 ):
     def refuse(self, fail_silently=False):
         raise OSError("Connection refused")
@@ -120,7 +126,9 @@ def test_a_reminder_the_mail_server_refuses_says_so_on_its_notice(
     assert "Connection refused" in DunningNotice.objects.get(document=document, days=0).detail
 
 
-def test_nothing_is_sent_when_the_run_rolls_back(shop, alice_admin, carol_customer, django_capture_on_commit_callbacks):  # noqa: F811
+def test_nothing_is_sent_when_the_run_rolls_back(
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks
+):
     """The e-mail waits for the commit of the step's row."""
     from django.db import transaction
 

@@ -85,8 +85,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @permission_required(SEE, raise_exception=True)
 def terminations(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page_obj = DeferredJoinPaginator(queries.awaiting_terminations(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, TEMPLATES + "dunning_terminations.html", {"page_obj": page_obj, "notices": list(page_obj)})
+    page_obj = DeferredJoinPaginator(queries.awaiting_terminations(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, TEMPLATES + "dunning_terminations.html", {"page_obj": page_obj, "notices": list(page_obj)}
+    )
 
 
 @require_POST
