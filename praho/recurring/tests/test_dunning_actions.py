@@ -4,6 +4,8 @@ staff's confirmation, or at once by setting."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -200,3 +202,15 @@ def test_one_documents_trouble_does_not_stop_the_run(shop, bill_billing, carol_c
     assert summary.suspended == 1
     assert not DunningNotice.objects.filter(document=broken).exists()  # its transaction rolled back
     assert DunningNotice.objects.filter(document=fine, action="suspend").exists()
+
+
+def test_the_task_runs_dunning_for_the_day_it_is_given(shop, bill_billing, carol_customer):
+    from praho.recurring.tasks import dunning as dunning_task
+    from praho.recurring.tests.dunning_support import DUE
+
+    renewal_document(bill_billing, carol_customer, [service(shop, carol_customer)])
+
+    result = dunning_task.delay((DUE + timedelta(days=10)).isoformat()).get(timeout=1)
+
+    assert dunning_task.name == "recurring.dunning"
+    assert (result["suspended"], result["errors"]) == (1, [])
