@@ -121,7 +121,7 @@ def chase_document(*, document_id: int, on: date, steps: list[tuple[int, str]]) 
     for days, action in due:
         if action == DunningAction.REMIND:
             if days == latest:
-                outcome.reminders += _remind(document, days)
+                outcome.reminders += _remind(document, days, on)
             else:
                 _write(document, days, action, NoticeStatus.SKIPPED, detail=_("A later reminder was due."))
             outcome.skipped += days != latest
@@ -148,7 +148,7 @@ def _write(document: Document, days: int, action: str, status: str, **values: An
     )
 
 
-def _remind(document: Document, days: int) -> int:
+def _remind(document: Document, days: int, on: date) -> int:
     address = default_recipient(document.customer)
     if not address:
         _write(
@@ -167,7 +167,7 @@ def _remind(document: Document, days: int) -> int:
         email=address,
         language=dunning_email.language_of(document),
     )
-    transaction.on_commit(lambda: dunning_email.send_reminder(notice.pk), robust=True)
+    transaction.on_commit(lambda: dunning_email.send_reminder(notice.pk, on=on), robust=True)
     return 1
 
 

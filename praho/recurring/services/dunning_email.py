@@ -10,19 +10,21 @@ follows the schedule)."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from praho.billing.models import Document
 from praho.billing.pdf.context import document_language
 from praho.billing.services.drafts import current_seller
 from praho.core.formatting import format_date, format_money
+from praho.core.validation import FISCAL_TIME_ZONE
 from praho.recurring import dunning_queries as queries
 from praho.recurring.models import DunningNotice
 
@@ -50,15 +52,18 @@ def pay_url(document: Document) -> str:
     return f"{settings.PRAHO_BASE_URL}{path}"
 
 
-def reminder_context(notice: DunningNotice, language: str) -> dict[str, Any]:
+def reminder_context(notice: DunningNotice, language: str, on: date) -> dict[str, Any]:
+    """What the templates show. The wording follows the day dunning ran (`on`), not the step's
+    day: the latest reminder sent after days without a run says how late the payment really is."""
     document = notice.document
     payable = queries.payable_document(document) or document
     seller = document.seller or current_seller()
-    suspend_on = queries.suspension_date(document, notice.days)
+    since = (on - document.due_date).days
+    suspend_on = queries.suspension_date(document, since)
     return {
         "language": language,
-        "timing": timing(notice.days),
-        "days": abs(notice.days),
+        "timing": timing(since),
+        "days": abs(since),
         "customer_name": (document.buyer or {}).get("name") or document.customer.name,
         "title": payable.get_document_type_display(),
         "number": payable.number,
@@ -71,11 +76,13 @@ def reminder_context(notice: DunningNotice, language: str) -> dict[str, Any]:
     }
 
 
-def reminder_message(notice: DunningNotice) -> EmailMultiAlternatives:
-    """The reminder of a notice: subject, text and HTML bodies in the notice's language."""
+def reminder_message(notice: DunningNotice, *, on: date | None = None) -> EmailMultiAlternatives:
+    """The reminder of a notice, as of `on` (default: the day it was written): subject, text and
+    HTML bodies in the notice's language."""
     language = notice.language or language_of(notice.document)
+    on = on or timezone.localdate(notice.created_at, timezone=FISCAL_TIME_ZONE)
     with translation.override(language):
-        context = reminder_context(notice, language)
+        context = reminder_context(notice, language, on)
         subject = " ".join(render_to_string(TEMPLATES + "reminder_subject.txt", context).split())
         text = render_to_string(TEMPLATES + "reminder.txt", context)
         html = render_to_string(TEMPLATES + "reminder.html", context)
@@ -92,12 +99,12 @@ def reminder_message(notice: DunningNotice) -> EmailMultiAlternatives:
     return message
 
 
-def send_reminder(notice_id: int) -> bool:
-    """Send a reminder written by dunning (called once its transaction committed); False, with
+def send_reminder(notice_id: int, *, on: date | None = None) -> bool:
+    """Send a reminder dunning wrote on `on` (called once its transaction committed); False, with
     the reason in the notice's detail, when it could not be sent."""
     notice = DunningNotice.objects.select_related("document__customer", "document__seller").get(pk=notice_id)
     try:
-        reminder_message(notice).send()
+        reminder_message(notice, on=on).send()
     except Exception as error:  # SMTP or rendering: staff see why on the notice
         logger.exception("Dunning reminder %s was not sent", notice_id)
         detail = _("Not sent: %(error)s") % {"error": f"{type(error).__name__}: {error}"}

@@ -83,6 +83,14 @@ def test_the_wording_follows_the_due_date(
     assert dunning_email.timing(day) in ("before", "on", "after")
 
 
+def test_a_reminder_after_days_without_a_run_says_how_late_it_really_is(
+    shop, alice_admin, carol_customer, django_capture_on_commit_callbacks
+):
+    """Dunning did not run from the due date to day 5: the +3 reminder goes out, saying 5 days."""
+    _document, message = reminded(shop, alice_admin, carol_customer, 5, django_capture_on_commit_callbacks)
+    assert "5 days ago" in message.body
+
+
 def test_an_overdue_reminder_announces_the_suspension_day(
     shop, alice_admin, carol_customer, django_capture_on_commit_callbacks
 ):
