@@ -131,8 +131,7 @@ def chase_document(*, document_id: int, on: date, steps: list[tuple[int, str]]) 
             if settings.RECURRING_TERMINATE_WITHOUT_CONFIRMATION:
                 outcome.terminated += _terminate(document, days)
             else:
-                _ask_to_terminate(document, days)
-                outcome.awaiting += 1
+                outcome.awaiting += _ask_to_terminate(document, days)
     return outcome
 
 
@@ -243,7 +242,12 @@ def _terminate(document: Document, days: int) -> int:
     return len(done)
 
 
-def _ask_to_terminate(document: Document, days: int) -> None:
+def _ask_to_terminate(document: Document, days: int) -> int:
+    """Leave the termination for staff to confirm; nothing to confirm when no service is left to
+    terminate (staff terminated them meanwhile). 1 when staff are asked."""
+    if not _services(document, TERMINABLE):
+        _write(document, days, DunningAction.TERMINATE, NoticeStatus.DONE, detail=_detail([], []))
+        return 0
     _write(
         document,
         days,
@@ -251,6 +255,7 @@ def _ask_to_terminate(document: Document, days: int) -> None:
         NoticeStatus.AWAITING_CONFIRMATION,
         detail=_("Waiting for staff to confirm the termination."),
     )
+    return 1
 
 
 def _detail(done: list[int], refused: list[str]) -> str:

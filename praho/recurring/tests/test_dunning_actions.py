@@ -170,6 +170,19 @@ def test_an_exempt_customer_is_not_terminated_on_confirmation(
     assert refused.value.code == "exempt"
 
 
+def test_staff_are_not_asked_to_terminate_what_is_terminated_already(
+    shop, bill_billing, carol_customer, alice_admin
+):
+    one = service(shop, carol_customer)
+    document = renewal_document(bill_billing, carol_customer, [one])
+    dun(10)
+    actions.terminate(service_id=one.pk, actor=alice_admin, reason="Customer left")
+
+    assert dun(30).awaiting == 0
+    notice = DunningNotice.objects.get(document=document, action="terminate")
+    assert (notice.status, notice.detail) == (NoticeStatus.DONE, "No service to act on.")
+
+
 def test_termination_by_setting_needs_no_confirmation(shop, bill_billing, carol_customer, settings):
     settings.RECURRING_TERMINATE_WITHOUT_CONFIRMATION = True
     one = service(shop, carol_customer)
