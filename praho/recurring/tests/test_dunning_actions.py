@@ -86,6 +86,26 @@ def test_a_package_member_follows_its_root(shop, bill_billing, carol_customer):
     assert status_and_cause(member) == (Status.SUSPENDED, SuspensionCause.PACKAGE)
 
 
+def test_a_domain_its_active_hosting_needs_is_refused_and_the_notice_says_why(
+    shop, bill_billing, carol_customer
+):
+    from praho.provisioning.models import BindingKind, DomainBinding
+
+    hosting = service(shop, carol_customer, plan="web-start", domain="carol.ro")
+    domain = service(shop, carol_customer, plan="domain-ro", domain="carol.ro")
+    DomainBinding.objects.create(domain_service=domain, hosting=hosting, kind=BindingKind.PRIMARY)
+    document = renewal_document(bill_billing, carol_customer, [domain])
+
+    assert dun(10).suspended == 0
+
+    assert status_and_cause(domain)[0] == Status.ACTIVE
+    notice = DunningNotice.objects.get(document=document, action="suspend")
+    assert notice.status == NoticeStatus.DONE
+    assert (
+        f"#{domain.pk}: This domain is the primary domain of hosting service #{hosting.pk}" in notice.detail
+    )
+
+
 def test_suspension_happens_once(shop, bill_billing, carol_customer, alice_admin):
     one = service(shop, carol_customer)
     renewal_document(bill_billing, carol_customer, [one])
