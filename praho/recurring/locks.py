@@ -1,15 +1,38 @@
-"""Row locks recurring billing takes, in the project's order (docs/decisions/0006-locking.md):
-customer → documents (by id) → services (by id, provisioning's locks) → their operations → the
-audit chain, last. Dunning locks the renewal document it chases first, so two runs (or a run and
-staff confirming a termination) act on one document one after the other, and a payment (which
-locks the document after the customer) is either seen whole or not at all."""
+"""Row locks recurring billing takes (docs/decisions/0006-locking.md).
+
+Billing runs: billing's customer (every money action of one customer queues there) → the
+customer's services, by id (provisioning's) → what billing locks next when the renewal document
+is issued (series counter) → the audit chain. A payment takes customer → documents → series →
+services, so it queues behind a run billing the same customer instead of meeting it in a circle.
+
+Dunning: the renewal document it chases → its services, by id (provisioning's, in its actions) →
+their operations → the audit chain. Two dunning runs, or a run and staff confirming a
+termination, act on one document one after the other; a payment (customer → that document →
+services) waits for dunning's document or dunning waits for it, and then sees it paid."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from praho.billing.models import Document
+from praho.customers.models import Customer
+from praho.orders.models import Service
+from praho.provisioning.locks import locked_services
+
+
+def locked_customers_and_services(
+    customer_ids: Iterable[int], service_ids: Iterable[int]
+) -> tuple[dict[int, Customer], list[Service]]:
+    """The customers by id (locked as billing's lock_customer locks one, in id order), then their
+    services (by id, with their plans)."""
+    customers = Customer.objects.select_for_update(no_key=True, of=("self",)).filter(
+        pk__in=list(customer_ids)
+    )
+    found = {customer.pk: customer for customer in customers.order_by("pk")}
+    return found, locked_services(service_ids)
 
 
 def locked_document(pk: int) -> Document:
-    """The document as stored, locked FOR NO KEY UPDATE until the caller's transaction ends (its
-    customer read along, not locked)."""
+    """A renewal document as stored, locked FOR NO KEY UPDATE until the caller's transaction ends
+    (its customer read along, not locked)."""
     return Document.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=pk)

@@ -1,9 +1,11 @@
-"""Recurring billing's pages (namespace "recurring"): staff's under /staff/recurring/."""
+"""Recurring billing's pages, in the "recurring" namespace, mounted at "" (paths start with
+staff/recurring/ and app/renewals/)."""
 
 from django.urls import include, path
 
 app_name = "recurring"
 
 urlpatterns = [
+    path("", include("praho.recurring.web.staff.metered_urls")),
     path("staff/recurring/dunning/", include("praho.recurring.web.staff.dunning_urls")),
 ]

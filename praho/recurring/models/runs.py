@@ -35,6 +35,8 @@ class BillingRun(models.Model):
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Documents the run set out to make (known once it has looked), for its progress bar.
+    planned = models.PositiveIntegerField(_("documents planned"), default=0)
     documents = models.PositiveIntegerField(_("documents"), default=0)
     services = models.PositiveIntegerField(_("services"), default=0)
     # {"RON": "1234.50", "EUR": "99.00"}: totals with VAT of the documents it issued, per currency.
@@ -95,6 +97,7 @@ class Renewal(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "period_start"], name="recurring_renewal_open"),
+            models.Index(fields=["service", "period_start"], name="recurring_renewal_period"),
         ]
 
     def __str__(self) -> str:

@@ -1,14 +1,13 @@
 """Helpers of dunning's tests: renewal documents made directly (a proforma or invoice issued by
 billing's services with one Renewal row per service), services without a panel module (nothing
-is queued to a panel), and dunning run on a day relative to the due date."""
+is queued to a panel), and dunning run on a day relative to the due date. The `shop` and
+`billing_ready` fixtures come from the app's conftest."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-
-import pytest
 
 from praho.billing.models import Document
 from praho.billing.services.drafts import create_document
@@ -20,16 +19,9 @@ from praho.orders.models import Service, ServiceStatus
 from praho.recurring.models import Renewal
 from praho.recurring.services.dunning import DunningSummary, run_dunning
 from praho.testing.provisioning import make_service
-from praho.testing.shop import Shop, build_shop
-
-from praho.billing.tests.conftest import billing_ready  # noqa: F401 (a fixture)  # isort: skip
+from praho.testing.shop import Shop
 
 DUE = fiscal_today() + timedelta(days=20)
-
-
-@pytest.fixture
-def shop(db, billing_ready) -> Shop:
-    return build_shop()
 
 
 INVOICE_EMAIL = "billing@carol.test"

@@ -16,13 +16,11 @@ from praho.provisioning.services import actions
 from praho.recurring.models import DunningNotice, NoticeStatus
 from praho.recurring.services.dunning import confirm_termination
 from praho.recurring.services.dunning_schedule import set_exemption
-from praho.recurring.tests.dunning_support import (  # noqa: F401 (fixtures)
-    billing_ready,
+from praho.recurring.tests.dunning_support import (
     dun,
     pay,
     renewal_document,
     service,
-    shop,
 )
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +245,17 @@ def test_the_task_runs_dunning_for_the_day_it_is_given(shop, bill_billing, carol
 
     assert dunning_task.name == "recurring.dunning"
     assert (result["suspended"], result["errors"]) == (1, [])
+
+
+def test_paying_after_suspension_resumes_the_service_and_ends_dunning(shop, bill_billing, carol_customer):
+    """With the receiver of billing's invoices_paid (recurring.receivers): what dunning suspended
+    for non-payment is resumed, and no later step is written."""
+    one = service(shop, carol_customer)
+    document = renewal_document(bill_billing, carol_customer, [one])
+    dun(10)
+
+    pay(bill_billing, document)
+
+    assert status_and_cause(one)[0] == Status.ACTIVE
+    assert dun(30).documents == 0
+    assert not DunningNotice.objects.filter(document=document, action="terminate").exists()

@@ -12,13 +12,11 @@ from praho.audit.models import AuditEvent
 from praho.orders.models import Service, ServiceStatus
 from praho.provisioning.models import SuspensionCause
 from praho.recurring.models import DunningNotice, NoticeStatus
-from praho.recurring.tests.dunning_support import (  # noqa: F401 (fixtures)
+from praho.recurring.tests.dunning_support import (
     DUE,
-    billing_ready,
     invoice_email,
     renewal_document,
     service,
-    shop,
 )
 
 pytestmark = pytest.mark.skipif(

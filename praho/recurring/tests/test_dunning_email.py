@@ -13,15 +13,13 @@ from django.core import mail
 from praho.core.formatting import format_date, format_money
 from praho.recurring.models import DunningNotice
 from praho.recurring.services import dunning_email
-from praho.recurring.tests.dunning_support import (  # noqa: F401 (fixtures)
+from praho.recurring.tests.dunning_support import (
     DUE,
     INVOICE_EMAIL,
-    billing_ready,
     dun,
     invoice_email,
     renewal_document,
     service,
-    shop,
 )
 
 pytestmark = pytest.mark.django_db

@@ -14,16 +14,14 @@ from praho.core.validation import fiscal_today
 from praho.recurring.models import DunningNotice, NoticeStatus
 from praho.recurring.services.dunning import run_dunning
 from praho.recurring.services.dunning_schedule import lift_exemption, set_exemption
-from praho.recurring.tests.dunning_support import (  # noqa: F401 (fixtures)
+from praho.recurring.tests.dunning_support import (
     DUE,
     INVOICE_EMAIL,
-    billing_ready,
     dun,
     invoice_email,
     pay,
     renewal_document,
     service,
-    shop,
 )
 
 pytestmark = pytest.mark.django_db

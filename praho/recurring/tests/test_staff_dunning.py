@@ -11,13 +11,11 @@ import pytest
 from praho.audit.models import AuditEvent
 from praho.orders.models import ServiceStatus
 from praho.recurring.models import BillingPreference, DunningNotice, DunningStep, NoticeStatus
-from praho.recurring.tests.dunning_support import (  # noqa: F401 (fixtures)
+from praho.recurring.tests.dunning_support import (
     DUE,
-    billing_ready,
     dun,
     renewal_document,
     service,
-    shop,
 )
 from praho.recurring.web.staff import dunning_views
 
