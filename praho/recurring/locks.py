@@ -1,19 +1,25 @@
-"""Row locks recurring billing takes, after everything below it.
+"""Row locks recurring billing takes (docs/decisions/0006-locking.md).
 
-- A billing run: billing's customer (every money action of one customer queues there; several
-  customers in id order) → the customers' services, by id (provisioning's) → what billing locks
-  next when the renewal documents are issued (series counter) → the audit chain. A payment takes
-  customer → documents → series → services, so it queues behind a run billing the same customer
-  instead of meeting it in a circle.
-- A charge's outcome: inbound event (inbox) → customer → documents (billing.locks) → payments'
-  rows → automatic charges, billing preferences (these) → the audit chain. It arrives inside the
-  transaction that recorded its payment (billing's locks first), so the charge's row comes after.
-(docs/decisions/0006-locking.md)"""
+Billing runs: billing's customer (every money action of one customer queues there; several
+customers in id order) → the customers' services, by id (provisioning's) → what billing locks
+next when the renewal documents are issued (series counter) → the audit chain. A payment takes
+customer → documents → series → services, so it queues behind a run billing the same customer
+instead of meeting it in a circle.
+
+Dunning: the renewal document it chases → its services, by id (provisioning's, in its actions) →
+their operations → the audit chain. Two dunning runs, or a run and staff confirming a
+termination, act on one document one after the other; a payment (customer → that document →
+services) waits for dunning's document or dunning waits for it, and then sees it paid.
+
+A charge's outcome: inbound event (inbox) → customer → documents (billing.locks) → payments'
+rows → automatic charges, billing preferences (these) → the audit chain. It arrives inside the
+transaction that recorded its payment (billing's locks first), so the charge's row comes after."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from praho.billing.models import Document
 from praho.customers.models import Customer
 from praho.orders.models import Service
 from praho.provisioning.locks import locked_services
@@ -38,3 +44,9 @@ def locked_autocharge(pk: int) -> AutoCharge | None:
 
 def locked_preference(customer_id: int) -> BillingPreference | None:
     return BillingPreference.objects.select_for_update(no_key=True).filter(customer_id=customer_id).first()
+
+
+def locked_document(pk: int) -> Document:
+    """A renewal document as stored, locked FOR NO KEY UPDATE until the caller's transaction ends
+    (its customer read along, not locked)."""
+    return Document.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=pk)

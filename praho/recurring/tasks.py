@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from celery import shared_task
 
 from praho.core.validation import fiscal_today
@@ -9,14 +12,17 @@ from praho.payments.gateways.stripe_api import StripeUnavailableError
 from praho.recurring.models import BillingRun, RunStatus, RunTrigger
 from praho.recurring.services import autocharge as autocharge_services
 from praho.recurring.services import runs
+from praho.recurring.services.dunning import run_dunning
 
 
 @shared_task(name="recurring.daily", ignore_result=True)
 def daily() -> int:
-    """The day's billing run (the beat sends it each morning), then the automatic charges of
-    what falls due today; returns the run's id."""
-    run = runs.run_billing(on=fiscal_today(), trigger=RunTrigger.SCHEDULE)
-    autocharge_services.charge_due(on=fiscal_today())
+    """The day's work, each step idempotent (the beat sends it each morning): the billing run, the
+    automatic charges of what falls due today, and dunning; returns the run's id."""
+    today = fiscal_today()
+    run = runs.run_billing(on=today, trigger=RunTrigger.SCHEDULE)
+    autocharge_services.charge_due(on=today)
+    run_dunning(on=today)
     return run.pk
 
 
@@ -51,3 +57,20 @@ def autocharge(autocharge_id: int) -> str:
 @shared_task(name="recurring.autocharge_declined_email", ignore_result=True)
 def autocharge_declined_email(autocharge_id: int) -> bool:
     return autocharge_services.send_declined_email(autocharge_id=autocharge_id)
+
+
+# Hundreds of documents a day at most, each a short transaction; the limits stop a stuck worker.
+@shared_task(name="recurring.dunning", soft_time_limit=1800, time_limit=1900)
+def dunning(on: str = "") -> dict[str, Any]:
+    """Write the dunning steps due today (or on the ISO date `on`); running it again writes
+    nothing more. (recurring.daily may call run_dunning itself after the billing run.)"""
+    summary = run_dunning(on=date.fromisoformat(on) if on else fiscal_today())
+    return {
+        "documents": summary.documents,
+        "reminders": summary.reminders,
+        "skipped": summary.skipped,
+        "suspended": summary.suspended,
+        "terminated": summary.terminated,
+        "awaiting": summary.awaiting,
+        "errors": summary.errors,
+    }

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("praho.recurring.web.area.renewals_urls")),
     path("", include("praho.recurring.web.staff.run_urls")),
     path("", include("praho.recurring.web.staff.metered_urls")),
+    path("staff/recurring/dunning/", include("praho.recurring.web.staff.dunning_urls")),
 ]
