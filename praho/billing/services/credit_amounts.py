@@ -87,6 +87,11 @@ def credited_line_amounts(line: DocumentLine, quantity: Decimal, left: LineLeft)
     return _giving(quantity, line.unit_price, left.net_amount)
 
 
+def amounts_giving(quantity: Decimal, price: Decimal, net: Decimal) -> tuple[Decimal, Decimal]:
+    """A unit price and a non-negative discount whose line amount for `quantity` rounds to `net`."""
+    return _giving(quantity, price, net)
+
+
 def _giving(quantity: Decimal, price: Decimal, net: Decimal) -> tuple[Decimal, Decimal]:
     """A unit price and a non-negative discount (2 decimals) whose line amount rounds to `net`:
     the given price if a discount can do it, else the price that gives `net` with at most a

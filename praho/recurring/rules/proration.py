@@ -4,12 +4,12 @@ The period prorated is the one that holds the day of the change (`on`): the peri
 has paid for, since `on` is before its next due date. From `on` (that day included) to the end of
 the period the service runs on the new plan:
 
-- credit for the old plan's unused days = the period's price on the old plan × days left / days;
-- charge for the new plan's days = the new plan's price for the same cycle and currency (× the
-  quantity) × days left / days;
+- credit for the old plan's unused days = the period's price on the old plan x days left / days;
+- charge for the new plan's days = the new plan's price for the same cycle and currency (x the
+  quantity) x days left / days;
 
 each rounded once to two decimals half-up, as EN 16931 rounds a line's net amount
-(praho.core.money.round_money); net = charge − credit. The credit never exceeds the period's price,
+(praho.core.money.round_money); net = charge - credit. The credit never exceeds the period's price,
 since days left never exceed the period's days.
 """
 
@@ -25,6 +25,7 @@ from praho.orders.models import Service
 from praho.recurring import pricing
 
 DATE_FORMAT = "%d.%m.%Y"
+EN_DASH = "\u2013"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Proration:
 
     @property
     def span(self) -> str:
-        """"dd.mm.yyyy – dd.mm.yyyy": the days prorated."""
+        """The days prorated, "dd.mm.yyyy - dd.mm.yyyy" (with an en dash)."""
         return period_text(self.on, self.period.end)
 
 
@@ -62,7 +63,7 @@ def days_left(period: Period, on: date) -> int:
 
 
 def share(amount: Decimal, left: int, days: int) -> Decimal:
-    """`amount` × left / days, rounded as a line amount."""
+    """`amount` x left / days, rounded as a line amount."""
     if days <= 0 or not 0 <= left <= days:
         raise ValueError(f"{left} of {days} days")
     return round_money(amount * left / days)
@@ -81,7 +82,7 @@ def prorate(*, period: Period, on: date, old_price: Decimal, new_price: Decimal)
 
 
 def period_text(start: date, end: date) -> str:
-    return f"{start.strftime(DATE_FORMAT)} – {end.strftime(DATE_FORMAT)}"
+    return f"{start.strftime(DATE_FORMAT)} {EN_DASH} {end.strftime(DATE_FORMAT)}"
 
 
 def for_service(
