@@ -113,6 +113,4 @@ def ordered_service(shop: Shop, customer: Any, actor: Any, code: str = "vps-s", 
         net_amount=Decimal("100.00"),
         recurring_price=Decimal("100.00"),
     )
-    return running_service(
-        shop, customer, code, next_due_date=date(2026, 11, 30), order_line=line, **fields
-    )
+    return running_service(shop, customer, code, next_due_date=date(2026, 11, 30), order_line=line, **fields)

@@ -116,7 +116,9 @@ def test_the_first_period_is_credited_against_the_orders_invoice(shop, carol_cus
     )
     assert (done.days_left, done.days, done.net) == (20, 30, D("66.66"))  # 133.33 - 66.67
     # down again the same day: the credit note goes against the order's invoice, on the VPS line
-    Service.objects.filter(pk=service.pk).update(plan=shop.plans["vps-m"], price="200.00", list_price="200.00")
+    Service.objects.filter(pk=service.pk).update(
+        plan=shop.plans["vps-m"], price="200.00", list_price="200.00"
+    )
     service.refresh_from_db()
     again = change_plan(
         actor=alice_admin, service_id=service.pk, plan=shop.plans["vps-s"], on=date(2026, 11, 10)
