@@ -51,6 +51,10 @@ def upgrade_plans(plan_id: int) -> list[Plan]:
     return list(Plan.objects.filter(pk__in=relations.values("other_id")).select_related("group"))
 
 
+def has_upgrades(plan_id: int) -> bool:
+    return PlanRelation.objects.filter(plan_id=plan_id, kind=RelationKind.UPGRADE).exists()
+
+
 def require_plan(actor: Any, service: Service, plan: Plan) -> None:
     """Customers' users move only along an upgrade path; staff anywhere (403 otherwise)."""
     if is_staff(actor):

@@ -39,6 +39,7 @@ from praho.billing.services.issuing import issue_document
 from praho.catalog.cycles import Period
 from praho.catalog.models import Cycle, Plan
 from praho.catalog.selectors import current_prices
+from praho.core.money import round_money
 from praho.core.transactions import service_transaction
 from praho.core.validation import fiscal_today
 from praho.orders.models import Service, ServiceStatus
@@ -46,10 +47,11 @@ from praho.provisioning.lifecycle import IllegalTransitionError
 from praho.provisioning.models import Operation
 from praho.provisioning.services import actions
 from praho.recurring import locks
-from praho.recurring.rules.proration import Proration, for_service, period_text
+from praho.recurring.rules.proration import for_service, period_text
 from praho.recurring.services import access, credits
 
 EVENT = "recurring.plan_changed"
+ZERO = Decimal("0.00")
 ON_A_PLAN = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
 
 
@@ -59,7 +61,7 @@ class PlanChange:
 
     service_id: int
     plan: Plan
-    period: Period
+    period: Period | None  # None: nothing to prorate (staff moved a service with no paid period)
     on: date
     days_left: int
     days: int
@@ -83,8 +85,8 @@ class PlanChange:
         return {
             "plan": self.plan.pk,
             "plan_code": self.plan.code,
-            "period_start": self.period.start.isoformat(),
-            "period_end": self.period.end.isoformat(),
+            "period_start": self.period.start.isoformat() if self.period else None,
+            "period_end": self.period.end.isoformat() if self.period else None,
             "days_left": self.days_left,
             "days_in_period": self.days,
             "credit": f"{self.credit:.2f}",
@@ -99,20 +101,21 @@ def _refuse_plan(message: str, code: str) -> ValidationError:
     return ValidationError({"plan": ValidationError(message, code=code)})
 
 
-def _proration(service: Service, plan: Plan, on: date) -> Proration:
-    """The proration of the move, or the refusal that names why there is none."""
+def _check(service: Service, plan: Plan, on: date, *, staff: bool) -> tuple[Decimal, Decimal | None]:
+    """The new plan's and the old plan's catalog unit prices for the service's cycle and currency,
+    once the move itself is allowed."""
     if service.status not in ON_A_PLAN:
         raise IllegalTransitionError(
             _("Only an active or suspended service can change plan; this one is %(status)s.")
             % {"status": str(ServiceStatus(service.status).label).lower()},
             code="illegal_transition",
         )
-    if service.cycle == Cycle.ONE_TIME:
-        raise ValidationError(_("A one-time purchase has no period to prorate."), code="one_time")
     if plan.pk == service.plan_id:
         raise _refuse_plan(_("The service is on this plan already."), "same_plan")
     if plan.module != service.plan.module:
         raise _refuse_plan(_("The new plan must use the same provisioning module."), "module")
+    if service.cycle == Cycle.ONE_TIME and not staff:
+        raise _no_proration(service, on)
     prices = current_prices({plan.pk, service.plan_id}, on=on, currency=service.currency)
     new = prices.get((plan.pk, service.cycle, service.currency))
     if new is None:
@@ -122,29 +125,49 @@ def _proration(service: Service, plan: Plan, on: date) -> Proration:
             "no_price",
         )
     old = prices.get((service.plan_id, service.cycle, service.currency))
-    proration = for_service(
-        service,
-        on=on,
-        new_unit_price=new.amount,
-        old_list_price=old.amount if old is not None and service.follow_list_price else None,
-    )
-    if proration is None:
-        if service.next_due_date is not None and on >= service.next_due_date:
-            raise ValidationError(
-                _("The period from %(date)s is not paid yet: once its renewal is paid, change the plan.")
-                % {"date": service.next_due_date.strftime("%d.%m.%Y")},
-                code="renewal_unpaid",
-            )
-        raise ValidationError(_("The service has no billing period on this day yet."), code="no_period")
-    return proration
+    return new.amount, old.amount if old is not None else None
+
+
+def _no_proration(service: Service, on: date) -> ValidationError:
+    """Why the day is in no paid period."""
+    if service.cycle == Cycle.ONE_TIME:
+        return ValidationError(_("A one-time purchase has no period to prorate."), code="one_time")
+    if service.next_due_date is not None and on >= service.next_due_date:
+        return ValidationError(
+            _("The period from %(date)s is not paid yet: once its renewal is paid, change the plan.")
+            % {"date": service.next_due_date.strftime("%d.%m.%Y")},
+            code="renewal_unpaid",
+        )
+    return ValidationError(_("The service has no billing period on this day yet."), code="no_period")
 
 
 def negative_kind() -> str:
     return "credit" if settings.RECURRING_NEGATIVE_PRORATION == "credit" else "credit_note"
 
 
-def _previewed(service: Service, plan: Plan, on: date) -> PlanChange:
-    proration = _proration(service, plan, on)
+def _previewed(service: Service, plan: Plan, on: date, *, staff: bool) -> PlanChange:
+    """The change as it would be. A day in no paid period (a one-time purchase, a service not
+    started or not paid for) has nothing to prorate: customers are refused, staff change the plan
+    without billing anything (`period` None)."""
+    new_unit, old_unit = _check(service, plan, on, staff=staff)
+    follow = old_unit if service.follow_list_price else None
+    proration = for_service(service, on=on, new_unit_price=new_unit, old_list_price=follow)
+    if proration is None:
+        if not staff:
+            raise _no_proration(service, on)
+        return PlanChange(
+            service_id=service.pk,
+            plan=plan,
+            period=None,
+            on=on,
+            days_left=0,
+            days=0,
+            credit=ZERO,
+            charge=ZERO,
+            new_price=round_money(new_unit * max(service.quantity, 1)),
+            currency=service.currency,
+            document=None,
+        )
     credit_at = None
     kind: str | None = None
     if proration.net > 0:
@@ -161,7 +184,7 @@ def _previewed(service: Service, plan: Plan, on: date) -> PlanChange:
         days=proration.days,
         credit=proration.credit,
         charge=proration.charge,
-        new_price=proration.new_price,
+        new_price=round_money(proration.new_price),
         currency=service.currency,
         document=kind,
         credit_at=credit_at,
@@ -174,7 +197,7 @@ def preview(service: Service, plan: Plan, on: date | None = None, *, actor: Any 
     if actor is not None:
         access.require(actor, service)
         access.require_plan(actor, service, plan)
-    return _previewed(service, plan, on or fiscal_today())
+    return _previewed(service, plan, on or fiscal_today(), staff=access.is_staff(actor))
 
 
 def _names(service: Service, plan: Plan, change: PlanChange) -> dict[str, Any]:
@@ -183,7 +206,7 @@ def _names(service: Service, plan: Plan, change: PlanChange) -> dict[str, Any]:
         "old": service.plan.name,
         "service": service.pk,
         "domain": f" {service.domain}" if service.domain else "",
-        "span": period_text(change.on, change.period.end),
+        "span": period_text(change.on, change.period.end) if change.period else "",
         "left": change.days_left,
         "days": change.days,
         "credit": f"{change.credit:.2f}",
@@ -251,7 +274,9 @@ def _earlier(service: Service, client_key: str) -> PlanChange | None:
             data["period_number"],
             date.fromisoformat(data["period_start"]),
             date.fromisoformat(data["period_end"]),
-        ),
+        )
+        if data.get("period_start")
+        else None,
         on=date.fromisoformat(data["on"]),
         days_left=data["days_left"],
         days=data["days"],
@@ -279,9 +304,13 @@ def change_plan(
     if (earlier := _earlier(service, client_key)) is not None:
         return earlier
     access.require_plan(actor, service, plan)
-    change = _previewed(service, plan, on)
+    change = _previewed(service, plan, on, staff=access.is_staff(actor))
     document = _bill(actor, service, plan, change)
-    next_period = credits.drop_next_renewal(actor=actor, service=service, period=change.period)
+    next_period = (
+        credits.drop_next_renewal(actor=actor, service=service, period=change.period)
+        if change.period is not None
+        else credits.NextPeriod(None, None)
+    )
     operation = actions.change_plan(service_id=service.pk, actor=actor, plan=plan, client_key=client_key)
     price = change.new_price
     Service.objects.filter(pk=service.pk).update(
@@ -304,9 +333,9 @@ def change_plan(
             "from": service.plan.code,
             "to": plan.code,
             "to_id": plan.pk,
-            "period_number": change.period.number,
-            "period_start": change.period.start.isoformat(),
-            "period_end": change.period.end.isoformat(),
+            "period_number": change.period.number if change.period else None,
+            "period_start": change.period.start.isoformat() if change.period else None,
+            "period_end": change.period.end.isoformat() if change.period else None,
             "on": on.isoformat(),
             "days_left": change.days_left,
             "days": change.days,

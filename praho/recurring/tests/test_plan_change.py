@@ -196,9 +196,6 @@ def test_customers_move_only_along_upgrade_paths_and_only_with_the_billing_role(
         ("vps-s", {}, "web-start", {"plan": ["module"]}),
         ("vps-s", {"currency": "USD"}, "vps-m", {"plan": ["no_price"]}),
         ("backup", {}, "ssl-basic", {"plan": ["no_price"]}),  # ssl-basic is annual only
-        ("vps-s", {"cycle": "one_time"}, "vps-m", {"__all__": ["one_time"]}),
-        ("vps-s", {"next_due_date": ON}, "vps-m", {"__all__": ["renewal_unpaid"]}),
-        ("vps-s", {"billing_anchor": date(2027, 1, 1)}, "vps-m", {"__all__": ["no_period"]}),
     ],
 )
 def test_refusals_name_the_field_and_rule(shop, carol_customer, alice_admin, code, fields, plan, expected):
@@ -208,6 +205,36 @@ def test_refusals_name_the_field_and_rule(shop, carol_customer, alice_admin, cod
     assert _codes(refused.value) == expected
     assert not carol_customer.documents.exists()
     assert Service.objects.get(pk=service.pk).price == D("100.00")
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"cycle": "one_time"}, "one_time"),
+        ({"next_due_date": ON}, "renewal_unpaid"),
+        ({"billing_anchor": date(2027, 1, 1)}, "no_period"),
+    ],
+)
+def test_customers_are_refused_a_day_in_no_paid_period(shop, carol, carol_customer, fields, code):
+    service = running_service(shop, carol_customer, **fields)
+    with pytest.raises(ValidationError) as refused:
+        change_plan(actor=carol, service_id=service.pk, plan=shop.plans["vps-m"], on=ON)
+    assert _codes(refused.value) == {"__all__": [code]}
+    with pytest.raises(ValidationError):
+        preview(service, shop.plans["vps-m"], ON, actor=carol)
+    assert Service.objects.get(pk=service.pk).price == D("100.00")
+
+
+def test_staff_move_a_service_in_no_paid_period_without_billing(shop, carol_customer, alice_admin):
+    service = running_service(shop, carol_customer, next_due_date=ON)  # its period from today is unpaid
+    previewed = preview(service, shop.plans["vps-m"], ON, actor=alice_admin)
+    assert (previewed.period, previewed.net, previewed.document) == (None, D("0.00"), None)
+    assert previewed.fields()["period_start"] is None
+    done = change_plan(actor=alice_admin, service_id=service.pk, plan=shop.plans["vps-m"], on=ON)
+    assert (done.document_id, done.days_left) == (None, 0)
+    assert done.operation is not None
+    assert Service.objects.get(pk=service.pk).price == D("200.00")
+    assert not carol_customer.documents.exists()
 
 
 def test_a_service_not_running_cannot_change_plan(shop, carol_customer, alice_admin):

@@ -1,0 +1,20 @@
+"""/api/v1/ endpoints of recurring billing on a service, included before provisioning's
+(praho/urls.py): POST .../change-plan/ answers with the proration, in place of provisioning's."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from praho.recurring.api import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("services/<int:service_id>/cancel/", views.CancelView.as_view(), name="api-service-cancel"),
+    path(
+        "services/<int:service_id>/change-plan/preview/",
+        views.ChangePlanPreviewView.as_view(),
+        name="api-service-change-plan-preview",
+    ),
+    path(
+        "services/<int:service_id>/change-plan/",
+        views.ChangePlanView.as_view(),
+        name="api-service-change-plan",
+    ),
+]
