@@ -58,6 +58,7 @@ urlpatterns = [
     path("", include("praho.catalog.urls")),
     path("", include("praho.orders.urls")),
     path("", include("praho.provisioning.urls")),
+    path("", include("praho.recurring.urls")),
     path("app/services/", include("praho.provisioning.web.area.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
