@@ -73,7 +73,10 @@ def lines_left(invoice: Document) -> dict[int, LineLeft]:
     left = {}
     for line in invoice.lines.all():
         quantity, net = taken.get(line.pk, (Decimal("0"), ZERO))
-        left[line.pk] = LineLeft(line.quantity - quantity, line.net_amount - net)
+        # Quantized: SQLite's sums come back with 15 decimals, which a credit note's quantity refuses.
+        left[line.pk] = LineLeft(
+            (line.quantity - quantity).quantize(PRICE_QUANTUM), (line.net_amount - net).quantize(CENT)
+        )
     return left
 
 

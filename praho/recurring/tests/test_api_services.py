@@ -195,3 +195,15 @@ def test_a_terminated_service_is_409(shop, alice_admin, carol_customer):
     assert (response.status_code, error_of(response)["code"]) == (409, "illegal_transition")
     response = bearer(alice_admin).post(URL.format(service.pk) + "cancel/", {"when": "now"}, format="json")
     assert (response.status_code, error_of(response)["code"]) == (400, "not_active")
+
+
+def test_by_setting_the_upgrade_is_invoiced_and_a_bad_key_refused(shop, carol, vps, settings):
+    settings.RECURRING_DOCUMENT = "invoice"
+    url = URL.format(vps.pk) + "change-plan/"
+    response = bearer(carol).post(url, {"plan": "vps-m"}, format="json", HTTP_IDEMPOTENCY_KEY="x" * 65)
+    assert (response.status_code, list(error_of(response)["fields"])) == (400, ["Idempotency-Key"])
+    response = bearer(carol).post(url, {"plan": str(shop.plans["vps-m"].pk)}, format="json")
+    assert response.status_code == 202, response.json()
+    proration = response.json()["proration"]
+    invoice = vps.customer.documents.get(pk=proration["document_id"])
+    assert (proration["document"], invoice.document_type, invoice.status) == ("invoice", "invoice", "issued")
