@@ -46,7 +46,7 @@ from praho.orders.models import Service, ServiceStatus
 from praho.provisioning.lifecycle import IllegalTransitionError
 from praho.provisioning.models import Operation
 from praho.provisioning.services import actions
-from praho.recurring import locks
+from praho.recurring import locks, pricing
 from praho.recurring.rules.proration import for_service, period_text
 from praho.recurring.services import access, credits
 
@@ -101,9 +101,9 @@ def _refuse_plan(message: str, code: str) -> ValidationError:
     return ValidationError({"plan": ValidationError(message, code=code)})
 
 
-def _check(service: Service, plan: Plan, on: date, *, staff: bool) -> tuple[Decimal, Decimal | None]:
-    """The new plan's and the old plan's catalog unit prices for the service's cycle and currency,
-    once the move itself is allowed."""
+def _check(service: Service, plan: Plan, on: date, *, staff: bool) -> Decimal:
+    """The new plan's catalog unit price for the service's cycle and currency, once the move itself
+    is allowed."""
     if service.status not in ON_A_PLAN:
         raise IllegalTransitionError(
             _("Only an active or suspended service can change plan; this one is %(status)s.")
@@ -116,16 +116,27 @@ def _check(service: Service, plan: Plan, on: date, *, staff: bool) -> tuple[Deci
         raise _refuse_plan(_("The new plan must use the same provisioning module."), "module")
     if service.cycle == Cycle.ONE_TIME and not staff:
         raise _no_proration(service, on)
-    prices = current_prices({plan.pk, service.plan_id}, on=on, currency=service.currency)
-    new = prices.get((plan.pk, service.cycle, service.currency))
+    new = current_prices({plan.pk}, on=on, currency=service.currency).get(
+        (plan.pk, service.cycle, service.currency)
+    )
     if new is None:
         raise _refuse_plan(
             _("The plan %(plan)s has no %(cycle)s price in %(currency)s.")
             % {"plan": plan.code, "cycle": Cycle(service.cycle).label.lower(), "currency": service.currency},
             "no_price",
         )
-    old = prices.get((service.plan_id, service.cycle, service.currency))
-    return new.amount, old.amount if old is not None else None
+    return new.amount
+
+
+def _followed_price(service: Service, on: date) -> Decimal | None:
+    """For a service that renews at the list price: the old plan's catalog price the current period
+    was billed at (in force on its first day); None for the others (their stored price)."""
+    held = pricing.current_period(service, on) if service.follow_list_price else None
+    if held is None:
+        return None
+    found = current_prices({service.plan_id}, on=held.start, currency=service.currency)
+    price = found.get(pricing.price_key(service))
+    return price.amount if price is not None else None
 
 
 def _no_proration(service: Service, on: date) -> ValidationError:
@@ -149,9 +160,9 @@ def _previewed(service: Service, plan: Plan, on: date, *, staff: bool) -> PlanCh
     """The change as it would be. A day in no paid period (a one-time purchase, a service not
     started or not paid for) has nothing to prorate: customers are refused, staff change the plan
     without billing anything (`period` None)."""
-    new_unit, old_unit = _check(service, plan, on, staff=staff)
-    follow = old_unit if service.follow_list_price else None
-    proration = for_service(service, on=on, new_unit_price=new_unit, old_list_price=follow)
+    new_unit = _check(service, plan, on, staff=staff)
+    followed = _followed_price(service, on)
+    proration = for_service(service, on=on, new_unit_price=new_unit, old_list_price=followed)
     if proration is None:
         if not staff:
             raise _no_proration(service, on)

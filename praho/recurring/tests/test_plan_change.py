@@ -257,3 +257,10 @@ def test_a_leap_february_on_a_31st_anchor(shop, carol_customer, alice_admin):
     assert (first_day.credit, first_day.charge) == (D("100.00"), D("200.00"))
     last_day = preview(service, shop.plans["vps-m"], date(2028, 3, 30))
     assert (last_day.days_left, last_day.credit, last_day.charge) == (1, D("3.23"), D("6.45"))
+
+
+def test_a_service_that_follows_the_list_price_is_credited_at_it(shop, carol_customer, alice_admin):
+    service = running_service(shop, carol_customer, price="90.00", list_price="90.00", follow_list_price=True)
+    previewed = preview(service, shop.plans["vps-m"], ON, actor=alice_admin)
+    # the period was billed at the catalog's 100.00, not the 90.00 it was sold at
+    assert (previewed.credit, previewed.charge) == (D("67.74"), D("135.48"))
