@@ -20,7 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("praho.efactura.api.urls")),
     path("", include("praho.payments.api.urls")),
     path("", include("praho.catalog.api.urls")),
-    path("", include("praho.recurring.api.urls")),  # before provisioning's: change-plan with proration
+    path("", include("praho.recurring.api.urls")),  # before provisioning's: cancel, change-plan
     path("", include("praho.provisioning.api.urls")),  # before orders': a service's detail
     path("", include("praho.orders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

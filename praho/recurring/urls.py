@@ -1,11 +1,13 @@
-"""Recurring billing's pages (namespace "recurring", mounted at ""): staff under /staff/recurring/,
-the customer area under /app/renewals/."""
+"""Recurring billing's pages, in the "recurring" namespace, mounted at "" (paths start with
+staff/recurring/ and app/renewals/)."""
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import include, path
 
 app_name = "recurring"
 
-urlpatterns: list[URLPattern | URLResolver] = [
+urlpatterns = [
+    path("", include("praho.recurring.web.staff.run_urls")),
+    path("", include("praho.recurring.web.staff.metered_urls")),
     path("", include("praho.recurring.web.staff.service_urls")),
     path("", include("praho.recurring.web.area.service_urls")),
 ]

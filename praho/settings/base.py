@@ -573,6 +573,8 @@ RECURRING_NEGATIVE_PRORATION = env_str("RECURRING_NEGATIVE_PRORATION", "credit_n
 RECURRING_TERMINATE_WITHOUT_CONFIRMATION = env_bool("RECURRING_TERMINATE_WITHOUT_CONFIRMATION", False)
 # A run keeps at most this many errors in its summary (the rest are counted in the log).
 RECURRING_RUN_ERRORS_KEPT = 200
+# Documents a run makes per transaction (fewer round trips; the customers' locks held that long).
+RECURRING_RUN_CHUNK = int(env_str("RECURRING_RUN_CHUNK", "100"))
 # "Pay by card" and "Manage saved cards" are forms whose answer redirects to Stripe's Checkout and
 # Portal: the browser checks those redirects against form-action (the fake serves both itself).
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [

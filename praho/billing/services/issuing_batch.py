@@ -1,4 +1,4 @@
-"""Issuing draft invoices in one transaction: a billing run, the batch API, or one invoice.
+"""Issuing draft invoices (or proformas) in one transaction: a billing run, the batch API, or one invoice.
 
 issuing.issue_document issues an invoice through issue_locked() here too, so one invoice or many
 take one path (issue 12).
@@ -58,9 +58,9 @@ from praho.core.validation import FieldErrors
 from praho.customers.models import Address, Customer, TaxProfile
 from praho.customers.selectors import current_profiles
 
-# The types issue_documents issues: invoices (credit notes are issued one by one, as each
-# one's ledger split depends on what its invoice still owes).
-_BATCH_TYPES = (DocumentType.INVOICE,)
+# issue_documents issues invoices (credit notes are issued one by one, as each one's ledger split
+# depends on what its invoice still owes); issue_proformas issues proformas (recurring billing's
+# renewals): numbered and frozen like invoices, not posted to the ledger.
 
 
 @service_transaction
@@ -83,6 +83,19 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
     return issue_locked(batch, actor=actor)
 
 
+@service_transaction
+def issue_proformas(*, actor: User, documents: Sequence[Document]) -> list[Document]:
+    """issue_documents for draft proformas: all of them numbered in one counter update, or none."""
+    ids = [document.pk for document in documents]
+    if not ids:
+        return []
+    if None in ids or len(set(ids)) != len(ids):
+        raise _batch_refusal(_("Each document must be saved and in the batch once."), "duplicate")
+    batch = locked_documents(ids)
+    _refuse_unissuable(batch, ids, kind=DocumentType.PROFORMA)
+    return issue_locked(batch, actor=actor)
+
+
 def issue_locked(batch: list[Document], *, actor: User, alone: bool = False) -> list[Document]:
     """Issue draft invoices this transaction has locked and checked (status, dates), in the order
     given: the one path of issue_documents and of issuing.issue_document for an invoice (`alone`:
@@ -91,9 +104,11 @@ def issue_locked(batch: list[Document], *, actor: User, alone: bool = False) -> 
     changes, breakdowns = _snapshot_parties(batch, seller, actor, alone=alone)
     _number_batch(batch)
     _store_issues(batch)
-    VatSubtotal.objects.bulk_create(row for document in batch for row in breakdowns[document.pk])
+    VatSubtotal.objects.bulk_create(
+        row for document in batch if document.is_fiscal for row in breakdowns[document.pk]
+    )
     threshold = _threshold_warnings(batch, breakdowns)
-    ledger.post_issued_invoices(batch, actor=actor)
+    ledger.post_issued_invoices([d for d in batch if d.document_type == DocumentType.INVOICE], actor=actor)
     record_events(
         [
             EventSpec(
@@ -128,19 +143,21 @@ def _batch_refusal(message: str, code: str) -> ValidationError:
     return ValidationError({"documents": ValidationError(message, code=code)})
 
 
-def _refuse_unissuable(batch: list[Document], ids: list[int]) -> None:
+def _refuse_unissuable(batch: list[Document], ids: list[int], kind: str = DocumentType.INVOICE) -> None:
     """All problems at once, each naming its document; the batch is issued only without any."""
     errors = FieldErrors()
     found = {document.pk for document in batch}
     for missing in (pk for pk in ids if pk not in found):
         errors.add("documents", _("Document #%(id)s does not exist.") % {"id": missing}, "not_found")
     for document in batch:
-        if document.document_type not in _BATCH_TYPES:
+        if document.document_type != kind:
             errors.add(
                 "documents",
                 _("%(document)s is not an invoice; only invoices are issued in batches.")
-                % {"document": document},
-                "not_invoice",
+                % {"document": document}
+                if kind == DocumentType.INVOICE
+                else _("%(document)s is not a proforma.") % {"document": document},
+                "not_invoice" if kind == DocumentType.INVOICE else "not_proforma",
             )
         elif document.status != DocumentStatus.DRAFT:
             errors.add(
@@ -171,7 +188,7 @@ def _snapshot_parties(
     problems = {
         document.customer_id: confirm_vat_number(document.customer, actor=actor) for document in batch
     }
-    treatments = _Treatments(seller)
+    treatments = Treatments(seller)
     rates: dict[tuple[str, date], Decimal] = {}
     changes: dict[int, list[dict[str, Any]]] = {}
     breakdowns: dict[int, list[VatSubtotal]] = {}
@@ -235,7 +252,7 @@ def _lines_by_document(batch: list[Document]) -> dict[int, list[DocumentLine]]:
     return lines
 
 
-class _Treatments:
+class Treatments:
     """VAT treatments looked up once per batch for each distinct buyer situation and date.
 
     The computed treatment depends on the seller's facts, the tax date and, of the buyer,

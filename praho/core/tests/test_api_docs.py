@@ -69,6 +69,7 @@ API_PATHS = {
     "/api/v1/services/{service_id}/cancel/",
     "/api/v1/customers/{customer_id}/entitlements/",
     "/api/v1/bank-statements/",
+    "/api/v1/billing-runs/",
 }
 
 

@@ -190,6 +190,14 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
         help_text=_("The package (services bought together) it is part of."),
     )
     order = serializers.SerializerMethodField(help_text=_("The id of the order that created it."))
+    auto_renew = serializers.BooleanField(
+        read_only=True, help_text=_("Whether it renews at the end of its period (false once cancelled).")
+    )
+    cancel_at = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The last day it runs once cancelled at the end of its period."),
+    )
 
     class Meta:
         model = Service
@@ -203,6 +211,8 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
             "quantity",
             "domain",
             "next_due_date",
+            "auto_renew",
+            "cancel_at",
             "price",
             "currency",
             "parent",
@@ -230,6 +240,8 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
             "quantity": service.quantity,
             "domain": service.domain,
             "next_due_date": None if due is None else due.isoformat(),
+            "auto_renew": service.auto_renew,
+            "cancel_at": None if service.cancel_at is None else service.cancel_at.isoformat(),
             "price": _money(service.price),
             "currency": service.currency,
             "parent": service.parent_id,

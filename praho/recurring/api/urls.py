@@ -1,11 +1,13 @@
-"""/api/v1/ endpoints of recurring billing on a service, included before provisioning's
-(praho/urls.py): POST .../change-plan/ answers with the proration, in place of provisioning's."""
+"""/api/v1/ endpoints of recurring billing, included before provisioning's (praho/urls.py) so
+that a service's cancel and change-plan endpoints are recurring's (change-plan answers with the
+proration, in place of provisioning's)."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from praho.recurring.api import views
+from praho.recurring.api import runs, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("billing-runs/", runs.BillingRunListView.as_view(), name="api-billing-runs"),
     path("services/<int:service_id>/cancel/", views.CancelView.as_view(), name="api-service-cancel"),
     path(
         "services/<int:service_id>/change-plan/preview/",

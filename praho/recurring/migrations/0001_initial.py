@@ -195,6 +195,10 @@ class Migration(migrations.Migration):
             model_name='renewal',
             index=models.Index(fields=['status', 'period_start'], name='recurring_renewal_open'),
         ),
+        migrations.AddIndex(
+            model_name='renewal',
+            index=models.Index(fields=['service', 'period_start'], name='recurring_renewal_period'),
+        ),
         migrations.AddConstraint(
             model_name='renewal',
             constraint=models.UniqueConstraint(condition=models.Q(('status', 'void'), _negated=True), fields=('service', 'period_number'), name='recurring_renewal_once_per_period'),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -35,6 +37,8 @@ class BillingRun(models.Model):
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Documents the run set out to make (known once it has looked), for its progress bar.
+    planned = models.PositiveIntegerField(_("documents planned"), default=0)
     documents = models.PositiveIntegerField(_("documents"), default=0)
     services = models.PositiveIntegerField(_("services"), default=0)
     # {"RON": "1234.50", "EUR": "99.00"}: totals with VAT of the documents it issued, per currency.
@@ -50,6 +54,11 @@ class BillingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_date} #{self.pk}"
+
+    @property
+    def total_amounts(self) -> list[tuple[str, Decimal]]:
+        """The totals as (currency, amount), for pages."""
+        return [(currency, Decimal(amount)) for currency, amount in sorted(self.totals.items())]
 
 
 class RenewalStatus(models.TextChoices):
@@ -95,6 +104,7 @@ class Renewal(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "period_start"], name="recurring_renewal_open"),
+            models.Index(fields=["service", "period_start"], name="recurring_renewal_period"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from praho.core.money import Currency
+from praho.core.validation import fiscal_today
 
 
 class Measure(models.TextChoices):
@@ -36,6 +37,9 @@ class MeteredItem(models.Model):
         _("unit price"), max_digits=12, decimal_places=4, default=0, validators=[MinValueValidator(0)]
     )
     tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    # Usage from this day on is billed (no charge reaches back before it): a plan given a metered
+    # item does not bill its services' earlier samples.
+    billed_from = models.DateField(_("bills usage from"), default=fiscal_today)
 
     class Meta:
         verbose_name = _("metered item")

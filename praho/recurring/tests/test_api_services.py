@@ -16,7 +16,7 @@ from praho.core.money import round_money
 from praho.core.validation import fiscal_today
 from praho.orders.models import Service, ServiceStatus
 from praho.recurring.pricing import current_period
-from praho.recurring.tests.conftest import billed_period, running_service
+from praho.recurring.tests.proration_fixtures import billed_period, running_service
 from praho.testing.api import DENIED, NOT_FOUND, bearer, error_of
 
 URL = "/api/v1/services/{}/"

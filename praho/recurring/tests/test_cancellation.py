@@ -14,7 +14,7 @@ from praho.audit.models import AuditEvent
 from praho.billing.models import DocumentStatus
 from praho.orders.models import Service, ServiceStatus
 from praho.recurring.services.cancellation import cancel, end_cancelled, resume
-from praho.recurring.tests.conftest import ON, billed_period, running_service
+from praho.recurring.tests.proration_fixtures import ON, billed_period, running_service
 
 D = Decimal
 

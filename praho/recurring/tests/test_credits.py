@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from praho.billing.services.corrections import credit_note
 from praho.recurring.services.credits import plan_credit
-from praho.recurring.tests.conftest import billed_period, issued, running_service
+from praho.recurring.tests.proration_fixtures import billed_period, issued, running_service
 
 D = Decimal
 

@@ -16,7 +16,7 @@ from praho.orders.models import Service, ServiceStatus
 from praho.provisioning.lifecycle import IllegalTransitionError
 from praho.provisioning.models import OperationKind
 from praho.recurring.services.plan_change import change_plan, preview
-from praho.recurring.tests.conftest import ON, billed_period, ordered_service, running_service
+from praho.recurring.tests.proration_fixtures import ON, billed_period, ordered_service, running_service
 
 D = Decimal
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from praho.billing.models import DocumentType
 from praho.core.validation import fiscal_today
 from praho.orders.models import Service, ServiceStatus
-from praho.recurring.tests.conftest import billed_period, running_service
+from praho.recurring.tests.proration_fixtures import billed_period, running_service
 
 TODAY = fiscal_today()
 
