@@ -8,7 +8,7 @@ import pytest
 
 from praho.recurring.models import BillingRun
 from praho.recurring.services.runs import run_billing
-from praho.recurring.tests.proration_fixtures import renewing_service
+from praho.recurring.tests.conftest import renewing_service
 from praho.recurring.tests.test_runs import at
 from praho.testing.api import DENIED, bearer, error_of
 

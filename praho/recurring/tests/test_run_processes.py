@@ -24,7 +24,7 @@ from praho.customers.services.customers import create_customer
 from praho.efactura.tests.test_efactura_worker import shared_database  # noqa: F401 (a fixture)
 from praho.recurring.models import BillingRun, Renewal, RunStatus
 from praho.recurring.services.runs import run_billing
-from praho.recurring.tests.proration_fixtures import renewing_service
+from praho.recurring.tests.conftest import renewing_service
 from praho.testing.servers import ROOT, environment, tail
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -12,7 +12,7 @@ from praho.orders.models import ServiceStatus
 from praho.provisioning.models import Account, SuspensionCause
 from praho.recurring.models import Renewal
 from praho.recurring.services.runs import run_billing
-from praho.recurring.tests.proration_fixtures import renewing_service
+from praho.recurring.tests.conftest import renewing_service
 from praho.recurring.tests.test_runs import at, pay
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from praho.billing.services.payments import record_payment
 from praho.orders.models import ServiceStatus
 from praho.recurring.models import BillingRun, Renewal, RenewalStatus, RunStatus
 from praho.recurring.services.runs import run_billing
-from praho.recurring.tests.proration_fixtures import renewing_service
+from praho.recurring.tests.conftest import renewing_service
 
 pytestmark = pytest.mark.django_db
 

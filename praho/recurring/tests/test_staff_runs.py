@@ -13,7 +13,7 @@ from praho.audit.models import AuditEvent
 from praho.recurring.forecast import forecast
 from praho.recurring.models import BillingRun, Renewal, RunStatus
 from praho.recurring.services.runs import run_billing
-from praho.recurring.tests.proration_fixtures import renewing_service
+from praho.recurring.tests.conftest import renewing_service
 from praho.recurring.tests.test_runs import at
 
 pytestmark = pytest.mark.django_db
