@@ -11,6 +11,7 @@ HANDLERS = {
         "checkout.session.async_payment_succeeded": stripe_events.session_changed,
         "checkout.session.async_payment_failed": stripe_events.session_changed,
         "checkout.session.expired": stripe_events.session_changed,
+        "payment_intent.succeeded": stripe_events.intent_succeeded,
         "payment_intent.payment_failed": stripe_events.payment_failed,
         "charge.refunded": stripe_events.charge_refunded,
         "charge.dispute.created": stripe_events.dispute_created,

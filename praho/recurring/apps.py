@@ -7,4 +7,4 @@ class RecurringConfig(AppConfig):
     verbose_name = _("Recurring billing")
 
     def ready(self) -> None:
-        from praho.recurring import receivers  # noqa: F401  (billing's signals)
+        from praho.recurring import charge_receivers, receivers  # noqa: F401  (billing's, payments' signals)

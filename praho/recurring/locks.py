@@ -1,13 +1,18 @@
-"""Row locks recurring billing takes. Order: billing's customer (every money action of one
-customer queues there) → billing's documents, by id → the customer's services, by id
-(provisioning's) → what billing locks next when a document is issued (series counter) → the audit
-chain (docs/decisions/0006-locking.md). A payment takes customer → documents → series → services,
-so it queues behind a run billing the same customer instead of meeting it in a circle.
+"""Row locks recurring billing takes, after everything below it.
 
-A plan change or a cancellation (services.plan_change, services.cancellation) bills or credits the
-customer and may cancel the service's renewal proforma of the next period: the customer, then
-those documents, then the service are locked first, so a payment of that proforma and a plan
-change queue on the same rows in the same order."""
+- A billing run: billing's customer (every money action of one customer queues there; several
+  customers in id order) → the customers' services, by id (provisioning's) → what billing locks
+  next when the renewal documents are issued (series counter) → the audit chain. A payment takes
+  customer → documents → series → services, so it queues behind a run billing the same customer
+  instead of meeting it in a circle.
+- A charge's outcome: inbound event (inbox) → customer → documents (billing.locks) → payments'
+  rows → automatic charges, billing preferences (these) → the audit chain. It arrives inside the
+  transaction that recorded its payment (billing's locks first), so the charge's row comes after.
+- A plan change or a cancellation (services.plan_change, services.cancellation): customer →
+  the service's renewal documents awaiting payment, by id (the next period's proforma it may
+  cancel) → the service → what provisioning and billing lock next (operations, series counter)
+  → the audit chain: a payment of that proforma and a plan change queue in the same order.
+(docs/decisions/0006-locking.md)"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from praho.billing.locks import lock_customer, locked_documents
 from praho.customers.models import Customer
 from praho.orders.models import Service
 from praho.provisioning.locks import locked_services
-from praho.recurring.models import Renewal, RenewalStatus
+from praho.recurring.models import AutoCharge, BillingPreference, Renewal, RenewalStatus
 
 
 def locked_customers_and_services(
@@ -30,6 +35,14 @@ def locked_customers_and_services(
     )
     found = {customer.pk: customer for customer in customers.order_by("pk")}
     return found, locked_services(service_ids)
+
+
+def locked_autocharge(pk: int) -> AutoCharge | None:
+    return AutoCharge.objects.select_for_update(no_key=True).filter(pk=pk).first()
+
+
+def locked_preference(customer_id: int) -> BillingPreference | None:
+    return BillingPreference.objects.select_for_update(no_key=True).filter(customer_id=customer_id).first()
 
 
 def locked_service(service_id: int) -> Service:

@@ -1,18 +1,23 @@
-"""Recurring billing's Celery tasks: thin, idempotent."""
+"""Recurring billing's Celery tasks: thin, idempotent, by id."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from praho.core.validation import fiscal_today
+from praho.payments.gateways.stripe_api import StripeUnavailableError
 from praho.recurring.models import BillingRun, RunStatus, RunTrigger
+from praho.recurring.services import autocharge as autocharge_services
 from praho.recurring.services import runs
 
 
 @shared_task(name="recurring.daily", ignore_result=True)
 def daily() -> int:
-    """The day's billing run (the beat sends it each morning); returns the run's id."""
-    return runs.run_billing(on=fiscal_today(), trigger=RunTrigger.SCHEDULE).pk
+    """The day's billing run (the beat sends it each morning), then the automatic charges of
+    what falls due today; returns the run's id."""
+    run = runs.run_billing(on=fiscal_today(), trigger=RunTrigger.SCHEDULE)
+    autocharge_services.charge_due(on=fiscal_today())
+    return run.pk
 
 
 @shared_task(name="recurring.run_now", ignore_result=True)
@@ -22,3 +27,27 @@ def run_now(run_id: int) -> int:
     if run is None:
         return 0
     return runs.run_billing(on=run.run_date, trigger=run.trigger, actor=run.started_by, run=run).documents
+
+
+@shared_task(name="recurring.charge_due", ignore_result=True)
+def charge_due() -> int:
+    """Open the automatic charges of renewal documents due today (recurring.daily does it too)."""
+    return len(autocharge_services.charge_due(on=fiscal_today()))
+
+
+@shared_task(
+    name="recurring.autocharge",
+    ignore_result=True,
+    autoretry_for=(StripeUnavailableError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=6,
+)
+def autocharge(autocharge_id: int) -> str:
+    """Ask Stripe to charge one pending automatic charge (the same charge however often it runs)."""
+    return str(autocharge_services.ask_stripe(autocharge_id=autocharge_id).status)
+
+
+@shared_task(name="recurring.autocharge_declined_email", ignore_result=True)
+def autocharge_declined_email(autocharge_id: int) -> bool:
+    return autocharge_services.send_declined_email(autocharge_id=autocharge_id)

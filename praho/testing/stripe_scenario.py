@@ -43,6 +43,9 @@ HANDLED_TYPES = frozenset(
         "customer.updated",
     }
 )
+# Handled for off-session charges of a saved card only: a checkout's are stored, then ignored by the
+# worker (its session's events pay it).
+OFF_SESSION_TYPES = frozenset({"payment_intent.succeeded"})
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def test_every_app_takes_its_row_locks_in_its_locks_module_only():
         "provisioning",
         "inbox",
         "payments",
+        "recurring",
     }
 
 

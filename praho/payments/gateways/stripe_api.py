@@ -27,6 +27,18 @@ class StripeRefusedError(StripeError):
     pass
 
 
+class StripeCardError(StripeRefusedError):
+    """The card was refused (Stripe's 402 `card_error`): `code` is Stripe's error code
+    ("card_declined", "authentication_required", "expired_card", ...), `decline_code` the bank's
+    reason when given, `payment_intent` the id of the PaymentIntent the attempt left behind."""
+
+    def __init__(self, message: str, *, code: str, decline_code: str, payment_intent: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.decline_code = decline_code
+        self.payment_intent = payment_intent
+
+
 @dataclass(frozen=True)
 class Session:
     id: str
@@ -47,6 +59,8 @@ def client() -> stripe.StripeClient:
 def _call(method: Any, params: dict[str, Any], options: dict[str, Any] | None = None) -> Any:
     try:
         return method(params=params, options=options or {})
+    except stripe.CardError as error:
+        raise _card_error(error) from error
     except (stripe.APIConnectionError, stripe.RateLimitError) as error:
         raise StripeUnavailableError(str(error.user_message or error)) from error
     except stripe.APIError as error:
@@ -144,6 +158,79 @@ def create_refund(
     }
     created = _call(client().v1.refunds.create, params, {"idempotency_key": f"praho-refund-{card_refund_id}"})
     return _plain(created)
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    payment_intent: str
+    status: str  # Stripe's: "succeeded"; "processing" for a method whose result comes later
+    amount_received: int
+    currency: str
+    created: int
+    intent: dict[str, Any]  # the PaymentIntent as Stripe answered it
+
+
+def charge_off_session(
+    *,
+    stripe_customer: str,
+    payment_method: str,
+    amount_minor: int,
+    currency: str,
+    document_id: int,
+    autocharge_id: int,
+    description: str,
+) -> OffSessionCharge:
+    """Charge a saved card with nobody present: a PaymentIntent created and confirmed at once.
+
+    The key `autocharge-<id>` makes asking again (a task retried after a lost answer) the same
+    request: Stripe answers it as the first time, success or decline, and charges once. A refused
+    card raises StripeCardError carrying the PaymentIntent; the result also comes as the
+    `payment_intent.succeeded` / `payment_intent.payment_failed` webhook."""
+    params: dict[str, Any] = {
+        "amount": amount_minor,
+        "currency": currency.lower(),
+        "customer": stripe_customer,
+        "payment_method": payment_method,
+        "off_session": True,
+        "confirm": True,
+        "description": description[:1000],
+        "metadata": {"document_id": str(document_id), "autocharge_id": str(autocharge_id)},
+    }
+    created = _call(
+        client().v1.payment_intents.create, params, {"idempotency_key": f"autocharge-{autocharge_id}"}
+    )
+    return OffSessionCharge(
+        payment_intent=str(created.id),
+        status=str(created.status),
+        amount_received=int(created.amount_received or 0),
+        currency=str(created.currency),
+        created=int(created.created),
+        intent=_plain(created),
+    )
+
+
+def retrieve_payment_intent(intent_id: str) -> dict[str, Any]:
+    return _plain(_call(partial(client().v1.payment_intents.retrieve, intent_id), {}))
+
+
+def set_default_payment_method(*, stripe_customer: str, payment_method: str) -> None:
+    """The card Stripe's Portal shows as default, and PRAHO charges off-session."""
+    _call(
+        partial(client().v1.customers.update, stripe_customer),
+        {"invoice_settings": {"default_payment_method": payment_method}},
+    )
+
+
+def _card_error(error: stripe.CardError) -> StripeCardError:
+    detail = error.error
+    intent = getattr(detail, "payment_intent", None) if detail is not None else None
+    intent_id = intent.get("id", "") if isinstance(intent, dict) else str(intent or "")
+    return StripeCardError(
+        str(error.user_message or error),
+        code=str(error.code or "card_declined"),
+        decline_code=str(getattr(detail, "decline_code", None) or "") if detail is not None else "",
+        payment_intent=intent_id,
+    )
 
 
 def _plain(obj: Any) -> Any:

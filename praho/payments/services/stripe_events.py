@@ -6,7 +6,12 @@ of events matters, so any order of delivery ends in the same state:
   fetched; paid → billing payment on `metadata.document_id` for `amount_total` (external id = the
   PaymentIntent, so recorded once), completed but unpaid (a bank debit) → awaiting payment (unless
   the debit's failure was processed first), failed → marked and audited (dunning reads it).
-- payment_intent.payment_failed: the card was declined; recorded on the session and audited.
+- payment_intent.succeeded: only for off-session charges of a saved card (`metadata.autocharge_id`;
+  Checkout's intents are paid through their session's events): billing payment on
+  `metadata.document_id` for `amount_received`, once (external id = the PaymentIntent), and
+  `signals.card_charge_finished` for the app that asked for the charge.
+- payment_intent.payment_failed: the card was declined; recorded on the session and audited; for
+  an off-session charge, `signals.card_charge_finished` with the reason.
 - charge.refunded: the charge's refunds are fetched and every succeeded one is recorded once
   (billing refund, external id = Stripe's refund id), made here or in Stripe's dashboard; the
   payment is recorded first if its own event has not been processed yet.
@@ -35,6 +40,7 @@ from praho.payments.gateways import stripe_api
 from praho.payments.models import CheckoutSession, CheckoutStatus, Dispute, StripeCustomer
 from praho.payments.money import from_minor
 from praho.payments.services import card_refunds
+from praho.payments.signals import card_charge_finished
 
 PAID = "paid"
 
@@ -80,14 +86,29 @@ def record_session_payment(session: dict[str, Any], *, received_on: Any) -> Paym
     """The billing payment of a paid session, recorded once (by its PaymentIntent)."""
     document_id = _praho_document_id(session)
     intent = str(session["payment_intent"])
-    amount = from_minor(int(session["amount_total"]), session["currency"])
-    currency = str(session["currency"]).upper()
+    payment = record_card_payment(
+        document_id=document_id,
+        payment_intent=intent,
+        amount=from_minor(int(session["amount_total"]), session["currency"]),
+        currency=str(session["currency"]).upper(),
+        received_on=received_on,
+    )
+    _mark(session["id"], CheckoutStatus.PAID, payment_intent=intent)
+    _keep_saved_card(session, intent)
+    return payment
+
+
+def record_card_payment(
+    *, document_id: int, payment_intent: str, amount: Any, currency: str, received_on: Any
+) -> Payment:
+    """The billing payment of a card payment on the document, recorded once (by the PaymentIntent);
+    customer credit when the document no longer takes it."""
     document = Document.objects.select_related("customer").filter(pk=document_id).first()
     if document is None:
         raise IgnoreEvent(_("Document %(id)s does not exist here.") % {"id": document_id})
-    reference = f"Stripe {intent}"[:140]
+    reference = f"Stripe {payment_intent}"[:140]
     try:
-        payment = record_payment(
+        return record_payment(
             actor=None,
             invoice=document,
             amount=amount,
@@ -95,7 +116,7 @@ def record_session_payment(session: dict[str, Any], *, received_on: Any) -> Paym
             method=PaymentMethod.CARD,
             reference=reference,
             received_on=received_on,
-            external_id=intent,
+            external_id=payment_intent,
         )
     except ValidationError as refused:
         # The money arrived but the document no longer takes it (a proforma cancelled meanwhile):
@@ -110,15 +131,36 @@ def record_session_payment(session: dict[str, Any], *, received_on: Any) -> Paym
             method=PaymentMethod.CARD,
             reference=reference,
             received_on=received_on,
-            external_id=intent,
+            external_id=payment_intent,
         )
         record_event(
             "payments.card_payment_unallocated",
             target=payment,
             data={"document_id": document_id, "reason": "; ".join(refused.messages)},
         )
-    _mark(session["id"], CheckoutStatus.PAID, payment_intent=intent)
-    return payment
+        return payment
+
+
+def _keep_saved_card(session: dict[str, Any], intent: str) -> None:
+    """A card saved at checkout (`setup_future_usage=off_session`) becomes the customer's default
+    card, here and at Stripe (its Portal shows it so, and `customer.updated` then agrees)."""
+    if not CheckoutSession.objects.filter(session_id=session["id"], save_card=True).exists():
+        return
+    account = StripeCustomer.objects.filter(stripe_id=str(session.get("customer") or "")).first()
+    if account is None:
+        return
+    method = str(stripe_api.retrieve_payment_intent(intent).get("payment_method") or "")
+    if not method or method == account.default_payment_method:
+        return
+    stripe_api.set_default_payment_method(stripe_customer=account.stripe_id, payment_method=method)
+    account.default_payment_method = method
+    account.save(update_fields=["default_payment_method", "updated_at"])
+    record_event(
+        "payments.card_saved",
+        object_type="customers.customer",
+        object_id=account.customer_id,
+        data={"stripe_customer": account.stripe_id, "payment_method": method, "session": session["id"]},
+    )
 
 
 def _mark(
@@ -144,14 +186,26 @@ def _mark(
 
 
 def payment_failed(event: InboundEvent) -> None:
-    """payment_intent.payment_failed: a declined card. The customer may try again on the page."""
+    """payment_intent.payment_failed: a declined card. The customer may try again on the page;
+    the app that asked for an off-session charge hears of it (`card_charge_finished`)."""
     intent = _object(event)
     document_id = str((intent.get("metadata") or {}).get("document_id", ""))
     if not document_id.isdigit():
         raise IgnoreEvent(_("Not a PRAHO payment (no document_id in its metadata)."))
-    error = (intent.get("last_payment_error") or {}).get("message") or _("The card was declined.")
+    failure = intent.get("last_payment_error") or {}
+    error = failure.get("message") or _("The card was declined.")
+    autocharge_id = _autocharge_id(intent)
+    if autocharge_id is not None:
+        card_charge_finished.send(
+            sender=payment_failed,
+            document_id=int(document_id),
+            payment_intent=str(intent.get("id", "")),
+            succeeded=False,
+            error=decline_reason(failure),
+            autocharge_id=autocharge_id,
+        )
     session = CheckoutSession.objects.filter(document_id=int(document_id)).order_by("-id").first()
-    if session is not None and session.status == CheckoutStatus.OPEN:
+    if autocharge_id is None and session is not None and session.status == CheckoutStatus.OPEN:
         session.last_error = str(error)[:2000]
         session.save(update_fields=["last_error"])
     record_event(
@@ -160,6 +214,59 @@ def payment_failed(event: InboundEvent) -> None:
         object_id=document_id,
         data={"payment_intent": intent.get("id", ""), "error": str(error)[:500]},
     )
+
+
+def decline_reason(error: dict[str, Any]) -> str:
+    """A refused card as "<reason code>: <Stripe's message>" ("insufficient_funds: Your card has
+    insufficient funds."): the bank's decline code, else Stripe's error code; the code first, so
+    that what is shown to a customer can be chosen by it, in their language."""
+    message = str(error.get("message") or "The card was declined.")
+    code = str(error.get("decline_code") or error.get("code") or "card_declined")
+    return f"{code}: {message}"[:500]
+
+
+# --- Off-session charges of a saved card -------------------------------------------------------------
+
+
+def _autocharge_id(intent: dict[str, Any]) -> int | None:
+    raw = str((intent.get("metadata") or {}).get("autocharge_id", ""))
+    return int(raw) if raw.isdigit() else None
+
+
+def intent_succeeded(event: InboundEvent) -> None:
+    """payment_intent.succeeded of an off-session charge (Checkout's are paid through their
+    sessions' events, which know the session)."""
+    intent = _object(event)
+    if _autocharge_id(intent) is None:
+        raise IgnoreEvent(_("Not an off-session charge of a saved card (paid through its checkout)."))
+    record_off_session_payment(intent)
+
+
+def record_off_session_payment(intent: dict[str, Any]) -> Payment:
+    """The billing payment of a succeeded off-session PaymentIntent, recorded once (by its id), on
+    the day Stripe made it; then `card_charge_finished`, every time (receivers are idempotent)."""
+    autocharge_id = _autocharge_id(intent)
+    document_id = _praho_document_id(intent)
+    if autocharge_id is None or intent.get("status") != "succeeded":
+        raise IgnoreEvent(
+            _("PaymentIntent %(id)s is not a succeeded off-session charge.") % {"id": intent["id"]}
+        )
+    payment = record_card_payment(
+        document_id=document_id,
+        payment_intent=str(intent["id"]),
+        amount=from_minor(int(intent["amount_received"]), intent["currency"]),
+        currency=str(intent["currency"]).upper(),
+        received_on=_day(int(intent["created"])),
+    )
+    card_charge_finished.send(
+        sender=record_off_session_payment,
+        document_id=document_id,
+        payment_intent=str(intent["id"]),
+        succeeded=True,
+        error="",
+        autocharge_id=autocharge_id,
+    )
+    return payment
 
 
 # --- Charges: refunds and disputes ------------------------------------------------------------------
@@ -172,9 +279,12 @@ def _payment_of_intent(intent: str, *, received_on: Any) -> Payment:
     if payment is not None:
         return payment
     sessions = [s for s in stripe_api.sessions_of_payment_intent(intent) if s.get("payment_status") == PAID]
-    if not sessions:
-        raise IgnoreEvent(_("No PRAHO checkout paid with %(intent)s.") % {"intent": intent})
-    return record_session_payment(sessions[0], received_on=received_on)
+    if sessions:
+        return record_session_payment(sessions[0], received_on=received_on)
+    current = stripe_api.retrieve_payment_intent(intent)
+    if _autocharge_id(current) is not None and current.get("status") == "succeeded":
+        return record_off_session_payment(current)  # an off-session charge whose event is still to come
+    raise IgnoreEvent(_("No PRAHO checkout paid with %(intent)s.") % {"intent": intent})
 
 
 def charge_refunded(event: InboundEvent) -> None:

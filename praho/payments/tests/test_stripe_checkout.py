@@ -246,3 +246,31 @@ def test_an_invoice_just_issued_asks_what_the_ledger_says_it_owes(
 ):
     invoice = issued(bill_billing, carol_customer, "invoice")  # the object as issuing returned it
     assert checkout(invoice, carol).amount == D("121.00")
+
+
+def test_a_card_saved_at_checkout_becomes_the_default_card_here_and_at_stripe(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    session = checkout(proforma, carol, save_card=True)
+    fake_stripe.complete_session(session.session_id)
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+
+    account = StripeCustomer.objects.get(customer=proforma.customer)
+    intent = fake_stripe.lookup(fake_stripe.lookup(session.session_id)["payment_intent"])
+    assert account.default_payment_method == intent["payment_method"]
+    stripe_customer = fake_stripe.lookup(account.stripe_id)
+    assert stripe_customer["invoice_settings"]["default_payment_method"] == intent["payment_method"]
+    # Stripe's customer.updated that follows agrees with what is stored.
+    deliver_all(client, fake_stripe, "customer.updated", capture=django_capture_on_commit_callbacks)
+    account.refresh_from_db()
+    assert account.default_payment_method == intent["payment_method"]
+
+
+def test_a_card_not_saved_at_checkout_is_not_the_default_card(
+    client, fake_stripe, proforma, carol, django_capture_on_commit_callbacks
+):
+    session = checkout(proforma, carol)
+    fake_stripe.complete_session(session.session_id)
+    deliver_all(client, fake_stripe, "checkout.session.completed", capture=django_capture_on_commit_callbacks)
+    assert StripeCustomer.objects.get(customer=proforma.customer).default_payment_method == ""
+    assert not [seen for seen in fake_stripe.received if "/v1/payment_intents" in seen.path]

@@ -22,7 +22,8 @@ signed well or badly.
 
 Test hooks do what a customer, a bank or someone in Stripe's dashboard would do:
 `complete_session`, `async_payment_succeeded`/`_failed`, `expire_session`, `refund`, `dispute`,
-`update_customer`, `add_card`, `decline_next_payment`. `fail_next` names an endpoint by the last
+`update_customer`, `add_card` (a test card number decides how off-session charges of it end, as
+Stripe's test cards do), `decline_next_payment`. `fail_next` names an endpoint by the last
 segment of its path ("refunds") or by the whole path ("/v1/checkout/sessions"); besides
 FakeService's failures it has CONFLICT (Stripe's 409 `lock_timeout`), and SERVER_ERROR and
 TOO_MANY_REQUESTS answer in Stripe's error shape.
@@ -132,12 +133,16 @@ class FakeStripe(FakeService):
 
     # --- what customers, banks and the dashboard do (test hooks) -------------------------------
 
-    def complete_session(self, session_id: str, *, paid: bool = True, asynchronous: bool = False) -> Obj:
+    def complete_session(
+        self, session_id: str, *, paid: bool = True, asynchronous: bool = False, card: str | None = None
+    ) -> Obj:
         """The customer pays on the Checkout page. `asynchronous`: with a method whose result comes
         later (payment_status stays unpaid until `async_payment_succeeded`/`_failed`);
-        `paid=False`: the session completes with nothing to pay (`no_payment_required`)."""
+        `paid=False`: the session completes with nothing to pay (`no_payment_required`); `card`:
+        a Stripe test card number (stripe_objects.TEST_CARDS) rather than the default Visa, e.g.
+        "4000002760003184", which pays here but asks for authentication off-session."""
         return self._hook(
-            lambda: self.account.complete_session(session_id, paid=paid, asynchronous=asynchronous)
+            lambda: self.account.complete_session(session_id, paid=paid, asynchronous=asynchronous, card=card)
         )
 
     def async_payment_succeeded(self, session_id: str) -> Obj:
@@ -176,11 +181,22 @@ class FakeStripe(FakeService):
         return self._hook(lambda: self.account.update_customer(customer_id, dict(fields), metadata))
 
     def add_card(
-        self, customer_id: str, *, brand: str = "visa", last4: str = "4242", exp_month: int = 12
+        self,
+        customer_id: str,
+        *,
+        brand: str = "visa",
+        last4: str = "4242",
+        exp_month: int = 12,
+        number: str | None = None,
     ) -> Obj:
-        """A card saved on the customer (`payment_method.attached`), to charge off-session."""
+        """A card saved on the customer (`payment_method.attached`), to charge off-session. With
+        `number`, one of Stripe's test cards (stripe_objects.TEST_CARDS): "4000000000000341" is
+        declined (`card_declined`) whenever it is charged, "4000002760003184" asks for
+        authentication (`authentication_required`), "4000000000009995" has insufficient funds."""
         return self._hook(
-            lambda: self.account.add_card(customer_id, brand=brand, last4=last4, exp_month=exp_month)
+            lambda: self.account.add_card(
+                customer_id, brand=brand, last4=last4, exp_month=exp_month, number=number
+            )
         )
 
     def decline_next_payment(self, customer_id: str, code: str = "card_declined") -> None:

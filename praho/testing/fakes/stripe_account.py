@@ -100,9 +100,18 @@ class Account(Payments):
     # --- paying a session ---------------------------------------------------------------------
 
     def complete_session(
-        self, session_id: str, *, email: str | None = None, paid: bool = True, asynchronous: bool = False
+        self,
+        session_id: str,
+        *,
+        email: str | None = None,
+        paid: bool = True,
+        asynchronous: bool = False,
+        card: str | None = None,
     ) -> Obj:
-        """The customer pays on the hosted page (`paid=False`: a session with nothing to pay)."""
+        """The customer pays on the hosted page (`paid=False`: a session with nothing to pay), with
+        a test Visa or the test card numbered `card` (one the page can pay with)."""
+        if card is not None and objects.test_card(card)[1] not in (None, "authentication_required"):
+            raise ValueError(f"Test card {card} is declined on the Checkout page; save it with add_card")
         session = self.session(session_id)
         if session["status"] != "open":
             raise StripeError(400, f"This Checkout Session is {session['status']} and can no longer be paid.")
@@ -117,7 +126,9 @@ class Account(Payments):
         if not paid or session["amount_total"] == 0:
             fields["payment_status"] = "no_payment_required"
         else:
-            intent = self._checkout_payment(session, customer, payer_email, asynchronous=asynchronous)
+            intent = self._checkout_payment(
+                session, customer, payer_email, asynchronous=asynchronous, card=card
+            )
             fields |= {"payment_intent": intent["id"], "payment_status": "unpaid" if asynchronous else "paid"}
         self.change(session, fields)
         self.emit("checkout.session.completed", session)
@@ -133,10 +144,13 @@ class Account(Payments):
         return self.create_customer({"email": email or session["customer_email"]}, None)
 
     def _checkout_payment(
-        self, session: Obj, customer: Obj | None, email: str | None, *, asynchronous: bool
+        self, session: Obj, customer: Obj | None, email: str | None, *, asynchronous: bool, card: str | None
     ) -> Obj:
         data = self.intent_data.get(session["id"], {})
-        method = self.add(objects.sepa_debit(created=self.now())) if asynchronous else self.new_card()
+        if asynchronous:
+            method = self.add(objects.sepa_debit(created=self.now()))
+        else:
+            method = self.new_card(number=card)
         method["billing_details"]["email"] = email
         fields = {
             "amount": session["amount_total"],
@@ -178,9 +192,11 @@ class Account(Payments):
         portal["url"] = f"{self.base_url}/portal/{portal['id']}"
         return self.add(portal)
 
-    def add_card(self, customer_id: str, *, brand: str, last4: str, exp_month: int) -> Obj:
+    def add_card(
+        self, customer_id: str, *, brand: str, last4: str, exp_month: int, number: str | None = None
+    ) -> Obj:
         """A card saved on the customer, as a past Checkout with `setup_future_usage` leaves one."""
         customer = self.get(customer_id, "customer")
-        method = self.new_card(brand=brand, last4=last4, exp_month=exp_month)
+        method = self.new_card(brand=brand, last4=last4, exp_month=exp_month, number=number)
         self.attach(method, customer)
         return method

@@ -40,6 +40,7 @@ class Ledger:
         self.fresh: list[Obj] = []
         self.line_items: dict[str, list[Obj]] = {}
         self.declines: dict[str, list[str]] = {}  # customer or payment method id: codes, in turn
+        self.card_declines: dict[str, str] = {}  # payment method id: how its test card declines, always
         self.request: Obj = objects.NO_REQUEST  # the API request being served, named in events
         self.clock: Callable[[], float] = time.time
 
@@ -139,11 +140,22 @@ class Ledger:
             if method["customer"] == customer_id and type in (None, method["type"])
         ]
 
-    def new_card(self, *, brand: str = "visa", last4: str = "4242", exp_month: int = 12) -> Obj:
+    def new_card(
+        self, *, brand: str = "visa", last4: str = "4242", exp_month: int = 12, number: str | None = None
+    ) -> Obj:
+        """A card PaymentMethod; with `number` (a Stripe test card) its brand and last4 come from the
+        number, and a card that declines off-session keeps declining (`card_declines`)."""
+        declines = None
+        if number is not None:
+            brand, declines = objects.test_card(number)
+            last4 = number[-4:]
         exp_year = time.gmtime(self.now()).tm_year + 3
-        return self.add(
+        card = self.add(
             objects.card(created=self.now(), brand=brand, last4=last4, exp_month=exp_month, exp_year=exp_year)
         )
+        if declines is not None:
+            self.card_declines[card["id"]] = declines
+        return card
 
     def attach(self, method: Obj, customer: Obj) -> None:
         """Save a payment method on a customer, as Checkout does for `setup_future_usage`."""
@@ -153,9 +165,12 @@ class Ledger:
         self.emit("payment_method.attached", method)
 
     def next_decline(self, *owners: str | None) -> str | None:
-        """The decline queued for the customer or the payment method of a payment, taken off."""
+        """The decline queued for the customer or the payment method of a payment, taken off;
+        else how the payment method's test card always declines (None: it pays)."""
         for owner in owners:
             queued = self.declines.get(owner or "")
             if queued:
                 return queued.pop(0)
-        return None
+        return next(
+            (self.card_declines[owner] for owner in owners if owner and owner in self.card_declines), None
+        )

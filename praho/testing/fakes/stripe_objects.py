@@ -340,6 +340,30 @@ def listing(url: str, data: list[Obj], *, has_more: bool) -> Obj:
     return {"object": "list", "data": data, "has_more": has_more, "url": url}
 
 
+# Stripe's test card numbers the fake knows, and what charging a saved one off-session does
+# (None: it succeeds; else the decline, as `decline` names it). 4000002760003184 asks for
+# authentication on every payment: paid on the Checkout page (the customer authenticates), then
+# refused off-session with `authentication_required`; 4000000000000341 is saved fine and declined
+# when charged. Stripe refuses to save 9995 and 0069 at all; the fake saves them (`add_card`) so
+# that tests can reach each decline through a card, as with 0341.
+TEST_CARDS: dict[str, tuple[str, str | None]] = {
+    "4242424242424242": ("visa", None),
+    "5555555555554444": ("mastercard", None),
+    "4000002500003155": ("visa", None),  # authentication on session only; saved for off-session use
+    "4000002760003184": ("visa", "authentication_required"),
+    "4000000000000341": ("visa", "card_declined"),
+    "4000000000009995": ("visa", "insufficient_funds"),
+    "4000000000000069": ("visa", "expired_card"),
+}
+
+
+def test_card(number: str) -> tuple[str, str | None]:
+    """(brand, off-session decline or None) of a test card number; ValueError for another."""
+    if number not in TEST_CARDS:
+        raise ValueError(f"Unknown test card {number!r}; choose one of {sorted(TEST_CARDS)}")
+    return TEST_CARDS[number]
+
+
 def decline(code: str) -> Obj:
     """The card error of a declined payment, by the test hook's code."""
     known: dict[str, tuple[str, str, str]] = {

@@ -185,6 +185,48 @@ def test_a_declined_answer_is_kept_for_its_idempotency_key(
     assert len(fake.events_of("payment_intent.created")) == 1
 
 
+@pytest.mark.parametrize(
+    ("number", "error_code", "decline_code"),
+    [
+        ("4000000000000341", "card_declined", "generic_decline"),
+        ("4000000000009995", "card_declined", "insufficient_funds"),
+        ("4000002760003184", "authentication_required", "authentication_required"),
+    ],
+)
+def test_a_saved_test_card_decides_every_off_session_payment(
+    fake: FakeStripe,
+    client: stripe.StripeClient,
+    customer: stripe.Customer,
+    number: str,
+    error_code: str,
+    decline_code: str,
+) -> None:
+    method = fake.add_card(customer.id, number=number)
+    assert method["card"]["last4"] == number[-4:]
+    for _ in range(2):  # not only the next one: the card always declines, as Stripe's test card does
+        with pytest.raises(stripe.CardError) as declined:
+            charge_off_session(client, customer, method["id"])
+        assert (declined.value.code, declined.value.error.decline_code) == (error_code, decline_code)
+    assert declined.value.error.payment_intent.metadata.document_id == "9"
+    assert len(fake.events_of("payment_intent.payment_failed")) == 2
+    assert charge_off_session(client, customer, fake.add_card(customer.id, number="4242424242424242")["id"])
+
+
+def test_a_card_saved_at_checkout_that_asks_for_authentication_is_refused_off_session(
+    fake: FakeStripe, client: stripe.StripeClient, customer: stripe.Customer
+) -> None:
+    session = new_session(
+        client, customer=customer.id, payment_intent_data={"setup_future_usage": "off_session"}
+    )
+    fake.complete_session(session.id, card="4000002760003184")  # the customer authenticates on the page
+    [method] = client.v1.customers.payment_methods.list(customer.id).data
+    with pytest.raises(stripe.CardError) as declined:
+        charge_off_session(client, customer, method.id)
+    assert declined.value.code == "authentication_required"
+    with pytest.raises(ValueError, match="add_card"):
+        fake.complete_session(new_session(client).id, card="4000000000000341")
+
+
 # --- refunds ------------------------------------------------------------------------------------
 
 
