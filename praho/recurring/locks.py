@@ -13,17 +13,23 @@ services) waits for dunning's document or dunning waits for it, and then sees it
 
 A charge's outcome: inbound event (inbox) → customer → documents (billing.locks) → payments'
 rows → automatic charges, billing preferences (these) → the audit chain. It arrives inside the
-transaction that recorded its payment (billing's locks first), so the charge's row comes after."""
+transaction that recorded its payment (billing's locks first), so the charge's row comes after.
+
+A plan change or a cancellation (services.plan_change, services.cancellation): customer → the
+service's renewal documents awaiting payment, by id (the next period's proforma it may cancel) →
+the service → what provisioning and billing lock next (operations, series counter) → the audit
+chain: a payment of that proforma and a plan change queue in the same order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from praho.billing.locks import lock_customer, locked_documents
 from praho.billing.models import Document
 from praho.customers.models import Customer
 from praho.orders.models import Service
 from praho.provisioning.locks import locked_services
-from praho.recurring.models import AutoCharge, BillingPreference
+from praho.recurring.models import AutoCharge, BillingPreference, Renewal, RenewalStatus
 
 
 def locked_customers_and_services(
@@ -50,3 +56,22 @@ def locked_document(pk: int) -> Document:
     """A renewal document as stored, locked FOR NO KEY UPDATE until the caller's transaction ends
     (its customer read along, not locked)."""
     return Document.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=pk)
+
+
+def locked_service(service_id: int) -> Service:
+    """The service, locked after its customer and its renewal documents awaiting payment; with its
+    plan and customer read along. Service.DoesNotExist for an unknown id."""
+    customer_id = Service.objects.filter(pk=service_id).values_list("customer_id", flat=True).first()
+    if customer_id is None:
+        raise Service.DoesNotExist
+    lock_customer(customer_id)
+    open_documents = Renewal.objects.filter(service_id=service_id, status=RenewalStatus.BILLED).values_list(
+        "document_id", flat=True
+    )
+    if documents := list(open_documents):
+        locked_documents(documents)
+    return (
+        Service.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("plan", "plan__group", "customer")
+        .get(pk=service_id)
+    )

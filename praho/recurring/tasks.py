@@ -12,17 +12,20 @@ from praho.payments.gateways.stripe_api import StripeUnavailableError
 from praho.recurring.models import BillingRun, RunStatus, RunTrigger
 from praho.recurring.services import autocharge as autocharge_services
 from praho.recurring.services import runs
+from praho.recurring.services.cancellation import end_cancelled
 from praho.recurring.services.dunning import run_dunning
 
 
 @shared_task(name="recurring.daily", ignore_result=True)
 def daily() -> int:
     """The day's work, each step idempotent (the beat sends it each morning): the billing run, the
-    automatic charges of what falls due today, and dunning; returns the run's id."""
+    automatic charges of what falls due today, dunning, and the end of services cancelled at the
+    end of their period; returns the run's id."""
     today = fiscal_today()
     run = runs.run_billing(on=today, trigger=RunTrigger.SCHEDULE)
     autocharge_services.charge_due(on=today)
     run_dunning(on=today)
+    end_cancelled(on=today)
     return run.pk
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("praho.recurring.web.staff.run_urls")),
     path("", include("praho.recurring.web.staff.metered_urls")),
     path("staff/recurring/dunning/", include("praho.recurring.web.staff.dunning_urls")),
+    path("", include("praho.recurring.web.staff.service_urls")),
+    path("", include("praho.recurring.web.area.service_urls")),
 ]

@@ -7,7 +7,7 @@ credit note (storno) that refers to it and is itself issued and frozen.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from praho.billing.models import Document, DocumentLine, DocumentStatus, Documen
 from praho.billing.services import credit_amounts
 from praho.billing.services.drafts import line_values, parse_decimal, refuse_unless_editable, write_lines
 from praho.billing.services.issuing import issue_document
+from praho.core.money import round_money
 from praho.core.transactions import service_transaction
 from praho.core.validation import FieldErrors, fiscal_today
 
@@ -85,6 +86,9 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
     number and date and keeps its lines' VAT. No line is ever credited beyond what was invoiced,
     counting earlier credit notes, and the credit note that takes the rest of a line or a VAT rate
     takes exactly what is left of it (credit_amounts). Without `lines`, all that is left.
+
+    A line may name the `net_amount` to credit (a prorated refund of part of a period, praho.recurring)
+    and its own `description`: it takes that amount exactly, with `quantity` of the line.
     """
     invoice = locked_document(invoice.pk)
     if invoice.document_type != DocumentType.INVOICE or invoice.status == DocumentStatus.DRAFT:
@@ -120,6 +124,9 @@ def credit_note(*, actor: User, invoice: Document, lines: list[dict[str, Any]] |
     note.total = note.net_total + note.vat_total
     note.save(update_fields=["net_total", "vat_total", "total"])
     return issue_document(actor=actor, document=note)
+
+
+ZERO = Decimal("0.00")
 
 
 def creditable_lines(invoice: Document) -> list[tuple[DocumentLine, Decimal]]:
@@ -160,10 +167,49 @@ def _credited(
         return {}
     if quantity is None:
         return {}
-    unit_price, discount = credit_amounts.credited_line_amounts(line, quantity, left[line.pk])
-    return line_values(line) | {
+    if item.get("net_amount") is not None:
+        amounts = _credited_amount(errors, prefix, item, quantity, left[line.pk])
+        if amounts is None:
+            return {}
+        unit_price, discount = amounts
+    else:
+        unit_price, discount = credit_amounts.credited_line_amounts(line, quantity, left[line.pk])
+    values = line_values(line) | {
         "quantity": quantity,
         "unit_price": unit_price,
         "discount": discount,
         "credited_line_id": line.pk,
     }
+    if item.get("description"):
+        values["description"] = str(item["description"])[:500]
+    return values
+
+
+def _credited_amount(
+    errors: FieldErrors, prefix: str, item: dict[str, Any], quantity: Decimal, left: credit_amounts.LineLeft
+) -> tuple[Decimal, Decimal] | None:
+    """(unit price, discount) of a credit line that takes exactly `net_amount` (a prorated refund:
+    part of a period) with `quantity` of the line. Taking the rest of the line's quantity takes
+    the rest of its amount: the line's last credit note settles its VAT (credit_amounts)."""
+    net = item["net_amount"]
+    if not isinstance(net, Decimal) or net != round_money(net) or not ZERO < net <= left.net_amount:
+        errors.add(
+            prefix + "net_amount",
+            _("Between 0 and %(left)s of this line can still be credited.") % {"left": left.net_amount},
+            "over_credit",
+        )
+        return None
+    if quantity == left.quantity and net != left.net_amount:
+        errors.add(
+            prefix + "quantity",
+            _("Credit less than all that is left of the line's quantity, or all of its amount."),
+            "over_credit",
+        )
+        return None
+    return credit_amounts.amounts_giving(quantity, line_price_for(quantity, net), net)
+
+
+def line_price_for(quantity: Decimal, net: Decimal) -> Decimal:
+    """The unit price (4 decimals, rounded up) that gives `net` for `quantity`, less a rounding
+    discount."""
+    return (net / quantity).quantize(credit_amounts.PRICE_QUANTUM, rounding=ROUND_CEILING)

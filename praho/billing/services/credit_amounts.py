@@ -73,7 +73,10 @@ def lines_left(invoice: Document) -> dict[int, LineLeft]:
     left = {}
     for line in invoice.lines.all():
         quantity, net = taken.get(line.pk, (Decimal("0"), ZERO))
-        left[line.pk] = LineLeft(line.quantity - quantity, line.net_amount - net)
+        # Quantized: SQLite's sums come back with 15 decimals, which a credit note's quantity refuses.
+        left[line.pk] = LineLeft(
+            (line.quantity - quantity).quantize(PRICE_QUANTUM), (line.net_amount - net).quantize(CENT)
+        )
     return left
 
 
@@ -85,6 +88,11 @@ def credited_line_amounts(line: DocumentLine, quantity: Decimal, left: LineLeft)
     if round_money(quantity * line.unit_price - discount) <= left.net_amount:
         return line.unit_price, discount
     return _giving(quantity, line.unit_price, left.net_amount)
+
+
+def amounts_giving(quantity: Decimal, price: Decimal, net: Decimal) -> tuple[Decimal, Decimal]:
+    """A unit price and a non-negative discount whose line amount for `quantity` rounds to `net`."""
+    return _giving(quantity, price, net)
 
 
 def _giving(quantity: Decimal, price: Decimal, net: Decimal) -> tuple[Decimal, Decimal]:

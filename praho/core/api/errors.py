@@ -115,6 +115,14 @@ RULE_CODES = frozenset(
         "children_decision_required",
         "same_plan",
         "not_failed",
+        # recurring: a plan change or cancellation the service's period or state refuses
+        "already_cancelled",
+        "not_cancelled",
+        "not_active",
+        "one_time",
+        "no_period",
+        "renewal_unpaid",
+        "no_price",
     }
 )
 

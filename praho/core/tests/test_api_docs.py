@@ -65,6 +65,8 @@ API_PATHS = {
     "/api/v1/services/{service_id}/unsuspend/",
     "/api/v1/services/{service_id}/terminate/",
     "/api/v1/services/{service_id}/change-plan/",
+    "/api/v1/services/{service_id}/change-plan/preview/",
+    "/api/v1/services/{service_id}/cancel/",
     "/api/v1/customers/{customer_id}/entitlements/",
     "/api/v1/bank-statements/",
     "/api/v1/billing-runs/",

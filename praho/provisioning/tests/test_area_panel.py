@@ -216,5 +216,6 @@ def test_the_service_page_runs_a_fixed_number_of_queries(
 
 
 # The orders page's own eight (session, user, membership, service, children, entitlements...) plus
-# provisioning's two (the account with its server, the samples): the same for 1 day or 30.
-QUERIES = 10
+# provisioning's two (the account with its server, the samples) and recurring's one (the plan's
+# upgrade paths): the same for 1 day or 30.
+QUERIES = 11
