@@ -208,50 +208,7 @@ def test_a_bad_children_choice_is_refused(support, shop, carol_customer, server)
     assert unchanged(service, Status.ACTIVE)
 
 
-# --- change plan, reset password, welcome ---------------------------------------------------------
-
-
-@pytest.fixture
-def vps(shop, carol_customer):
-    hypervisor = make_server(
-        "proxmox", "http://127.0.0.1:8006", username="t", secret="pve-secret-1", node="pve"
-    )
-    return service_of(shop, carol_customer, plan="vps-s", server=hypervisor, domain="")
-
-
-def test_change_plan_queues_the_new_package(support, shop, vps):
-    page, now = act(support, vps, "change-plan", {"plan": shop.plans["vps-m"].pk})
-    operation = Operation.objects.get(service=vps)
-    assert (operation.kind, operation.params["plan"]) == (
-        OperationKind.CHANGE_PACKAGE,
-        shop.plans["vps-m"].pk,
-    )
-    assert now.plan == shop.plans["vps-s"]  # until the panel has it
-    assert "Moving it to the plan VPS M on the panel." in page
-
-
-@pytest.mark.parametrize(
-    ("plan", "message"),
-    [
-        ("web-start", "The new plan must use the same provisioning module."),
-        ("vps-s", "The service is on this plan already."),
-        ("unknown", "Choose a plan from the list."),
-        ("", "This field is required."),
-    ],
-)
-def test_change_plan_refuses_another_module_the_same_plan_or_none(support, shop, vps, plan, message):
-    value = shop.plans[plan].pk if plan in shop.plans else ("999999" if plan else "")
-    page, now = act(support, vps, "change-plan", {"plan": value})
-    assert message in page
-    assert now.plan == shop.plans["vps-s"]
-    assert not Operation.objects.exists()
-
-
-def test_a_pending_service_does_not_change_plan(support, shop, carol_customer):
-    service = service_of(shop, carol_customer, plan="vps-s", status=Status.PENDING, domain="")
-    page, _now = act(support, service, "change-plan", {"plan": shop.plans["vps-m"].pk})
-    assert "Only an active or suspended service can change plan; this one is pending provisioning." in page
-    assert unchanged(service, Status.PENDING)
+# --- reset password, welcome (changing plan is recurring billing's: prorated) -----------------------
 
 
 def test_reset_password_queues_a_new_password(support, shop, carol_customer, server):

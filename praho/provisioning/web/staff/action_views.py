@@ -17,14 +17,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from praho.catalog.models import Plan
 from praho.core.http import AuthenticatedHttpRequest
 from praho.orders.models import Service
 from praho.orders.selectors import service_for
 from praho.provisioning.models import Operation, OperationState
 from praho.provisioning.services import actions
 from praho.provisioning.services.welcome import send_welcome
-from praho.provisioning.web.staff.forms import ChangePlanForm, ReasonForm, TerminateForm
+from praho.provisioning.web.staff.forms import ReasonForm, TerminateForm
 
 Action = Callable[[AuthenticatedHttpRequest, Service], str]
 
@@ -105,17 +104,6 @@ def terminate(request: AuthenticatedHttpRequest, service: Service) -> str:
 def cancel(request: AuthenticatedHttpRequest, service: Service) -> str:
     actions.cancel(service_id=service.pk, actor=request.user, reason=_form(ReasonForm, request)["reason"])
     return _("Service cancelled.")
-
-
-@service_action
-def change_plan(request: AuthenticatedHttpRequest, service: Service) -> str:
-    plan = Plan.objects.filter(pk=_form(ChangePlanForm, request)["plan"]).first()
-    if plan is None:
-        raise ValidationError(_("Choose a plan from the list."))
-    operation = actions.change_plan(service_id=service.pk, actor=request.user, plan=plan)
-    if operation is None:
-        return _("The service is on the plan %(plan)s now.") % {"plan": plan.name}
-    return _("Moving it to the plan %(plan)s on the panel.") % {"plan": plan.name}
 
 
 @service_action

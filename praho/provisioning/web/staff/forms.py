@@ -122,7 +122,3 @@ class TerminateForm(ReasonForm):
         required=False,
         choices=[("", "—"), ("terminate", _("Terminate them too")), ("keep", _("Keep them on their own"))],
     )
-
-
-class ChangePlanForm(forms.Form):
-    plan = forms.IntegerField(label=_("New plan"), min_value=1)

@@ -33,7 +33,6 @@ def allowed_actions(service: Service, *, may_manage: bool) -> dict[str, bool]:
         "unsuspend": status == Status.SUSPENDED,
         "terminate": lifecycle.allowed(status, Status.TERMINATED),
         "cancel": lifecycle.allowed(status, Status.CANCELLED),
-        "change_plan": status in ON_A_PANEL,
         "reset_password": status in ON_A_PANEL and module,
         "welcome": status == Status.ACTIVE,
     }
@@ -51,7 +50,6 @@ def panel_context(request: HttpRequest, service: Service) -> dict[str, Any]:
         "allowed": actions,
         "may_manage": may_manage,
         "retryable_ids": {op.pk for op in operations if may_retry(op, service.status)},
-        "other_plans": queries.other_plans(service) if actions.get("change_plan") else [],
         "live_addons": live_children(service) if actions.get("terminate") else [],
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from praho.catalog.models import Module, Plan
+from praho.catalog.models import Module
 from praho.orders.models import Service
 from praho.provisioning.models import Account, Operation, OperationState, Server
 from praho.provisioning.services.placement import HOLDING, HYPERVISOR_NEEDS
@@ -102,12 +102,3 @@ def account_of(service: Service) -> Account | None:
 
 def operations_of(service: Service) -> list[Operation]:
     return list(Operation.objects.filter(service=service).order_by("-id")[:OPERATIONS_SHOWN])
-
-
-def other_plans(service: Service) -> list[Plan]:
-    """The plans the service may change to: the same provisioning module (the same group too for
-    plans without one, which would otherwise be every plan of the catalog)."""
-    plans = Plan.objects.filter(module=service.plan.module).exclude(pk=service.plan_id)
-    if not service.plan.module:
-        plans = plans.filter(group_id=service.plan.group_id)
-    return list(plans.select_related("group").order_by("group__position", "position", "pk"))

@@ -12,7 +12,6 @@ SERVICE_ACTIONS = {
     "unsuspend": action_views.unsuspend,
     "terminate": action_views.terminate,
     "cancel": action_views.cancel,
-    "change-plan": action_views.change_plan,
     "reset-password": action_views.reset_password,
     "welcome": action_views.welcome,
 }
