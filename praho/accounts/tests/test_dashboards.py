@@ -121,8 +121,9 @@ def test_the_staff_dashboard_takes_the_same_number_of_queries_however_much_happe
     # billing 12 receivables per currency, 13 invoiced per month, 14 recent payments; e-Factura
     # 15 submissions needing attention, 16 documents not tracked yet; payments 17-19 transfers to
     # review, failed webhook events, open disputes; orders 20 orders waiting; provisioning 21-22
-    # operations needing attention, 23-24 services over their limits.
-    with django_assert_num_queries(24):
+    # operations needing attention, 23-24 services over their limits; recurring 25 overdue renewal
+    # documents, 26 terminations to confirm, 27 the last billing run.
+    with django_assert_num_queries(27):
         response = client.get("/staff/")
 
     assert len(panel_data(response, "_staff_audit.html")["summary"].recent_events) == 5

@@ -132,3 +132,16 @@ def test_staff_leave_a_service_out_of_runs_with_a_reason_and_take_it_back(
     ]
     assert staff_client(sue_support).post(url, {"excluded": "1", "reason": "x"}).status_code == 403
     assert not Renewal.objects.exists()
+
+
+def test_the_dashboard_shows_overdue_renewals_and_the_last_run(
+    shop, carol_customer, staff_client, bill_billing
+):
+    renewing_service(shop, carol_customer, started=date(2026, 11, 1))
+    with at("2026-11-28"):
+        run = run_billing(on=date(2026, 11, 28))  # due 1 December: overdue on the 7th
+    with at("2026-12-07"):
+        html = staff_client(bill_billing).get("/staff/").content.decode()
+    assert 'data-panel="renewals-waiting"' in html
+    assert '<span class="figure" data-count="overdue">1</span>' in html
+    assert f"/staff/recurring/runs/{run.pk}/" in html
