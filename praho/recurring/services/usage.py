@@ -51,7 +51,7 @@ UNIT_CODE = {Measure.BANDWIDTH_GB: "E34", Measure.DISK_GB: "E34", Measure.VM_HOU
 
 def period_text(start: date, end: date) -> str:
     """The period as lines show it in every language: "01.02.2027 \u2013 28.02.2027"."""
-    return f"{start:%d.%m.%Y} \u2013 {end:%d.%m.%Y}"
+    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"  # noqa: RUF001 (the en dash of a range)
 
 
 def _measure_name(measure: str) -> str:
@@ -117,7 +117,7 @@ class PendingUsage:
             "high": "" if part.up_to is None else typed_number(item.included + part.up_to),
         }
         if item.tier_mode == TierMode.GRADUATED and part.up_to is not None:
-            return _("%(measure)s, %(low)s\u2013%(high)s %(unit)s: %(period)s") % values
+            return _("%(measure)s, %(low)s–%(high)s %(unit)s: %(period)s") % values  # noqa: RUF001 (a range)
         if item.tier_mode == TierMode.GRADUATED and item.included + part.above > 0:
             return _("%(measure)s over %(low)s %(unit)s: %(period)s") % values
         if item.included > 0:
