@@ -72,6 +72,16 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
     ValidationError, with nothing issued and no number taken, when any document is not a
     draft invoice or its buyer lacks what the law requires on the document.
     """
+    return _issue_batch(documents, DocumentType.INVOICE, actor=actor)
+
+
+@service_transaction
+def issue_proformas(*, actor: User, documents: Sequence[Document]) -> list[Document]:
+    """issue_documents for draft proformas: all of them numbered in one counter update, or none."""
+    return _issue_batch(documents, DocumentType.PROFORMA, actor=actor)
+
+
+def _issue_batch(documents: Sequence[Document], kind: str, *, actor: User) -> list[Document]:
     ids = [document.pk for document in documents]
     if not ids:
         return []
@@ -79,20 +89,7 @@ def issue_documents(*, actor: User, documents: Sequence[Document]) -> list[Docum
         raise _batch_refusal(_("Each document must be saved and in the batch once."), "duplicate")
     # Locked in numbering order; the customers are read along, not locked.
     batch = locked_documents(ids)
-    _refuse_unissuable(batch, ids)
-    return issue_locked(batch, actor=actor)
-
-
-@service_transaction
-def issue_proformas(*, actor: User, documents: Sequence[Document]) -> list[Document]:
-    """issue_documents for draft proformas: all of them numbered in one counter update, or none."""
-    ids = [document.pk for document in documents]
-    if not ids:
-        return []
-    if None in ids or len(set(ids)) != len(ids):
-        raise _batch_refusal(_("Each document must be saved and in the batch once."), "duplicate")
-    batch = locked_documents(ids)
-    _refuse_unissuable(batch, ids, kind=DocumentType.PROFORMA)
+    _refuse_unissuable(batch, ids, kind=kind)
     return issue_locked(batch, actor=actor)
 
 
