@@ -145,3 +145,19 @@ def test_the_dashboard_shows_overdue_renewals_and_the_last_run(
     assert 'data-panel="renewals-waiting"' in html
     assert '<span class="figure" data-count="overdue">1</span>' in html
     assert f"/staff/recurring/runs/{run.pk}/" in html
+
+
+def test_the_service_page_offers_leaving_it_out_of_runs_and_says_why_it_is(
+    shop, carol_customer, staff_client, bill_billing, sue_support
+):
+    service = renewing_service(shop, carol_customer, started=date(2026, 12, 1))
+    page = staff_client(bill_billing).get(f"/staff/orders/services/{service.pk}/").content.decode()
+    assert f'action="/staff/recurring/services/{service.pk}/exclusion/"' in page
+    assert (
+        "exclusion"
+        not in staff_client(sue_support).get(f"/staff/orders/services/{service.pk}/").content.decode()
+    )
+    service.renewals_excluded, service.renewals_excluded_reason = True, "Disputed <invoice>"
+    service.save()
+    page = staff_client(bill_billing).get(f"/staff/orders/services/{service.pk}/").content.decode()
+    assert "Left out of billing runs: Disputed &lt;invoice&gt;" in page
