@@ -183,6 +183,7 @@ def test_the_staff_dashboard_shows_the_money_before_the_administration(staff_cli
         "orders/dashboard/_orders_waiting.html",
         "billing/dashboard/_recent_payments.html",
         "payments/dashboard/_waiting.html",
+        "recurring/dashboard/_renewals.html",
         "provisioning/dashboard/_attention.html",
         "provisioning/dashboard/_over_limits.html",
     ]
@@ -215,8 +216,9 @@ def test_the_staff_dashboard_runs_a_fixed_number_of_queries(
     # 10 recent payments; e-Factura 11 submissions needing attention, 12 documents not tracked;
     # payments 13-15 transfers to review, failed webhook events, open disputes; orders 16 orders
     # waiting; provisioning 17-18 operations needing attention (latest, count), 19-20 services
-    # over their limits (latest, count).
-    with django_assert_num_queries(20):
+    # over their limits (latest, count); recurring 21 overdue renewal documents, 22 terminations
+    # to confirm, 23 the last billing run.
+    with django_assert_num_queries(23):
         client.get("/staff/")
 
 

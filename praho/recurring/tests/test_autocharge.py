@@ -144,7 +144,7 @@ def test_a_declined_card_fails_the_charge_mails_once_and_leaves_the_document_unp
     assert due.number in message.subject
     assert f"/app/billing/documents/{due.pk}/" in message.body
     assert "121" in message.body
-    assert "Your bank declined the payment." in message.body
+    assert "Banca dumneavoastră a refuzat plata." in message.body  # carol's documents are in Romanian
 
     # Stripe's payment_failed event arrives (twice): the charge was failed already, no second e-mail.
     [event] = deliver(
@@ -208,7 +208,7 @@ def test_a_card_saved_at_checkout_that_needs_authentication_fails_off_session(
     assert charge.status == ChargeStatus.FAILED
     assert charge.error.startswith("authentication_required: ")
     [message] = mail.outbox
-    assert "confirm this payment yourself" in message.body
+    assert "să confirmați personal această plată" in message.body  # in Romanian, as her documents
 
 
 def test_nothing_is_charged_without_auto_pay_a_card_or_anything_due(

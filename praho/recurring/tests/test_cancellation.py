@@ -82,7 +82,7 @@ def test_staff_cancel_now_with_a_credit_note_for_the_unused_days(shop, carol_cus
         D("67.74"),
     )
     [line] = note.lines.all()
-    assert "10.12.2026 \u2013 30.12.2026, 21 of 31 days" in line.description
+    assert "10.12.2026 \u2013 30.12.2026, 21 din 31 zile" in line.description  # carol's language: ro
     assert line.credited_line.description.startswith("VPS S #")
     service.refresh_from_db()
     assert (service.status, service.cancel_at) == (ServiceStatus.TERMINATED, date(2026, 12, 9))

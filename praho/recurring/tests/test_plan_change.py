@@ -58,7 +58,7 @@ def test_an_upgrade_bills_the_rest_of_the_period_on_a_proforma(shop, carol, vps)
         D("67.74"),
     )
     assert "10.12.2026 \u2013 30.12.2026" in line.description
-    assert "21 of 31 days" in line.description
+    assert "21 din 31 zile" in line.description  # carol's documents are in Romanian
     assert document.net_total == D("67.74")
     # the plan changes once the panel has the new package; renewals bill the new price from now on
     assert done.operation is not None
@@ -104,7 +104,7 @@ def test_a_downgrade_credits_the_difference_against_the_invoice_that_paid_the_pe
     [line] = note.lines.all()
     assert line.net_amount == note.net_total == D("67.74")
     assert line.credited_line.description.startswith("VPS M #")  # the service's line, not the others
-    assert "10.12.2026 \u2013 30.12.2026, 21 of 31 days" in line.description
+    assert "10.12.2026 \u2013 30.12.2026, 21 din 31 zile" in line.description  # carol's language: ro
     assert Service.objects.get(pk=service.pk).price == D("100.00")
 
 
