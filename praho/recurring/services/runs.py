@@ -42,8 +42,9 @@ from praho.customers.models import Customer
 from praho.recurring import selection
 from praho.recurring.locks import locked_customers_and_services
 from praho.recurring.models import BillingRun, Renewal, RunStatus, RunTrigger
+from praho.recurring.rules.proration import period_text
 from praho.recurring.selection import Bill, Due
-from praho.recurring.services.usage import PendingUsage, pending_usage, period_text, record_usages
+from praho.recurring.services.usage import PendingUsage, pending_usage, record_usages
 
 logger = logging.getLogger(__name__)
 

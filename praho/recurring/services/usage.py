@@ -42,16 +42,12 @@ from praho.provisioning.models import UsageSample
 from praho.recurring.models import BilledSample, Measure, MeteredItem, TierMode, UsageCharge
 from praho.recurring.pricing import anchor_of
 from praho.recurring.rules import measuring
+from praho.recurring.rules.proration import period_text
 from praho.recurring.rules.rating import Part, Rating, Tier, clean_tiers, rate
 
 MEASURE_ORDER = [Measure.BANDWIDTH_GB, Measure.DISK_GB, Measure.VM_HOURS]
 # UN/ECE Recommendation 20 codes billing's lines accept (billing.rules.units).
 UNIT_CODE = {Measure.BANDWIDTH_GB: "E34", Measure.DISK_GB: "E34", Measure.VM_HOURS: "HUR"}
-
-
-def period_text(start: date, end: date) -> str:
-    """The period as lines show it in every language: "01.02.2027 \u2013 28.02.2027"."""
-    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"  # noqa: RUF001 (the en dash of a range)
 
 
 def _measure_name(measure: str) -> str:
