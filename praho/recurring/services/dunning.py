@@ -46,7 +46,15 @@ from praho.provisioning.models import SuspensionCause
 from praho.provisioning.services import actions
 from praho.recurring import dunning_queries as queries
 from praho.recurring import locks
-from praho.recurring.models import DunningAction, DunningNotice, NoticeStatus, Renewal, RenewalStatus
+from praho.recurring.models import (
+    AutoCharge,
+    ChargeStatus,
+    DunningAction,
+    DunningNotice,
+    NoticeStatus,
+    Renewal,
+    RenewalStatus,
+)
 from praho.recurring.services import dunning_email
 
 logger = logging.getLogger(__name__)
@@ -148,6 +156,17 @@ def _write(document: Document, days: int, action: str, status: str, **values: An
 
 
 def _remind(document: Document, days: int, on: date) -> int:
+    if AutoCharge.objects.filter(document=document, status=ChargeStatus.PENDING).exists():
+        # The saved card is being charged (the daily task asks just before dunning): a reminder
+        # now would cross the payment; if the card is declined, that e-mail asks to pay instead.
+        _write(
+            document,
+            days,
+            DunningAction.REMIND,
+            NoticeStatus.SKIPPED,
+            detail=_("The saved card is being charged."),
+        )
+        return 0
     address = default_recipient(document.customer)
     if not address:
         _write(

@@ -179,3 +179,19 @@ def test_a_customer_without_an_address_gets_no_reminder_and_it_says_why(
     assert notice.status == NoticeStatus.SKIPPED
     assert "no invoice email" in notice.detail
     assert mail.outbox == []
+
+
+def test_no_reminder_crosses_an_automatic_charge_under_way(document, django_capture_on_commit_callbacks):
+    from praho.recurring.models import AutoCharge
+
+    charge = AutoCharge.objects.create(
+        document=document, customer=document.customer, amount=document.total, currency=document.currency
+    )
+    dun(0, capture=django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    assert steps(document) == [(-7, "remind", "skipped"), (0, "remind", "skipped")]
+    assert DunningNotice.objects.get(days=0).detail == "The saved card is being charged."
+    charge.status = "failed"
+    charge.save()
+    dun(3, capture=django_capture_on_commit_callbacks)  # declined: reminders go on
+    assert len(mail.outbox) == 1
