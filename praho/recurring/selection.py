@@ -5,8 +5,8 @@ not ending before its next period (cancelled at period end), and its next due da
 its plan's lead time (RECURRING_LEAD_DAYS unless the plan says otherwise) of the run's day. The
 period billed is the one starting on the next due date; a (service, period) already on a live
 renewal is not billed again. Services due together (customer, currency, due date) share one
-document. One query for the services, one for their existing renewals, one for list prices
-(when any service follows them), one for the customers' document languages.
+document. The services are read with their live renewals left out in SQL; under the run's locks
+still_due checks again what another run may have billed meanwhile.
 """
 
 from __future__ import annotations
@@ -86,30 +86,39 @@ def renewable_services(*, on: date) -> QuerySet[Service]:
     )
 
 
-def due_items(services: Iterable[Service], *, on: date) -> list[Due]:
-    """The services' next periods within their lead time that no live renewal bills yet."""
+@dataclass
+class RunPlan:
+    """What a run bills, and the services it leaves out because their due date is off their periods."""
+
+    bills: list[Bill]
+    misaligned: list[Service]
+
+
+def due_items(services: Iterable[Service], *, on: date) -> tuple[list[Due], list[Service]]:
+    """The services' next periods within their lead time (renewable_services has left out those
+    a live renewal bills already), and the services whose next due date is not one of their
+    periods' starts (a date edited by hand: billing the period holding it would bill a period
+    again or skip one, so the run reports them instead of guessing)."""
     candidates = [
         service
         for service in services
         if service.next_due_date is not None
         and service.next_due_date <= on + timedelta(days=lead_days(service.plan))
     ]
-    billed = billed_periods(service.pk for service in candidates)
     prices = _list_prices(candidates)
-    items = []
+    items, misaligned = [], []
     for service in candidates:
         period = pricing.next_period(service)
-        if period is None or (service.pk, period.number) in billed:
+        if period is None:
             continue
         if period.start != service.next_due_date:
-            # Hand-edited dates: billing the period holding the due date would bill a period
-            # again or skip one. The run reports it (misaligned) instead of guessing.
+            misaligned.append(service)
             continue
         list_price = prices.get((period.start, *pricing.price_key(service)))
         items.append(
             Due(service, period, pricing.renewal_price(service, period.number, list_price=list_price))
         )
-    return items
+    return items, misaligned
 
 
 def _list_prices(services: list[Service]) -> dict[tuple[date, int, str, str], Decimal]:
@@ -174,15 +183,8 @@ def _languages(customer_ids: set[int]) -> dict[int, str]:
     return dict(rows)
 
 
-def bills_due(*, on: date) -> list[Bill]:
-    return bills_of(due_items(renewable_services(on=on), on=on), on=on)
-
-
-def misaligned(*, on: date) -> list[Service]:
-    """Services due by `on` whose next due date is not the start of a period counted from their
-    anchor (a date edited by hand): runs leave them out and say so in their summary."""
-    return [
-        service
-        for service in renewable_services(on=on)
-        if (period := pricing.next_period(service)) is not None and period.start != service.next_due_date
-    ]
+def plan_run(*, on: date) -> RunPlan:
+    """What a run on `on` bills: four queries (the longest lead time, the services, list prices
+    when some follow them, the customers' document languages)."""
+    items, misaligned = due_items(renewable_services(on=on), on=on)
+    return RunPlan(bills_of(items, on=on), misaligned)

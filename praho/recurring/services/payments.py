@@ -47,16 +47,20 @@ def renewals_paid(document_ids: list[int], *, actor: Any = None) -> None:
                 data={"from": str(before), "to": str(following), "document": renewal.document_id},
             )
     Renewal.objects.bulk_update(renewals, ["status", "paid_at"])
-    for service in services.values():
-        if service.status == ServiceStatus.SUSPENDED and not _still_owes(service.pk):
-            actions.unsuspend(service_id=service.pk, actor=actor, only_cause=SuspensionCause.UNPAID)
+    suspended = [pk for pk, service in services.items() if service.status == ServiceStatus.SUSPENDED]
+    for service_id in sorted(set(suspended) - _still_owing(suspended)):
+        actions.unsuspend(service_id=service_id, actor=actor, only_cause=SuspensionCause.UNPAID)
 
 
-def _still_owes(service_id: int) -> bool:
-    """Another renewal of the service awaits payment and its due date has passed."""
-    return Renewal.objects.filter(
-        service_id=service_id, status=RenewalStatus.BILLED, period_start__lte=fiscal_today()
-    ).exists()
+def _still_owing(service_ids: list[int]) -> set[int]:
+    """Of these services, those with another renewal awaiting payment whose due date has passed."""
+    if not service_ids:
+        return set()
+    return set(
+        Renewal.objects.filter(
+            service_id__in=service_ids, status=RenewalStatus.BILLED, period_start__lte=fiscal_today()
+        ).values_list("service_id", flat=True)
+    )
 
 
 def renewals_void(document_id: int, *, actor: Any = None) -> None:

@@ -75,7 +75,8 @@ def run_billing(
         run = BillingRun.objects.create(run_date=on, trigger=trigger, started_by=actor)
     outcome = Outcome()
     try:
-        bills = selection.bills_due(on=on)
+        planned = selection.plan_run(on=on)
+        bills = planned.bills
         outcome.errors += [
             {
                 "customer": service.customer_id,
@@ -86,7 +87,7 @@ def run_billing(
                 )
                 % {"service": service.pk, "due": service.next_due_date, "anchor": service.billing_anchor},
             }
-            for service in selection.misaligned(on=on)
+            for service in planned.misaligned
         ]
         BillingRun.objects.filter(pk=run.pk).update(planned=len(bills))
         size = max(settings.RECURRING_RUN_CHUNK, 1)
@@ -289,7 +290,7 @@ class DryLine:
 
 def dry_run(*, on: date) -> list[DryLine]:
     """What a run on `on` would bill (renewals and usage), without writing anything."""
-    bills = selection.bills_due(on=on)
+    bills = selection.plan_run(on=on).bills
     metered = pending_usage([item.service for bill in bills for item in bill.items], on=on)
     lines = []
     for bill in bills:

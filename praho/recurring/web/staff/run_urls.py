@@ -9,7 +9,4 @@ urlpatterns = [
     path("staff/recurring/runs/now/", run_views.run_now, name="run-now"),
     path("staff/recurring/runs/<int:run_id>/", run_views.run_detail, name="run"),
     path("staff/recurring/forecast/", run_views.forecast, name="forecast"),
-    path(
-        "staff/recurring/services/<int:service_id>/exclusion/", run_views.exclusion, name="service-exclusion"
-    ),
 ]

@@ -1,6 +1,6 @@
 """Staff pages of billing runs under /staff/recurring/: the run history (with "run now" and the
 progress of a run under way), one run's summary and renewals, the forecast of the next 30/90
-days, and leaving a service out of runs."""
+days."""
 
 from __future__ import annotations
 
@@ -17,11 +17,9 @@ from django.views.decorators.http import require_POST
 from praho.core.http import AuthenticatedHttpRequest
 from praho.core.paginator import DeferredJoinPaginator
 from praho.core.validation import fiscal_today
-from praho.orders.models import Service
 from praho.recurring import forecast as forecasting
 from praho.recurring.display import forecast_charts
 from praho.recurring.models import BillingRun, Renewal, RunStatus
-from praho.recurring.services.exclusion import set_excluded
 from praho.recurring.services.runs import start_run
 
 PAGE_SIZE = 50
@@ -80,27 +78,3 @@ def forecast(request: AuthenticatedHttpRequest) -> HttpResponse:
         "windows": forecasting.WINDOWS,
     }
     return render(request, TEMPLATES + "forecast.html", context)
-
-
-@require_POST
-@permission_required("recurring.run_billing", raise_exception=True)
-def exclusion(request: AuthenticatedHttpRequest, service_id: int) -> HttpResponse:
-    service = get_object_or_404(Service, pk=service_id)
-    excluded = request.POST.get("excluded") == "1"
-    try:
-        set_excluded(
-            actor=request.user,
-            service_id=service.pk,
-            excluded=excluded,
-            reason=request.POST.get("reason", ""),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("The service is left out of billing runs.")
-            if excluded
-            else _("The service is billed by runs again."),
-        )
-    return redirect("orders:service", service_id=service.pk)

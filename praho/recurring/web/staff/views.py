@@ -1,6 +1,7 @@
 """Staff's renewals actions on a service, under /staff/recurring/services/<id>/: cancel at the end
 of the period or now (with a credit note for the unused days), take a cancellation back, and change
-the plan (GET: the proration preview; POST: confirm). provisioning.manage_service (403 otherwise);
+the plan (GET: the proration preview; POST: confirm), and leave it out of billing runs (or take it
+back: recurring.run_billing). provisioning.manage_service (403 otherwise);
 a service the user may not see is a 404. Each POST goes back to the service page with a message."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from praho.orders.models import Service
 from praho.orders.selectors import services_visible_to
 from praho.recurring.services import cancellation, plan_change
 from praho.recurring.services.access import STAFF_PERMISSION
+from praho.recurring.services.exclusion import set_excluded
 from praho.recurring.web.staff.panel import other_plans
 
 TEMPLATES = "recurring/staff/"
@@ -105,3 +107,27 @@ def change_plan(request: AuthenticatedHttpRequest, service_id: int) -> HttpRespo
     if request.htmx:
         return render(request, TEMPLATES + "_preview.html", context)
     return render(request, TEMPLATES + "change_plan.html", context)
+
+
+@require_POST
+@permission_required("recurring.run_billing", raise_exception=True)
+def exclusion(request: AuthenticatedHttpRequest, service_id: int) -> HttpResponse:
+    service = _service(request, service_id)
+    excluded = request.POST.get("excluded") == "1"
+    try:
+        set_excluded(
+            actor=request.user,
+            service_id=service.pk,
+            excluded=excluded,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The service is left out of billing runs.")
+            if excluded
+            else _("The service is billed by runs again."),
+        )
+    return _back(service)
